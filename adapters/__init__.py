@@ -1,0 +1,1 @@
+"""Platform adapters: pure translations between a platform and the neutral vocabulary."""

@@ -1,0 +1,1 @@
+"""kartoitus: the platform-neutral core of the critical-points self-assessment bot."""

@@ -1,0 +1,81 @@
+"""The Protocols the core needs from the outside world: stores, sender, clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.conversation import AnswerRecord, Conversation, RoundRef
+from bot.identity import UserRef
+from bot.messages import Outbound
+
+
+class StaleWrite(Exception):
+    """Someone else saved this conversation since it was loaded (version mismatch)."""
+
+
+class DuplicateEvent(Exception):
+    """This event was already processed (the platform delivered it twice)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One current answer, without personal identifiers."""
+
+    round_id: int
+    round_name: str
+    respondent: int  # pseudonymous number, stable within one round only
+    question: str
+    value: str | None
+    instrument_version: str
+    answered_on: str  # ISO date only: a precise time could re-identify a person
+
+
+class TurnStore(Protocol):
+    """Storage of conversations and answers, with optimistic concurrency.
+
+    Every implementation (memory, SQLite, PostgreSQL) passes the same contract tests.
+    """
+
+    def current_round(self, *, instrument_version: str, now: datetime) -> RoundRef:
+        """The open round new answers go to; opens a default round when there is none."""
+        ...
+
+    def is_processed(self, event_key: str) -> bool: ...
+
+    def load(self, user: UserRef, round: RoundRef) -> Conversation | None:
+        """The conversation with its latest answers, or None if the person is new."""
+        ...
+
+    def save(
+        self,
+        conversation: Conversation,
+        answers: Sequence[AnswerRecord],
+        *,
+        event_key: str,
+        now: datetime,
+    ) -> Conversation:
+        """Atomically: mark the event processed, write the conversation, append answers.
+
+        `conversation.version` must be the version that was loaded (0 for a new one);
+        raises StaleWrite if the stored version differs, DuplicateEvent if `event_key`
+        was already processed. Returns the conversation with its new version.
+        Nothing is written when it raises.
+        """
+        ...
+
+    def export_rows(self) -> Iterator[ExportRow]:
+        """The latest answer to every question, pseudonymised per round."""
+        ...
+
+
+class Sender(Protocol):
+    """Delivers outbound messages to a platform (after the turn was committed)."""
+
+    async def send(self, messages: Sequence[Outbound]) -> None: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...

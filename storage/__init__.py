@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, the SQL store, the in-memory store and migrations."""
