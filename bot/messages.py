@@ -27,6 +27,7 @@ class Notice:
     to: Recipient
     text: str
     heading: str | None = None
+    language: str = "fi"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,6 +35,7 @@ class ChoicePrompt:
     """Pick one option. `current` is the value already chosen when a question is re-asked."""
 
     to: Recipient
+    language: str = "fi"
     prompt_id: str
     text: str
     options: tuple[Option, ...]
@@ -48,6 +50,7 @@ class MultiChoicePrompt:
     """Pick exactly `count` options, toggled one by one and confirmed with `done_label`."""
 
     to: Recipient
+    language: str = "fi"
     prompt_id: str
     text: str
     options: tuple[Option, ...]
@@ -65,6 +68,7 @@ class FreeTextPrompt:
     """An open question. `skip` is an optional button (skip, or keep the current answer)."""
 
     to: Recipient
+    language: str = "fi"
     prompt_id: str
     text: str
     max_length: int
@@ -80,6 +84,7 @@ class PromptClosed:
     """The question `prompt_id` is settled: remove its buttons, show `answer` if given."""
 
     to: Recipient
+    language: str = "fi"
     prompt_id: str
     answer: str | None = None
 
@@ -89,6 +94,7 @@ class Image:
     """A picture (a chart) with a text fallback for platforms that cannot show images."""
 
     to: Recipient
+    language: str = "fi"
     png: bytes = field(repr=False)
     caption: str
     fallback_text: str

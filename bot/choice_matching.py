@@ -1,0 +1,51 @@
+"""Understanding typed answers to choice questions: "3", a label, or a close match."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+from bot.messages import Option
+
+CLOSE_MATCH = 0.8
+_LIST_SEPARATORS = re.compile(r"\s*(?:[,;\n+&]|\s(?:ja|och|and)\s)\s*", re.IGNORECASE)
+
+
+def normalise(text: str) -> str:
+    folded = unicodedata.normalize("NFC", text).casefold()
+    return " ".join(re.sub(r"[^\w\s']", " ", folded).split())
+
+
+def match_option(text: str, options: Sequence[Option], aliases: Iterable[tuple[str, str]] = ()) -> Option | None:
+    """The option `text` means, or None. `aliases` are (alias, value) pairs."""
+    wanted = normalise(text)
+    if not wanted:
+        return None
+    by_value = {option.value: option for option in options}
+    candidates: dict[str, Option] = {}
+    for option in options:
+        candidates.setdefault(normalise(option.key), option)
+        candidates.setdefault(normalise(option.label), option)
+        candidates.setdefault(normalise(option.value), option)
+    for alias, value in aliases:
+        if value in by_value:
+            candidates.setdefault(normalise(alias), by_value[value])
+    if wanted in candidates:
+        return candidates[wanted]
+    label_start = [option for option in options if normalise(option.label).startswith(wanted)]
+    if len(wanted) >= 3 and len(label_start) == 1:
+        return label_start[0]
+    close = difflib.get_close_matches(wanted, list(candidates), n=2, cutoff=CLOSE_MATCH)
+    if len(close) == 1 or (close and candidates[close[0]] is candidates[close[-1]]):
+        return candidates[close[0]]
+    return None
+
+
+def split_choices(text: str) -> list[str]:
+    """"2 5", "2, 5", "Näyttöjen laatu ja Työpaikkaohjaus" → separate parts."""
+    parts = [part for part in _LIST_SEPARATORS.split(text.strip()) if part.strip()]
+    if len(parts) == 1 and all(word.isdigit() for word in parts[0].split()):
+        return parts[0].split()
+    return parts
