@@ -231,6 +231,7 @@ def _point(reader: _Reader, default_number: int) -> Point:
         guide=tuple(guide),
         laws=_localized_list(reader, item.get("laws"), "laws"),
         derived=bool(item.get("derived", False)),
+        source=reader.name,
     )
 
 

@@ -44,6 +44,7 @@ class Point:
     guide: tuple[GuideItem, ...]
     laws: tuple[Localized, ...] = ()
     derived: bool = False
+    source: str = ""  # the content file it came from, for problem reports
 
 
 @dataclass(frozen=True, slots=True)

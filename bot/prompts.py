@@ -226,30 +226,33 @@ class Prompter:
             yield f"{self.t('plan.heading')}: {self.answer_label('plan', answers['plan'])}"
 
 
-def all_button_labels(instrument: Instrument, language: str) -> Iterator[tuple[str, str]]:
-    """(where, label) for every label the engine can put on a button: for the content check."""
+def all_button_labels(instrument: Instrument, language: str) -> Iterator[tuple[str, str, str]]:
+    """(file, path, label) for every label the engine can put on a button: for the content check."""
     t = instrument.text
-    for option in instrument.scale:
-        yield f"scale.{option.value}", "✓ " + pick(option.label, language)
+    for index, option in enumerate(instrument.scale):
+        yield "instrument.yaml", f"scale.options[{index}].label.{language}", "✓ " + pick(option.label, language)
     for point in instrument.points:
-        yield f"point {point.id} title", "✓ " + pick(point.title, language)
-        yield f"point {point.id} edit label", t(language, "edit.rate_label", title=pick(point.title, language))
-        yield f"point {point.id} edit label", t(language, "edit.deepen_label", title=pick(point.title, language))
-    for level in instrument.levels:
-        yield f"level {level.id} title", pick(level.title, language)
+        title = pick(point.title, language)
+        where = point.source, f"title.{language}"
+        yield *where, "✓ " + title
+        yield *where, t(language, "edit.rate_label", title=title)
+        yield *where, t(language, "edit.deepen_label", title=title)
+    for index, level in enumerate(instrument.levels):
+        yield "partnership.yaml", f"levels[{index}].title.{language}", pick(level.title, language)
     for key in ("buttons.skip", "buttons.keep", "buttons.done", "buttons.cancel", "break.continue",
                 "break.pause", "hub.forward", "partnership.yes", "partnership.no", "language.name",
                 "edit.priorities_label", "edit.plan_label"):
-        yield key, t(language, key)
+        yield f"ui/{language}.yaml", key, t(language, key)
 
 
-def all_option_values(instrument: Instrument) -> Iterator[str]:
-    """Every value a button can carry: for the callback-data size check."""
-    yield from (option.value for option in instrument.scale)
+def all_option_values(instrument: Instrument) -> Iterator[tuple[str, str, str]]:
+    """(file, path, value) for every value a button can carry: for the callback-data size check."""
+    for index, option in enumerate(instrument.scale):
+        yield "instrument.yaml", f"scale.options[{index}].value", option.value
     for point in instrument.points:
-        yield point.id
-        yield f"rate:{point.id}"
-        yield f"works:{point.id}"
-    for level in instrument.levels:
-        yield f"level:{level.id}"
-    yield from (DONE, SKIP, CONTINUE, PAUSE, FORWARD, YES, NO, CANCEL, "priorities", "plan", *LANGUAGES)
+        for value in (point.id, f"rate:{point.id}", f"works:{point.id}"):
+            yield point.source, "id", value
+    for index, level in enumerate(instrument.levels):
+        yield "partnership.yaml", f"levels[{index}].id", f"level:{level.id}"
+    for value in (DONE, SKIP, CONTINUE, PAUSE, FORWARD, YES, NO, CANCEL, "priorities", "plan", *LANGUAGES):
+        yield "(engine)", "", value

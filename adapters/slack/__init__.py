@@ -1,0 +1,1 @@
+"""Slack: translate-in/translate-out around slack-bolt."""

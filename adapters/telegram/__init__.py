@@ -1,0 +1,1 @@
+"""Telegram: translate-in/translate-out around python-telegram-bot."""

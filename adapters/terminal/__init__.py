@@ -1,0 +1,1 @@
+"""The terminal chat: the embedded default when no platform is configured."""

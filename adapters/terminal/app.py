@@ -1,0 +1,85 @@
+"""The terminal chat loop: read a line, run a turn, print the replies; Ctrl-D/Ctrl-C leave cleanly.
+
+Every turn is committed before its replies are printed, so leaving at any moment keeps
+everything answered so far.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import uuid
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from adapters.terminal.inbound import to_event
+from adapters.terminal.outbound import render
+from bot.commands import command_aliases
+from bot.events import CommandReceived, Event
+from bot.identity import UserRef
+from bot.instrument import Instrument
+from bot.messages import Outbound
+from bot.ports import Clock
+from bot.service import TurnService
+
+PROMPT = "> "
+
+
+class TerminalSender:
+    """Prints rendered messages to a text stream."""
+
+    def __init__(self, instrument: Instrument, output: TextIO) -> None:
+        self.instrument = instrument
+        self.output = output
+
+    async def send(self, messages: Sequence[Outbound]) -> None:
+        for message in messages:
+            text = render(message, self.instrument)
+            if text:
+                print(text, file=self.output, flush=True)
+
+
+class TerminalChat:
+    def __init__(self, *, build_service: Callable[[TerminalSender], TurnService], instrument: Instrument,
+                 clock: Clock, user: UserRef, language: str, input: TextIO = sys.stdin,
+                 output: TextIO = sys.stdout) -> None:
+        self.sender = TerminalSender(instrument, output)
+        self.service = build_service(self.sender)
+        self.instrument = instrument
+        self.clock = clock
+        self.user = user
+        self.language = language
+        self.input = input
+        self.output = output
+        self.aliases = command_aliases(instrument)
+        self.interactive = input.isatty()
+
+    def run(self) -> int:
+        """Run until end of input or Ctrl-C; returns the exit status."""
+        with asyncio.Runner() as runner:
+            try:
+                runner.run(self.turn(CommandReceived(event_id=self.new_id(), user=self.user, at=self.clock.now(),
+                                                     locale=self.language, name="start")))
+                while (line := self.read_line()) is not None:
+                    runner.run(self.turn(to_event(line.rstrip("\n"), user=self.user, event_id=self.new_id(),
+                                                  at=self.clock.now(), locale=self.language, aliases=self.aliases)))
+            except KeyboardInterrupt:
+                pass
+        print("\n" + self.instrument.text(self.language, "terminal.bye"), file=self.output, flush=True)
+        return 0
+
+    async def turn(self, event: Event) -> None:
+        await self.service.handle(event)
+
+    def read_line(self) -> str | None:
+        if self.interactive:
+            try:
+                return input(PROMPT)
+            except EOFError:
+                return None
+        line = self.input.readline()
+        return line or None
+
+    @staticmethod
+    def new_id() -> str:
+        return uuid.uuid4().hex

@@ -1,0 +1,147 @@
+"""The `kartoitus` command: run, chat, content check, db upgrade, export."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, TextIO, TypeVar
+
+import typer
+
+from bot.content import SHIPPED_CONTENT_DIR, ContentError, load_instrument
+from bot.content_check import check_content
+from bot.export import write_csv, write_json
+from bot.settings import InvalidSettings, Settings, load_settings, operator_language
+
+app = typer.Typer(add_completion=False, no_args_is_help=False, help="kartoitus: the critical-points review bot.")
+content_app = typer.Typer(help="Check the survey content.")
+db_app = typer.Typer(help="Manage the database schema.")
+app.add_typer(content_app, name="content")
+app.add_typer(db_app, name="db")
+
+T = TypeVar("T")
+
+
+def say(key: str, *, error: bool = False, **values: object) -> None:
+    """A message to whoever runs the command, in KARTOITUS_LANGUAGE (Finnish by default)."""
+    instrument = load_instrument(SHIPPED_CONTENT_DIR)
+    typer.echo(instrument.text(operator_language(), key, **values), err=error)
+
+
+def settings_or_exit() -> Settings:
+    try:
+        settings = load_settings()
+    except InvalidSettings as error:
+        problems = "; ".join(f"{key} ({reason})" for key, reason in error.problems.items())
+        say("cli.settings_invalid", error=True, problems=problems)
+        raise typer.Exit(2) from None
+    from bot.wiring import configure_logging
+
+    configure_logging(settings)
+    return settings
+
+
+def with_content(settings: Settings, action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except ContentError as error:
+        directory = settings.content_dir or SHIPPED_CONTENT_DIR
+        say("cli.content_invalid", error=True, directory=directory, count=len(error.problems))
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def run() -> None:
+    """Upgrade the database and run the bot (the terminal chat when no platform is configured)."""
+    settings = settings_or_exit()
+    from bot import wiring
+
+    wiring.prepare_database(settings)
+    chat_session = with_content(settings, lambda: wiring.terminal_chat(settings))
+    raise typer.Exit(chat_session.run())
+
+
+@app.command()
+def chat(user: Annotated[str | None, typer.Option(help="Name of the person answering (default: login name).")] = None
+         ) -> None:
+    """Take the assessment in the terminal."""
+    settings = settings_or_exit()
+    from bot import wiring
+
+    wiring.prepare_database(settings)
+    chat_session = with_content(settings, lambda: wiring.terminal_chat(settings, user))
+    raise typer.Exit(chat_session.run())
+
+
+@content_app.command("check")
+def content_check(directory: Annotated[Path | None, typer.Argument(help="Content folder (default: the one in use).")]
+                  = None) -> None:
+    """Validate content: translations, ids, button labels and callback data sizes."""
+    from bot.wiring import PLATFORM_CAPABILITIES
+
+    folder = directory or load_settings_quietly().content_dir or SHIPPED_CONTENT_DIR
+    problems = check_content(folder, PLATFORM_CAPABILITIES)
+    if problems:
+        say("cli.content_problems", error=True, count=len(problems), directory=folder)
+        for problem in problems:
+            typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(1)
+    instrument = load_instrument(folder)
+    say("cli.content_ok", directory=folder, version=instrument.version, points=len(instrument.points),
+        levels=len(instrument.levels), languages=", ".join(instrument.languages))
+
+
+def load_settings_quietly() -> Settings:
+    try:
+        return load_settings()
+    except InvalidSettings:
+        return Settings.model_construct()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the schema or upgrade it to the newest version."""
+    settings = settings_or_exit()
+    from bot import wiring
+
+    revision = wiring.prepare_database(settings)
+    say("cli.db_upgraded", revision=revision)
+
+
+class ExportFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+
+
+@contextmanager
+def output_stream(out: Path | None) -> Iterator[TextIO]:
+    if out is None:
+        yield sys.stdout
+    else:
+        with out.open("w", encoding="utf-8", newline="") as stream:
+            yield stream
+
+
+@app.command()
+def export(
+    format: Annotated[ExportFormat, typer.Option("--format", help="json or csv")] = ExportFormat.json,
+    out: Annotated[Path | None, typer.Option("--out", help="File to write (default: standard output).")] = None,
+) -> None:
+    """Write every current answer without personal identifiers."""
+    settings = settings_or_exit()
+    from bot import wiring
+
+    wiring.prepare_database(settings)
+    store = wiring.store_for(settings)
+    writer = write_json if format is ExportFormat.json else write_csv
+    with output_stream(out) as stream:
+        count = writer(store.export_rows(), stream)
+    if out is not None:
+        say("cli.export_written", path=out, rows=count)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,86 @@
+"""One turn end to end: dedupe → lock → load → step → save → commit → send.
+
+Answers are committed before any reply is sent: a crash after the commit loses at most a
+reply, never an answer. Turns of one person run one at a time within a process; across
+processes the store's version column detects conflicts and the turn is run again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.conversation import Conversation
+from bot.engine import language_code, step
+from bot.events import Event
+from bot.instrument import Instrument
+from bot.messages import Notice, Outbound
+from bot.ports import Clock, DuplicateEvent, Sender, StaleWrite, TurnStore
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+
+
+class TurnConflict(Exception):
+    """The conversation kept changing under this turn (more than MAX_ATTEMPTS conflicts)."""
+
+
+class TurnService:
+    def __init__(self, store: TurnStore, instrument: Instrument, sender: Sender, clock: Clock) -> None:
+        self.store = store
+        self.instrument = instrument
+        self.sender = sender
+        self.clock = clock
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    async def handle(self, event: Event) -> Sequence[Outbound]:
+        """Process one inbound event and deliver the replies; returns what was sent."""
+        lock = self._locks.get(event.user.key)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[event.user.key] = lock
+        async with lock:
+            outbox = await asyncio.to_thread(self.process_safely, event)
+        if outbox:
+            await self.sender.send(outbox)
+        return outbox
+
+    def process_safely(self, event: Event) -> Sequence[Outbound]:
+        """`process`, but an unexpected failure becomes a polite apology, never a crash."""
+        try:
+            return self.process(event)
+        except Exception:
+            log.exception("turn failed: %s from %s", type(event).__name__, event.user.platform)
+            language = language_code(event.locale) or "fi"
+            return (Notice(to=event.user, text=self.instrument.text(language, "errors.internal"), language=language),)
+
+    def process(self, event: Event) -> Sequence[Outbound]:
+        """The synchronous core of a turn; raises only on storage failures."""
+        event_key = f"{event.user.platform}:{event.user.workspace}:{event.event_id}"
+        if self.store.is_processed(event_key):
+            log.info("duplicate event skipped: %s", event_key)
+            return ()
+        for _ in range(MAX_ATTEMPTS):
+            now = self.clock.now()
+            conversation = self.load(event, now)
+            result = step(conversation, event, instrument=self.instrument, now=now)
+            try:
+                self.store.save(result.conversation, result.answers, event_key=event_key, now=now)
+            except StaleWrite:
+                log.info("version conflict, running the turn again: %s", event_key)
+                continue
+            except DuplicateEvent:
+                log.info("duplicate event skipped at commit: %s", event_key)
+                return ()
+            log.info("turn %s: %s → %s, %d answers", event_key, conversation.step or "-",
+                     result.conversation.step, len(result.answers))
+            return result.outbox
+        raise TurnConflict(event_key)
+
+    def load(self, event: Event, now: datetime) -> Conversation:
+        round_ = self.store.current_round(instrument_version=self.instrument.version, now=now)
+        return self.store.load(event.user, round_) or Conversation(user=event.user, round=round_)

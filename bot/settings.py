@@ -1,0 +1,83 @@
+"""Settings from the environment or `.env`; a wrong setting stops the program with one message.
+
+This module and bot.wiring are the only places that read the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./kartoitus.db"
+SUPPORTED_DATABASES = ("sqlite", "postgresql")
+
+
+class InvalidSettings(Exception):
+    """Every bad key with its reason, for one message."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(", ".join(f"{key}: {reason}" for key, reason in problems.items()))
+        self.problems = problems
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      populate_by_name=True)
+
+    database_url: str = Field(DEFAULT_DATABASE_URL, alias="KARTOITUS_DATABASE_URL")
+    content_dir: Path | None = Field(None, alias="KARTOITUS_CONTENT_DIR")
+    timezone: str = Field("Europe/Helsinki", alias="KARTOITUS_TIMEZONE")
+    language: Literal["fi", "sv", "en"] = Field("fi", alias="KARTOITUS_LANGUAGE")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("WARNING", alias="KARTOITUS_LOG_LEVEL")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        scheme = value.split(":", 1)[0].split("+", 1)[0]
+        if "://" not in value or scheme not in SUPPORTED_DATABASES:
+            raise ValueError(f"expected a sqlite:/// or postgresql:// URL, got '{value}'")
+        return value
+
+    @field_validator("content_dir")
+    @classmethod
+    def _existing_directory(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"no such directory: {value}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone '{value}'") from error
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
+def load_settings(env_file: Path | None = Path(".env")) -> Settings:
+    """Read the settings, or raise InvalidSettings naming every bad key."""
+    try:
+        return Settings(_env_file=env_file)
+    except ValidationError as error:
+        problems: dict[str, str] = {}
+        for item in error.errors():
+            key = str(item["loc"][0]) if item["loc"] else "?"
+            problems.setdefault(key, str(item["msg"]).removeprefix("Value error, "))
+        raise InvalidSettings(problems) from None
+
+
+def operator_language() -> str:
+    """The language for messages to whoever runs the program, even when settings are broken."""
+    value = os.environ.get("KARTOITUS_LANGUAGE", "fi")
+    return value if value in ("fi", "sv", "en") else "fi"
