@@ -28,19 +28,27 @@ def match_option(text: str, options: Sequence[Option], aliases: Iterable[tuple[s
     for option in options:
         candidates.setdefault(normalise(option.key), option)
         candidates.setdefault(normalise(option.label), option)
+        candidates.setdefault(_bare_label(option), option)
         candidates.setdefault(normalise(option.value), option)
     for alias, value in aliases:
         if value in by_value:
             candidates.setdefault(normalise(alias), by_value[value])
     if wanted in candidates:
         return candidates[wanted]
-    label_start = [option for option in options if normalise(option.label).startswith(wanted)]
+    label_start = [option for option in options if _bare_label(option).startswith(wanted)]
     if len(wanted) >= 3 and len(label_start) == 1:
         return label_start[0]
     close = difflib.get_close_matches(wanted, list(candidates), n=2, cutoff=CLOSE_MATCH)
     if len(close) == 1 or (close and candidates[close[0]] is candidates[close[-1]]):
         return candidates[close[0]]
     return None
+
+
+def _bare_label(option: Option) -> str:
+    """The label without a leading key: "4 Toimii hyvin" → "toimii hyvin"."""
+    label = normalise(option.label)
+    key = normalise(option.key)
+    return label[len(key) + 1:] if key and label.startswith(key + " ") else label
 
 
 def split_choices(text: str) -> list[str]:
