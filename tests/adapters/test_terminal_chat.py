@@ -1,0 +1,91 @@
+"""The real `kartoitus chat` process on a real SQLite file: answers survive a restart."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def kartoitus(*args: str, database: Path, stdin: str = "", env: dict[str, str] | None = None
+              ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+                          timeout=60, env=environment(database, env), check=False)
+
+
+def environment(database: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("KARTOITUS_")}
+    env.update({"KARTOITUS_DATABASE_URL": f"sqlite:///{database}", "PYTHONUNBUFFERED": "1"}, **(extra or {}))
+    return env
+
+
+def exported(database: Path) -> dict[str, str | None]:
+    result = kartoitus("export", "--format", "json", database=database)
+    assert result.returncode == 0, result.stderr
+    return {row["question"]: row["value"] for row in json.loads(result.stdout)}
+
+
+def test_pause_and_resume_across_a_restart_of_the_process(tmp_path: Path) -> None:
+    database = tmp_path / "kartoitus.db"
+    first = kartoitus("chat", "--user", "anna", database=database, stdin="4\n3\n/tauko\n")
+    assert first.returncode == 0, first.stderr
+    assert "Tervetuloa!" in first.stdout
+    assert "Tauko. Vastauksesi on tallennettu" in first.stdout
+    assert first.stdout.rstrip().endswith("Vastauksesi on tallennettu. Näkemiin!")
+
+    second = kartoitus("chat", "--user", "anna", database=database, stdin="/jatka\n2\n")
+    assert second.returncode == 0, second.stderr
+    assert "Tervetuloa takaisin" in second.stdout
+    assert "Osa 1 · 3/8 Yhteinen ennakkosuunnittelu" in second.stdout
+    assert "Osa 1 · 4/8 Työpaikkaohjaus" in second.stdout
+    assert exported(database) == {"rate:tavoitettavuus": "4", "rate:valmiudet": "3",
+                                  "rate:ennakkosuunnittelu": "2"}
+
+
+def test_end_of_input_mid_question_keeps_everything(tmp_path: Path) -> None:
+    database = tmp_path / "kartoitus.db"
+    result = kartoitus("chat", "--user", "bertil", database=database, stdin="5\n")
+    assert result.returncode == 0
+    assert "Näkemiin!" in result.stdout
+    again = kartoitus("chat", "--user", "bertil", database=database, stdin="")
+    assert "Tervetuloa takaisin" in again.stdout and "Osa 1 · 2/8" in again.stdout
+    assert exported(database) == {"rate:tavoitettavuus": "5"}
+
+
+def test_ctrl_c_leaves_cleanly_with_everything_saved(tmp_path: Path) -> None:
+    database = tmp_path / "kartoitus.db"
+    process = subprocess.Popen([sys.executable, "-m", "bot", "chat", "--user", "cecilia"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment(database))
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write("4\n")
+    process.stdin.flush()
+    deadline = time.monotonic() + 30
+    seen = ""
+    while "Osa 1 · 2/8" not in seen and time.monotonic() < deadline:
+        seen += process.stdout.readline()
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "Näkemiin!" in out
+    assert "Traceback" not in err
+    assert exported(database) == {"rate:tavoitettavuus": "4"}
+
+
+def test_swedish_operator_language_and_bad_settings(tmp_path: Path) -> None:
+    database = tmp_path / "kartoitus.db"
+    swedish = kartoitus("chat", database=database, stdin="", env={"KARTOITUS_LANGUAGE": "sv"})
+    assert "Välkommen!" in swedish.stdout
+    broken = kartoitus("chat", database=database, env={"KARTOITUS_TIMEZONE": "Nowhere/Land",
+                                                        "KARTOITUS_DATABASE_URL": "oracle://x"})
+    assert broken.returncode == 2
+    assert "KARTOITUS_TIMEZONE" in broken.stderr and "KARTOITUS_DATABASE_URL" in broken.stderr
+    assert "Asetuksissa on virheitä" in broken.stderr
+    assert "Traceback" not in broken.stderr

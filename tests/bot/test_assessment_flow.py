@@ -1,0 +1,94 @@
+"""The whole assessment as a conversation, typed as in the terminal (numbers and free text)."""
+
+from __future__ import annotations
+
+from bot.instrument import Instrument
+from storage.memory_store import MemoryStore
+from tests.support.conversation import Chat
+
+
+def rate_all(chat: Chat, ratings: str = "43215432") -> Chat:
+    """Part 1 ratings, continuing at the break offered after five."""
+    for index, rating in enumerate(ratings, 1):
+        chat.send(rating)
+        if index == 5:
+            chat.expect("5/8 kriittistä pistettä arvioitu", "Jatketaanko").send("1")
+    return chat
+
+
+def test_a_full_assessment_in_finnish(chat: Chat, store: MemoryStore, instrument: Instrument) -> None:
+    chat.send("/start").expect("Tervetuloa", "noin 2 minuuttia", "mikä meillä jo toimii",
+                               "Osa 1 · 1/8 Tavoitettavuus ja näkyvyys",
+                               "asiakkaan palvelu, kanavat, vastuu asiakkaasta, viestintä ja markkinointi",
+                               "Miten hyvin tämä toimii meillä nyt?", "En osaa sanoa")
+    chat.send("4").expect("✓ 4 Toimii hyvin", "Osa 1 · 2/8 Opiskelijan valmiudet")
+    chat.send("3").send("2").send("En osaa sanoa").send("5")
+    chat.expect("5/8 kriittistä pistettä arvioitu", "Jatketaanko nyt vai pidätkö tauon?")
+    chat.send("jatka").expect("Osa 1 · 6/8")
+    chat.send("4").send("3").send("2").expect("Osa 1 · Kehittämiskohteet", "Valitse 2 kriittistä pistettä")
+    chat.send("3 7").expect("Osa 1 on valmis", "Yhteinen ennakkosuunnittelu, Näyttöjen laatu")
+    chat.send("1").expect("Osa 2 · 3. Yhteinen ennakkosuunnittelu", "Mikä meillä jo toimii?",
+                          "Oletteko varanneet aikaa HOKSaukseen?")
+    chat.send("HOKS-keskustelut työpaikan kanssa sujuvat.").expect("Missä meillä on vielä kehitettävää?")
+    chat.send("Digitaaliset välineet puuttuvat.").expect("Miten lunastatte palvelulupauksen?",
+                                                         "Kahdeksan starttia")
+    chat.send("Varaamme ajan jokaiselle.").expect("Kohta on valmis: 1/8", "Jatketaanko")
+    chat.send("1").expect("Osa 2 · 7. Näyttöjen laatu")
+    chat.send("Arvioijat perehdytetään.").send("Ostettujen näyttöjen laatu.").send("/ohita")
+    chat.expect("Kohta on valmis: 2/8").send("1")
+    chat.expect("Olet syventänyt 2/8", "Siirry eteenpäin", "Tavoitettavuus ja näkyvyys")
+    chat.send("0").expect("Kumppanuuden tasot", "Haluatko pohtia kumppanuuden neljää tasoa?")
+    chat.send("1").expect("Kumppanuuden tasot · 1/4 Arjen kumppanuus",
+                          "Miten sinä toteutat ja ylläpidät työelämäyhteistyötä?")
+    chat.send("Käyn työpaikoilla.").send("/ohita").send("Strategiassa.").send("Alueverkosto.")
+    chat.expect("Osio on valmis").send("1")
+    chat.expect("Vastauksesi", "• Tavoitettavuus ja näkyvyys: 4 Toimii hyvin", "En osaa sanoa",
+                "Kehittämiskohteet: Yhteinen ennakkosuunnittelu, Näyttöjen laatu",
+                "Mikä toimii: HOKS-keskustelut työpaikan kanssa sujuvat.", "Palvelulupaus: ohitettu",
+                "Kirjoita yhteenvetoon se, miten haluatte asioissa edetä.")
+    chat.send("Kehitetään HOKS-työkaluja ja näyttöjen arviointia.").expect("Kiitos! Kartoitus on valmis")
+    chat.send("vielä jotain").expect("Olet jo vastannut kaikkiin kysymyksiin")
+
+    answers = {row.question: row.value for row in store.export_rows()}
+    assert answers["rate:tavoitettavuus"] == "4"
+    assert answers["rate:siirtymat"] == "5"
+    assert answers["rate:valmiudet"] == "3"
+    assert answers["rate:palaute"] == "4"
+    assert answers["rate:asiakassuhde"] == "2"
+    assert answers["rate:tyopaikkaohjaus"] == "cant_say"
+    assert answers["priorities"] == "ennakkosuunnittelu,naytot"
+    assert answers["works:ennakkosuunnittelu"] == "HOKS-keskustelut työpaikan kanssa sujuvat."
+    assert answers["promise:naytot"] is None
+    assert answers["level:kehittava"] is None
+    assert answers["level:verkostot"] == "Alueverkosto."
+    assert answers["plan"] == "Kehitetään HOKS-työkaluja ja näyttöjen arviointia."
+    assert len(answers) == 8 + 1 + 6 + 4 + 1
+    assert {row.instrument_version for row in store.export_rows()} == {instrument.version}
+
+
+def test_buttons_answer_close_the_old_prompt_and_toggle_the_two_targets(chat: Chat) -> None:
+    chat.send("/start")
+    first = chat.prompt.prompt_id
+    chat.press("5").expect("✓ 5 Toimii erinomaisesti", "2/8")
+    chat.press("4", prompt_id=first).expect("Tähän kysymykseen on jo vastattu")
+    for value in "4321":
+        chat.press(value)
+    chat.press("continue")
+    for value in "432":
+        chat.press(value)
+    chat.expect("Kehittämiskohteet")
+    chat.press("naytot").press("palaute").press("siirtymat").expect("Voit valita enintään 2")
+    chat.press("palaute").press("siirtymat")
+    assert chat.prompt.selected == ("naytot", "siirtymat")  # type: ignore[union-attr]
+    chat.press("done").expect("Näyttöjen laatu, Siirtymät, poikkeustilanteet")
+
+
+def test_the_two_targets_must_be_exactly_two(chat: Chat) -> None:
+    rate_all(chat.send("/start"))
+    chat.press("done").expect("Valitse tasan 2 kohtaa (nyt valittuna 0)")
+    chat.send("7").expect("Valitse tasan 2 kohtaa (nyt valittuna 1)")
+    chat.send("1, 2, 3").expect("Valitse tasan 2 kohtaa (nyt valittuna 3)")
+    chat.send("7 kahvinkeitin").expect("En tunnistanut kohtaa ”kahvinkeitin”")
+    chat.press("ei-ole-olemassa").expect("jo vastattu")
+    chat.send("Näyttöjen laatu ja työpaikkaohjaus").expect("Osa 1 on valmis",
+                                                           "Näyttöjen laatu, Työpaikkaohjaus")

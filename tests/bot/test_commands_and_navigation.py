@@ -1,0 +1,140 @@
+"""Pause and resume, going back, changing answers, help, and the hub and partnership choices."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.instrument import Instrument
+from storage.memory_store import MemoryStore
+from tests.bot.test_assessment_flow import rate_all
+from tests.support.conversation import Chat
+
+
+def finish_part1(chat: Chat, targets: str = "3 7") -> Chat:
+    return rate_all(chat.send("/start")).send(targets).send("1")
+
+
+def test_pause_and_resume_where_the_person_left_off(chat: Chat) -> None:
+    chat.send("/start").send("4").send("3")
+    chat.send("/tauko").expect("Tauko. Vastauksesi on tallennettu", "/jatka")
+    chat.send("/tauko").expect("Olet jo tauolla")
+    chat.send("/jatka").expect("Tervetuloa takaisin", "Osa 1 · 3/8 Yhteinen ennakkosuunnittelu")
+    chat.send("/pause").expect("Tauko")
+    chat.send("hei taas").expect("Tervetuloa takaisin", "3/8")
+    chat.send("/resume").expect("3/8")
+    chat.send("/start").expect("Tervetuloa takaisin", "3/8")
+
+
+def test_pausing_from_the_break_offer_resumes_at_the_next_question(chat: Chat) -> None:
+    chat.send("/start")
+    for rating in "43215":
+        chat.send(rating)
+    chat.expect("Jatketaanko").send("Pidä tauko").expect("Tauko")
+    chat.press("continue").expect("Tervetuloa takaisin", "Osa 1 · 6/8")
+
+
+def test_back_goes_one_step_and_shows_the_current_answer(chat: Chat, store: MemoryStore) -> None:
+    chat.send("/takaisin").expect("Tervetuloa")  # before starting, any command starts
+    chat.send("/takaisin").expect("Olet ensimmäisessä kysymyksessä", "1/8")
+    chat.send("4").send("2").send("/takaisin").expect("Osa 1 · 2/8", "Toimii heikosti   ← valittuna nyt")
+    chat.send("5").expect("Osa 1 · 3/8")
+    chat.send("/back").expect("2/8", "Toimii erinomaisesti   ← valittuna nyt")
+    answers = {row.question: row.value for row in store.export_rows()}
+    assert answers["rate:valmiudet"] == "5"
+
+
+def test_back_in_part2_and_keeping_an_open_answer(chat: Chat, store: MemoryStore) -> None:
+    finish_part1(chat).send("Toimii hyvin.").expect("Missä meillä on vielä kehitettävää?")
+    chat.send("/takaisin").expect("Mikä meillä jo toimii?", "Nykyinen vastauksesi: Toimii hyvin.",
+                                  "Pidä ennallaan")
+    chat.send("/ohita").expect("Missä meillä on vielä kehitettävää?")
+    answers = {row.question: row.value for row in store.export_rows()}
+    assert answers["works:ennakkosuunnittelu"] == "Toimii hyvin."
+
+
+def test_any_answer_can_be_changed_and_the_person_returns(chat: Chat, store: MemoryStore) -> None:
+    chat.send("/muuta").expect("Tervetuloa")
+    chat.send("/muuta").expect("Et ole vielä vastannut mihinkään")
+    finish_part1(chat).send("Toimii.")
+    chat.send("/muuta").expect("Mitä vastausta haluat muuttaa?", "Osa 1: Tavoitettavuus ja näkyvyys",
+                               "Kehittämiskohteet", "Osa 2: Yhteinen ennakkosuunnittelu", "Peruuta")
+    chat.send("Osa 1: Tavoitettavuus ja näkyvyys").expect("Osa 1 · 1/8", "Toimii hyvin   ← valittuna nyt")
+    chat.send("1").expect("Muutos tallennettu", "Missä meillä on vielä kehitettävää?")
+    chat.send("/edit").send("Peruuta").expect("Missä meillä on vielä kehitettävää?")
+    chat.send("/muuta").press("works:ennakkosuunnittelu").expect("Nykyinen vastauksesi: Toimii.")
+    chat.send("Toimii paremmin.").expect("Missä meillä on vielä kehitettävää?")
+    chat.send("/ohita").send("/ohita").expect("Muutos tallennettu", "Missä meillä on vielä kehitettävää?")
+    answers = {row.question: row.value for row in store.export_rows()}
+    assert answers["rate:tavoitettavuus"] == "1"
+    assert answers["works:ennakkosuunnittelu"] == "Toimii paremmin."
+
+
+def test_changing_the_targets_reorders_part2(chat: Chat) -> None:
+    finish_part1(chat, "3 7").send("/muuta").send("Kehittämiskohteet")
+    chat.expect("Yhteinen ennakkosuunnittelu   ← valittuna nyt", "Näyttöjen laatu   ← valittuna nyt")
+    chat.send("1 2").expect("Muutos tallennettu", "Osa 2 · 3. Yhteinen ennakkosuunnittelu")
+
+
+def test_help_unknown_commands_and_answers(chat: Chat) -> None:
+    chat.send("/ohje").expect("Ohje", "/tauko – Pidä tauko", "/jatka", "/takaisin", "/kieli", "/muuta")
+    chat.send("/start").send("4")
+    chat.send("/kahvi").expect("En tunne komentoa /kahvi", "/ohje – Näytä tämä ohje")
+    chat.send("/vastaukset").expect("Vastauksesi", "Tavoitettavuus ja näkyvyys: 4 Toimii hyvin",
+                                    "Opiskelijan valmiudet: ei vielä vastattu")
+    chat.send("/help").expect("Ohje")
+
+
+def test_hub_offers_the_other_points_after_the_chosen_two(chat: Chat) -> None:
+    finish_part1(chat)
+    for _ in range(2):
+        chat.send("/ohita").send("/ohita").send("/ohita").send("1")
+    chat.expect("Olet syventänyt 2/8").send("Tavoitettavuus ja näkyvyys").expect("Osa 2 · 1. Tavoitettavuus")
+    chat.send("a").send("b").send("c").expect("Kohta on valmis: 3/8").send("1").expect("Olet syventänyt 3/8")
+    chat.send("Siirry eteenpäin").send("Ohita tämä osio").expect("Vastauksesi", "Yhteenveto")
+
+
+def test_deepening_every_point_skips_the_hub(chat: Chat, instrument: Instrument) -> None:
+    finish_part1(chat)
+    for _ in range(2):
+        chat.send("x").send("y").send("z").send("1")
+    for number in range(6):
+        chat.send("1").send("x").send("y").send("z")
+        chat.send("1")
+        if number < 5:
+            chat.expect("Olet syventänyt")
+    chat.expect("Haluatko pohtia kumppanuuden neljää tasoa?")
+    chat.send("2").expect("Kirjoita yhteenvetoon")
+    chat.send("/takaisin").send("/ohita")
+    chat.expect("Kirjoita yhteenvetoon")
+
+
+def test_after_partnership_answers_the_hub_moves_on_to_the_plan(chat: Chat) -> None:
+    finish_part1(chat)
+    for _ in range(2):
+        chat.send("x").send("y").send("z").send("1")
+    chat.send("0").send("1").send("a").send("b").send("c").send("d").send("1").expect("Kirjoita yhteenvetoon")
+    chat.send("/muuta").send("Osa 2: Yhteinen ennakkosuunnittelu").send("/ohita").send("/ohita").send("/ohita")
+    chat.expect("Muutos tallennettu", "Kirjoita yhteenvetoon")
+    chat.send("/takaisin").send("/takaisin").send("/takaisin").expect("Mikä meillä jo toimii?")
+    chat.send("/ohita").send("/ohita").send("/ohita").expect("Kohta on valmis")
+    chat.send("1").send("Siirry eteenpäin").expect("Kirjoita yhteenvetoon")
+
+
+def test_pause_when_done_and_resume_when_done(chat: Chat) -> None:
+    finish_part1(chat)
+    for _ in range(2):
+        chat.send("x").send("y").send("z").send("1")
+    chat.send("0").send("2").send("Edetään.").expect("Kiitos!")
+    chat.send("/tauko").expect("Kartoituksesi on jo valmis")
+    chat.send("/jatka").expect("Olet jo vastannut kaikkiin")
+    chat.press("1", prompt_id="1").expect("jo vastattu")
+    chat.send("/ohita").expect("Tätä kysymystä ei voi ohittaa")
+
+
+def test_two_people_do_not_share_anything(new_chat: Callable[..., Chat], store: MemoryStore) -> None:
+    anna, bertil = new_chat(user="anna"), new_chat(user="bertil")
+    anna.send("/start").send("5")
+    bertil.send("/start").expect("1/8").send("1")
+    anna.expect_not("Bertil")
+    rows = sorted((row.respondent, row.value) for row in store.export_rows())
+    assert rows == [(1, "5"), (2, "1")]
