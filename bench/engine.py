@@ -10,26 +10,23 @@ Aims (issue 2): at least 20,000 pure steps/s and 1,000 SQLite turns/s on one cor
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bot.commands import command_aliases, parse_command  # noqa: E402
-from bot.content import load_instrument  # noqa: E402
-from bot.conversation import Conversation, RoundRef  # noqa: E402
-from bot.engine import step  # noqa: E402
-from bot.events import CommandReceived, Event, TextReceived  # noqa: E402
-from bot.identity import UserRef  # noqa: E402
-from bot.instrument import Instrument  # noqa: E402
-from bot.service import TurnService  # noqa: E402
-from storage.database import create_database_engine  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from storage.sql_store import SqlStore  # noqa: E402
+from bot.commands import command_aliases, parse_command
+from bot.content import load_instrument
+from bot.conversation import Conversation, RoundRef
+from bot.engine import step
+from bot.events import CommandReceived, Event, TextReceived
+from bot.identity import UserRef
+from bot.instrument import Instrument
+from bot.service import TurnService
+from storage.database import create_database_engine
+from storage.migrate import upgrade
+from storage.sql_store import SqlStore
 
 # A whole assessment as typed in the terminal: part 1 with its break, two points, the hub,
 # the partnership levels and the plan.

@@ -1,0 +1,177 @@
+"""The SQL implementation of TurnStore (SQLite and PostgreSQL), on SQLAlchemy Core for speed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from bot.conversation import AnswerRecord, Conversation, RoundRef, with_answers
+from bot.identity import UserRef
+from bot.ports import DuplicateEvent, ExportRow, StaleWrite
+from storage.tables import answer, assessment_round, conversation, processed_event, respondent
+
+DEFAULT_ROUND_NAME = "Kartoitus"
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; everything stored is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class SqlStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # --- rounds ------------------------------------------------------------------------
+
+    def current_round(self, *, instrument_version: str, now: datetime) -> RoundRef:
+        with self.engine.begin() as db:
+            row = db.execute(sa.select(assessment_round.c.id, assessment_round.c.instrument_version)
+                             .where(assessment_round.c.status == "open")
+                             .order_by(assessment_round.c.id.desc()).limit(1)).first()
+            if row is not None:
+                return RoundRef(row.id, row.instrument_version, True)
+            round_id = db.execute(assessment_round.insert().values(
+                name=DEFAULT_ROUND_NAME, instrument_version=instrument_version, status="open", opened_at=now,
+            )).inserted_primary_key[0]  # type: ignore[index]
+            return RoundRef(int(round_id), instrument_version, True)
+
+    def close_round(self, round_id: int, now: datetime) -> None:
+        with self.engine.begin() as db:
+            db.execute(assessment_round.update().where(assessment_round.c.id == round_id)
+                       .values(status="closed", closed_at=now))
+
+    # --- turns -------------------------------------------------------------------------
+
+    def is_processed(self, event_key: str) -> bool:
+        with self.engine.connect() as db:
+            return db.execute(sa.select(processed_event.c.event_key)
+                              .where(processed_event.c.event_key == event_key)).first() is not None
+
+    def load(self, user: UserRef, round: RoundRef) -> Conversation | None:
+        with self.engine.connect() as db:
+            row = db.execute(
+                sa.select(conversation.c.state, conversation.c.version, respondent.c.id, respondent.c.language,
+                          respondent.c.platform_language, assessment_round.c.status)
+                .join(respondent, respondent.c.id == conversation.c.respondent_id)
+                .join(assessment_round, assessment_round.c.id == conversation.c.round_id)
+                .where(respondent.c.platform == user.platform, respondent.c.workspace == user.workspace,
+                       respondent.c.user_id == user.user, conversation.c.round_id == round.id)).first()
+            if row is None:
+                return None
+            answers = self._latest_answers(db, round.id, row.id)
+        return Conversation.from_state(
+            json.loads(row.state), user=user, round=replace(round, is_open=row.status == "open"),
+            version=row.version, language=row.language, platform_language=row.platform_language, answers=answers)
+
+    @staticmethod
+    def _latest_answers(db: Connection, round_id: int, respondent_id: int) -> dict[str, str | None]:
+        latest: dict[str, str | None] = {}
+        for question, value in db.execute(
+                sa.select(answer.c.question, answer.c.value)
+                .where(answer.c.round_id == round_id, answer.c.respondent_id == respondent_id)
+                .order_by(answer.c.id)):
+            latest[question] = value
+        return latest
+
+    def save(self, conversation_: Conversation, answers: Sequence[AnswerRecord], *, event_key: str,
+             now: datetime) -> Conversation:
+        try:
+            with self.engine.begin() as db:
+                self._mark_processed(db, event_key, now)
+                respondent_id = self._respondent(db, conversation_, now)
+                version = self._write_conversation(db, conversation_, respondent_id, now)
+                if answers:
+                    db.execute(answer.insert(), [
+                        {"round_id": conversation_.round.id, "respondent_id": respondent_id,
+                         "question": record.question, "value": record.value,
+                         "instrument_version": conversation_.round.instrument_version, "answered_at": now}
+                        for record in answers])
+        except sa.exc.IntegrityError as error:
+            if _mentions(error, "processed_event"):
+                raise DuplicateEvent(event_key) from error
+            raise StaleWrite(conversation_.user.key) from error
+        merged = with_answers(conversation_.answers, {record.question: record.value for record in answers})
+        return replace(conversation_, version=version, answers=merged)
+
+    @staticmethod
+    def _mark_processed(db: Connection, event_key: str, now: datetime) -> None:
+        db.execute(processed_event.insert().values(event_key=event_key, processed_at=now))
+
+    @staticmethod
+    def _respondent(db: Connection, conversation_: Conversation, now: datetime) -> int:
+        user = conversation_.user
+        row = db.execute(sa.select(respondent.c.id, respondent.c.language, respondent.c.platform_language)
+                         .where(respondent.c.platform == user.platform, respondent.c.workspace == user.workspace,
+                                respondent.c.user_id == user.user)).first()
+        languages = {"language": conversation_.language, "platform_language": conversation_.platform_language}
+        if row is None:
+            return int(db.execute(respondent.insert().values(
+                platform=user.platform, workspace=user.workspace, user_id=user.user, created_at=now, **languages,
+            )).inserted_primary_key[0])  # type: ignore[index]
+        if (row.language, row.platform_language) != (languages["language"], languages["platform_language"]):
+            db.execute(respondent.update().where(respondent.c.id == row.id).values(**languages))
+        return int(row.id)
+
+    @staticmethod
+    def _write_conversation(db: Connection, conversation_: Conversation, respondent_id: int, now: datetime) -> int:
+        state = json.dumps(conversation_.state(), ensure_ascii=False, separators=(",", ":"))
+        if conversation_.version == 0:
+            db.execute(conversation.insert().values(respondent_id=respondent_id, round_id=conversation_.round.id,
+                                                    state=state, version=1, updated_at=now))
+            return 1
+        updated = db.execute(
+            conversation.update()
+            .where(conversation.c.respondent_id == respondent_id, conversation.c.round_id == conversation_.round.id,
+                   conversation.c.version == conversation_.version)
+            .values(state=state, version=conversation.c.version + 1, updated_at=now))
+        if updated.rowcount != 1:
+            raise StaleWrite(conversation_.user.key)
+        return conversation_.version + 1
+
+    # --- export and housekeeping -------------------------------------------------------
+
+    def export_rows(self) -> Iterator[ExportRow]:
+        with self.engine.connect() as db:
+            rounds = {row.id: row.name for row in db.execute(sa.select(assessment_round.c.id, assessment_round.c.name))}
+            rows = db.execute(sa.select(answer.c.id, answer.c.round_id, answer.c.respondent_id, answer.c.question,
+                                        answer.c.value, answer.c.instrument_version, answer.c.answered_at)
+                              .order_by(answer.c.id)).all()
+        yield from export_rows(rows, rounds)
+
+    def answer_count(self) -> int:
+        """How many answer rows exist (changed answers included): for the append-only contract."""
+        with self.engine.connect() as db:
+            return int(db.execute(sa.select(sa.func.count()).select_from(answer)).scalar_one())
+
+    def prune_processed_events(self, older_than: datetime) -> int:
+        with self.engine.begin() as db:
+            return int(db.execute(processed_event.delete()
+                                  .where(processed_event.c.processed_at < older_than)).rowcount)
+
+
+def export_rows(rows: Sequence[Any], rounds: Mapping[int, str]) -> Iterator[ExportRow]:
+    """Latest answer per (round, respondent, question); respondents numbered per round by first answer."""
+    numbers: dict[int, dict[int, int]] = {}
+    latest: dict[tuple[int, int, str], Any] = {}
+    for row in rows:  # ordered by id: first answers number the respondents, later rows win
+        per_round = numbers.setdefault(row.round_id, {})
+        per_round.setdefault(row.respondent_id, len(per_round) + 1)
+        latest[(row.round_id, row.respondent_id, row.question)] = row
+    for (round_id, respondent_id, question), row in sorted(
+            latest.items(), key=lambda item: (item[0][0], numbers[item[0][0]][item[0][1]], item[0][2])):
+        yield ExportRow(round_id=round_id, round_name=rounds.get(round_id, ""),
+                        respondent=numbers[round_id][respondent_id], question=question, value=row.value,
+                        instrument_version=row.instrument_version,
+                        answered_on=aware(row.answered_at).date().isoformat())
+
+
+def _mentions(error: sa.exc.IntegrityError, table: str) -> bool:
+    """SQLite names the table ("processed_event.event_key"), PostgreSQL the key ("processed_event_pkey")."""
+    return table in str(error.orig).lower()

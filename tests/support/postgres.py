@@ -1,0 +1,75 @@
+"""A throwaway PostgreSQL 15 cluster for the test session, on a free loopback port.
+
+The machines run as root and initdb refuses root, so the cluster runs as the `postgres` user
+in a directory that user owns. Tests are skipped only where no PostgreSQL binaries exist.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+BIN_DIRS = [Path(p) for p in os.environ.get("KARTOITUS_PG_BIN", "").split(":") if p] + sorted(
+    Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+_names = itertools.count(1)
+
+
+def _bin_dir() -> Path | None:
+    for directory in BIN_DIRS:
+        if (directory / "initdb").exists() and (directory / "pg_ctl").exists():
+            return directory
+    found = shutil.which("initdb")
+    return Path(found).parent if found else None
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _as_postgres(command: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    binaries = _bin_dir()
+    if binaries is None:
+        pytest.skip("no PostgreSQL binaries (initdb, pg_ctl) on this machine")
+    root = Path(tempfile.mkdtemp(prefix="kartoitus-pg-"))
+    data = root / "data"
+    if os.geteuid() == 0:
+        user = pwd.getpwnam("postgres")
+        os.chown(root, user.pw_uid, user.pw_gid)
+    port = _free_port()
+    subprocess.run(_as_postgres([str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
+                                 "--no-sync", "-E", "UTF8", "--locale=C"]), check=True, capture_output=True)
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50"
+    subprocess.run(_as_postgres([str(binaries / "pg_ctl"), "-w", "-D", str(data), "-o", options,
+                                 "-l", str(root / "log"), "start"]), check=True, capture_output=True)
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(_as_postgres([str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+                       check=False, capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def fresh_postgres_url(postgres_url: str) -> str:
+    """A new, empty database in the session's cluster."""
+    name = f"test_{os.getpid()}_{next(_names)}"
+    with psycopg.connect(postgres_url.replace("+psycopg", ""), autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return postgres_url.rsplit("/", 1)[0] + f"/{name}"
