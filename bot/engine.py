@@ -17,6 +17,7 @@ from bot.flow import (
     after_points,
     chosen_points,
     deepened_points,
+    edit_unit_of,
     first_step,
     is_question,
     kind_of,
@@ -46,7 +47,7 @@ def step(conversation: Conversation, event: Event, *, instrument: Instrument, no
     turn.follow_locale(event.locale)
     if isinstance(event, CommandReceived):
         turn.command(event.name, event.argument, event.raw)
-    elif not turn.conv.started:
+    elif not turn.conv.started and turn.conv.step != "language":
         turn.start()
     elif turn.conv.paused:
         turn.resume()
@@ -192,10 +193,7 @@ class _Turn:
 
     def change_language(self, argument: str) -> None:
         if not argument:
-            if self.conv.started and self.conv.step != "done":
-                self.side_step("language")
-            else:
-                self.out.append(self.p.prompt("language"))
+            self.side_step("language")
             return
         language = self.language_named(argument)
         if language is None:
@@ -248,12 +246,13 @@ class _Turn:
         answered = self.conv.prompts_since_break + 1
         following = next_step(step, self.conv.answers, self.instrument)
         leaves_unit = unit_of(following) != unit_of(step)
-        if self.conv.return_to and leaves_unit:
+        if self.conv.return_to and edit_unit_of(following) != edit_unit_of(step):
             target = self.conv.return_to
             self.update(return_to="", prompts_since_break=answered)
             self.say("edit.saved")
             self.ask(target, label)
-        elif step != "plan" and (leaves_unit or answered >= self.instrument.settings.break_every):
+        elif step != "plan" and (leaves_unit or (kind_of(step) == "rate"
+                                                 and answered >= self.instrument.settings.break_every)):
             self.update(prompts_since_break=0, resume_step=following)
             self.close_prompt(label)
             self.update(prompt_seq=self.conv.prompt_seq + 1)
@@ -312,7 +311,11 @@ class _Turn:
             self.edit(value, option.label)
         else:
             self.set_language(value)
-            self.leave_side_step(option.label)
+            if self.conv.started:
+                self.leave_side_step(option.label)
+            else:
+                self.close_prompt(option.label)
+                self.start()
 
     def edit(self, value: str, label: str) -> None:
         if value == CANCEL:

@@ -44,6 +44,11 @@ def unit_of(step: str) -> str:
     return kind
 
 
+def edit_unit_of(step: str) -> str:
+    """What one change via /muuta covers: a single question, or a whole point of part 2."""
+    return unit_of(step) if kind_of(step) in DEEPENING else step
+
+
 def first_step(instrument: Instrument) -> str:
     return f"rate:{instrument.points[0].id}"
 

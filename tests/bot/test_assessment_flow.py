@@ -88,7 +88,7 @@ def test_the_two_targets_must_be_exactly_two(chat: Chat) -> None:
     chat.press("done").expect("Valitse tasan 2 kohtaa (nyt valittuna 0)")
     chat.send("7").expect("Valitse tasan 2 kohtaa (nyt valittuna 1)")
     chat.send("1, 2, 3").expect("Valitse tasan 2 kohtaa (nyt valittuna 3)")
-    chat.send("7 kahvinkeitin").expect("En tunnistanut kohtaa ”kahvinkeitin”")
+    chat.send("7, kahvinkeitin").expect("En tunnistanut kohtaa ”kahvinkeitin”")
     chat.press("ei-ole-olemassa").expect("jo vastattu")
     chat.send("Näyttöjen laatu ja työpaikkaohjaus").expect("Osa 1 on valmis",
                                                            "Näyttöjen laatu, Työpaikkaohjaus")

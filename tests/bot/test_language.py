@@ -22,8 +22,8 @@ def test_unknown_language_is_explained(chat: Chat) -> None:
 
 def test_language_menu_returns_to_the_question(chat: Chat) -> None:
     chat.send("/kieli").expect("Valitse kieli.", "svenska", "English")
-    chat.press("en").expect("The language is now English")
-    chat.send("/start").expect("Welcome!", "Part 1 · 1/8")
+    chat.press("en").expect("The language is now English", "Welcome!", "Part 1 · 1/8")
+    chat.send("/start").expect("Welcome back!", "Part 1 · 1/8")
     chat.send("/language").expect("Choose a language.")
     chat.send("svenska").expect("Språket har bytts till svenska", "Del 1 · 1/8")
     chat.send("/sprak").send("/pause").expect("Paus")
