@@ -109,10 +109,6 @@ def after_points(answers: Answers, instrument: Instrument) -> str:
     return "partnership"
 
 
-def is_complete(answers: Answers, instrument: Instrument) -> bool:
-    return "plan" in answers
-
-
 def edit_targets(answers: Answers, instrument: Instrument) -> tuple[str, ...]:
     """Everything the person has answered, as the steps that re-ask it."""
     targets = [f"rate:{p}" for p in instrument.point_ids if f"rate:{p}" in answers]

@@ -40,10 +40,8 @@ class Prompter:
 
     def command_name(self, name: str) -> str:
         """The command word people see in this language, e.g. "tauko" for pause."""
-        for spec in self.instrument.commands:
-            if spec.name == name:
-                return (spec.names.get(self.language) or (name,))[0]
-        return name
+        spec = next(spec for spec in self.instrument.commands if spec.name == name)
+        return (spec.names.get(self.language) or (name,))[0]
 
     def help(self) -> Notice:
         lines = [self.t("help.text"), ""]
