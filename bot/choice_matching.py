@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -20,19 +21,14 @@ def normalise(text: str) -> str:
 
 def match_option(text: str, options: Sequence[Option], aliases: Iterable[tuple[str, str]] = ()) -> Option | None:
     """The option `text` means, or None. `aliases` are (alias, value) pairs."""
+    typed = text.strip()
+    for option in options:  # the common case: a number typed, or a value
+        if typed == option.key or typed == option.value:
+            return option
     wanted = normalise(text)
     if not wanted:
         return None
-    by_value = {option.value: option for option in options}
-    candidates: dict[str, Option] = {}
-    for option in options:
-        candidates.setdefault(normalise(option.key), option)
-        candidates.setdefault(normalise(option.label), option)
-        candidates.setdefault(_bare_label(option), option)
-        candidates.setdefault(normalise(option.value), option)
-    for alias, value in aliases:
-        if value in by_value:
-            candidates.setdefault(normalise(alias), by_value[value])
+    candidates = _candidates(tuple(options), tuple(aliases))
     if wanted in candidates:
         return candidates[wanted]
     label_start = [option for option in options if _bare_label(option).startswith(wanted)]
@@ -44,6 +40,22 @@ def match_option(text: str, options: Sequence[Option], aliases: Iterable[tuple[s
     return None
 
 
+@functools.lru_cache(maxsize=256)
+def _candidates(options: tuple[Option, ...], aliases: tuple[tuple[str, str], ...]) -> dict[str, Option]:
+    """Every normalised way to name each option (the same options recur, so this is cached)."""
+    by_value = {option.value: option for option in options}
+    candidates: dict[str, Option] = {}
+    for option in options:
+        for name in (option.key, option.label, option.value):
+            candidates.setdefault(normalise(name), option)
+        candidates.setdefault(_bare_label(option), option)
+    for alias, value in aliases:
+        if value in by_value:
+            candidates.setdefault(normalise(alias), by_value[value])
+    return candidates
+
+
+@functools.lru_cache(maxsize=1024)
 def _bare_label(option: Option) -> str:
     """The label without a leading key: "4 Toimii hyvin" → "toimii hyvin"."""
     label = normalise(option.label)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +145,18 @@ def read_instrument(directory: Path) -> tuple[Instrument | None, list[Problem]]:
         ui=ui,
         commands=commands,
     )
+    instrument = replace(instrument, choice_aliases=_choice_aliases(instrument))
     return (None if problems else instrument), problems
+
+
+def _choice_aliases(instrument: Instrument) -> tuple[tuple[str, str], ...]:
+    """Other names for scale options ("eos") and languages ("svenska", "ruotsi")."""
+    pairs = [(alias, option.value) for option in instrument.scale
+             for names in option.aliases.values() for alias in names]
+    for code in LANGUAGES:
+        names = instrument.ui.get(code, {}).get("language.aliases", "")
+        pairs += [(name.strip(), code) for name in names.split(",") if name.strip()]
+    return tuple(pairs)
 
 
 def _settings(reader: _Reader, node: Any) -> Settings:

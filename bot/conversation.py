@@ -7,7 +7,7 @@ rows (see `AnswerRecord`), loaded into `answers` as the latest value per questio
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
 
@@ -57,6 +57,16 @@ class Conversation:
     platform_language: str | None = None  # derived from the platform's locale
     answers: Mapping[str, str | None] = field(default_factory=_frozen)
 
+    def evolve(self, **changes: Any) -> Conversation:
+        """`dataclasses.replace` without re-running __init__: the engine calls this on every turn."""
+        new = object.__new__(Conversation)
+        set_field = object.__setattr__
+        for name in _FIELD_NAMES:
+            set_field(new, name, getattr(self, name))
+        for name, value in changes.items():  # slots: an unknown name raises AttributeError
+            set_field(new, name, value)
+        return new
+
     @property
     def prompt_id(self) -> str:
         return str(self.prompt_seq)
@@ -104,6 +114,9 @@ class Conversation:
             platform_language=platform_language,
             answers=_frozen(answers),
         )
+
+
+_FIELD_NAMES = tuple(item.name for item in fields(Conversation))
 
 
 def with_answers(answers: Mapping[str, str | None], new: Mapping[str, str | None]) -> Mapping[str, str | None]:

@@ -5,7 +5,7 @@ Pure: no I/O, no clock, no randomness. The state diagram is in bot/engine.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +26,7 @@ from bot.flow import (
     unit_of,
 )
 from bot.instrument import LANGUAGES, Instrument
-from bot.messages import ChoicePrompt, Option, Outbound, PromptClosed
+from bot.messages import Option, Outbound, PromptClosed
 from bot.prompts import CANCEL, CONTINUE, DONE, FORWARD, SKIP, YES, Prompter
 
 HISTORY_LIMIT = 100
@@ -77,7 +77,7 @@ class _Turn:
         return Prompter(self.conv, self.instrument)
 
     def update(self, **changes: Any) -> None:
-        self.conv = replace(self.conv, **changes)
+        self.conv = self.conv.evolve(**changes)
 
     def say(self, key: str, **values: object) -> None:
         self.out.append(self.p.notice(self.p.t(key, **values)))
@@ -225,10 +225,12 @@ class _Turn:
         return False
 
     def record(self, step: str, value: str | None) -> None:
+        history = (*self.conv.history, step)[-HISTORY_LIMIT:]
         if step not in self.conv.answers or self.conv.answers[step] != value:
             self.answers.append(AnswerRecord(step, value))
-            self.update(answers=with_answers(self.conv.answers, {step: value}))
-        self.update(history=(*self.conv.history, step)[-HISTORY_LIMIT:])
+            self.update(answers=with_answers(self.conv.answers, {step: value}), history=history)
+        else:
+            self.update(history=history)
 
     def answer(self, step: str, value: str | None, label: str | None = None) -> None:
         self.record(step, value)
@@ -286,8 +288,7 @@ class _Turn:
         elif self.conv.step == "priorities":
             self.toggle(value)
         else:
-            prompt = self.p.prompt(self.conv.step)
-            option = next((o for o in getattr(prompt, "options", ()) if o.value == value), None)
+            option = next((o for o in self.p.options(self.conv.step) if o.value == value), None)
             if option is None:
                 self.say("answer.stale")
             else:
@@ -360,21 +361,12 @@ class _Turn:
         elif kind == "priorities":
             self.typed_priorities(text)
         else:
-            prompt = self.p.prompt(self.conv.step)
-            assert isinstance(prompt, ChoicePrompt)
-            option = match_option(text, prompt.options, self.aliases())
+            option = match_option(text, self.p.options(self.conv.step), self.instrument.choice_aliases)
             if option is None:
                 self.say("answer.not_recognised", text=text.strip()[:200])
                 self.ask(self.conv.step)
             else:
                 self.chosen(option)
-
-    def aliases(self) -> list[tuple[str, str]]:
-        pairs = [(alias, option.value) for option in self.instrument.scale
-                 for names in option.aliases.values() for alias in names]
-        pairs += [(name.strip(), code) for code in LANGUAGES
-                  for name in self.instrument.text(code, "language.aliases").split(",")]
-        return pairs
 
     def free_text(self, text: str) -> None:
         if self.refuse_if_closed():

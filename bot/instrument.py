@@ -88,6 +88,7 @@ class Instrument:
     levels: tuple[PartnershipLevel, ...]
     ui: Mapping[str, Mapping[str, str]]  # language -> dotted key -> template
     commands: tuple[CommandSpec, ...]
+    choice_aliases: tuple[tuple[str, str], ...] = ()  # (what people type, option value), any language
 
     def text(self, language: str, key: str, **values: object) -> str:
         """A UI string in `language` (Finnish when missing), with {placeholders} filled."""

@@ -33,6 +33,14 @@ class ExportRow:
     answered_on: str  # ISO date only: a precise time could re-identify a person
 
 
+@dataclass(frozen=True, slots=True)
+class LoadedTurn:
+    """What a turn starts from: the open round and the person's conversation in it (None if new)."""
+
+    round: RoundRef
+    conversation: Conversation | None
+
+
 class TurnStore(Protocol):
     """Storage of conversations and answers, with optimistic concurrency.
 
@@ -44,6 +52,11 @@ class TurnStore(Protocol):
         ...
 
     def is_processed(self, event_key: str) -> bool: ...
+
+    def load_turn(self, user: UserRef, *, event_key: str, instrument_version: str, now: datetime
+                  ) -> LoadedTurn | None:
+        """`is_processed`, `current_round` and `load` in one go; None if the event was processed."""
+        ...
 
     def load(self, user: UserRef, round: RoundRef) -> Conversation | None:
         """The conversation with its latest answers, or None if the person is new."""

@@ -18,6 +18,8 @@ from bot.messages import ChoicePrompt, FreeTextPrompt, MultiChoicePrompt, Notice
 
 DONE, SKIP, CONTINUE, PAUSE, FORWARD, YES, NO, CANCEL = (
     "done", "skip", "continue", "pause", "forward", "yes", "no", "cancel")
+_PAIRS = {"partnership": ((YES, "partnership.yes"), (NO, "partnership.no")),
+          "break": ((CONTINUE, "break.continue"), (PAUSE, "break.pause"))}
 
 
 def language_of(conversation: Conversation) -> str:
@@ -103,7 +105,7 @@ class Prompter:
         heading = self.t("part1.heading", number=point.number, total=len(self.instrument.points),
                          title=pick(point.title, self.language))
         text = f"{pick(point.descriptors, self.language)}\n\n{pick(self.instrument.scale_question, self.language)}"
-        return self._choice(text, self.scale_options(), heading=heading, hint=self.t("part1.hint"),
+        return self._choice(text, self.options(step), heading=heading, hint=self.t("part1.hint"),
                             current=self.conversation.answers.get(step))
 
     def point_options(self, point_ids: tuple[str, ...]) -> list[Option]:
@@ -138,19 +140,35 @@ class Prompter:
             context.append(pick(self.instrument.deepening["promise_note"], self.language))
         return self._free(step, pick(self.instrument.deepening[kind], self.language), heading, context)
 
+    def options(self, step: str) -> list[Option]:
+        """The options of a choice step (empty for open questions)."""
+        kind = kind_of(step)
+        if kind == "rate":
+            return self.scale_options()
+        if kind == "hub":
+            remaining = remaining_points(self.conversation.answers, self.instrument)
+            return [*self.point_options(remaining), self.option(FORWARD, self.t("hub.forward"), "0")]
+        if kind in ("partnership", "break"):
+            (first, first_key), (second, second_key) = _PAIRS[kind]
+            return [self.option(first, self.t(first_key), "1"), self.option(second, self.t(second_key), "2")]
+        if kind == "edit":
+            targets = edit_targets(self.conversation.answers, self.instrument)
+            return [*(self.option(target, self.edit_label(target), str(index))
+                      for index, target in enumerate(targets, 1)),
+                    self.option(CANCEL, self.t("buttons.cancel"), "0")]
+        if kind == "language":
+            return [self.option(code, self.instrument.text(code, "language.name"), str(index))
+                    for index, code in enumerate(LANGUAGES, 1)]
+        return []
+
     def _hub(self, step: str) -> ChoicePrompt:
-        remaining = remaining_points(self.conversation.answers, self.instrument)
-        options = self.point_options(remaining)
-        options.append(self.option(FORWARD, self.t("hub.forward"), "0"))
         done = len(deepened_points(self.conversation.answers, self.instrument))
-        return self._choice(self.t("hub.text", done=done, total=len(self.instrument.points)), options,
+        return self._choice(self.t("hub.text", done=done, total=len(self.instrument.points)), self.options(step),
                             heading=self.t("hub.heading"), hint=self.t("part1.hint"))
 
     def _partnership(self, step: str) -> ChoicePrompt:
-        options = [self.option(YES, self.t("partnership.yes"), "1"),
-                   self.option(NO, self.t("partnership.no"), "2")]
         text = f"{pick(self.instrument.partnership_intro, self.language)}\n\n{self.t('partnership.offer')}"
-        return self._choice(text, options, heading=self.t("partnership.heading"))
+        return self._choice(text, self.options(step), heading=self.t("partnership.heading"))
 
     def _level(self, step: str) -> FreeTextPrompt:
         level = self.instrument.level(subject_of(step))
@@ -165,15 +183,10 @@ class Prompter:
                           [pick(self.instrument.plan_note, self.language)])
 
     def _break(self, step: str) -> ChoicePrompt:
-        options = [self.option(CONTINUE, self.t("break.continue"), "1"),
-                   self.option(PAUSE, self.t("break.pause"), "2")]
-        return self._choice(self.t("break.offer"), options)
+        return self._choice(self.t("break.offer"), self.options(step))
 
     def _edit(self, step: str) -> ChoicePrompt:
-        options = [self.option(target, self.edit_label(target), str(index))
-                   for index, target in enumerate(edit_targets(self.conversation.answers, self.instrument), 1)]
-        options.append(self.option(CANCEL, self.t("buttons.cancel"), "0"))
-        return self._choice(self.t("edit.text"), options)
+        return self._choice(self.t("edit.text"), self.options(step))
 
     def edit_label(self, target: str) -> str:
         kind, subject = kind_of(target), subject_of(target)
@@ -186,9 +199,7 @@ class Prompter:
         return self.t(f"edit.{kind}_label")
 
     def _language(self, step: str) -> ChoicePrompt:
-        options = [self.option(code, self.instrument.text(code, "language.name"), str(index))
-                   for index, code in enumerate(LANGUAGES, 1)]
-        return self._choice(self.t("language.text"), options, current=self.conversation.language)
+        return self._choice(self.t("language.text"), self.options(step), current=self.conversation.language)
 
     def summary(self) -> Notice:
         """The person's own answers, section by section."""

@@ -11,7 +11,6 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Sequence
-from datetime import datetime
 
 from bot.conversation import Conversation
 from bot.engine import language_code, step
@@ -61,12 +60,14 @@ class TurnService:
     def process(self, event: Event) -> Sequence[Outbound]:
         """The synchronous core of a turn; raises only on storage failures."""
         event_key = f"{event.user.platform}:{event.user.workspace}:{event.event_id}"
-        if self.store.is_processed(event_key):
-            log.info("duplicate event skipped: %s", event_key)
-            return ()
         for _ in range(MAX_ATTEMPTS):
             now = self.clock.now()
-            conversation = self.load(event, now)
+            loaded = self.store.load_turn(event.user, event_key=event_key,
+                                          instrument_version=self.instrument.version, now=now)
+            if loaded is None:
+                log.info("duplicate event skipped: %s", event_key)
+                return ()
+            conversation = loaded.conversation or Conversation(user=event.user, round=loaded.round)
             result = step(conversation, event, instrument=self.instrument, now=now)
             try:
                 self.store.save(result.conversation, result.answers, event_key=event_key, now=now)
@@ -80,7 +81,3 @@ class TurnService:
                      result.conversation.step, len(result.answers))
             return result.outbox
         raise TurnConflict(event_key)
-
-    def load(self, event: Event, now: datetime) -> Conversation:
-        round_ = self.store.current_round(instrument_version=self.instrument.version, now=now)
-        return self.store.load(event.user, round_) or Conversation(user=event.user, round=round_)

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.conversation import AnswerRecord, Conversation, RoundRef, with_answers
 from bot.identity import UserRef
-from bot.ports import DuplicateEvent, ExportRow, StaleWrite
+from bot.ports import DuplicateEvent, ExportRow, LoadedTurn, StaleWrite
 from storage.sql_store import DEFAULT_ROUND_NAME, export_rows
 
 
@@ -50,6 +50,13 @@ class MemoryStore:
     def is_processed(self, event_key: str) -> bool:
         with self._lock:
             return event_key in self._events
+
+    def load_turn(self, user: UserRef, *, event_key: str, instrument_version: str, now: datetime
+                  ) -> LoadedTurn | None:
+        if self.is_processed(event_key):
+            return None
+        round_ref = self.current_round(instrument_version=instrument_version, now=now)
+        return LoadedTurn(round_ref, self.load(user, round_ref))
 
     def load(self, user: UserRef, round: RoundRef) -> Conversation | None:
         with self._lock:

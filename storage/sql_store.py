@@ -13,10 +13,42 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot.conversation import AnswerRecord, Conversation, RoundRef, with_answers
 from bot.identity import UserRef
-from bot.ports import DuplicateEvent, ExportRow, StaleWrite
+from bot.ports import DuplicateEvent, ExportRow, LoadedTurn, StaleWrite
 from storage.tables import answer, assessment_round, conversation, processed_event, respondent
 
 DEFAULT_ROUND_NAME = "Kartoitus"
+_ = sa.bindparam
+
+# The hot path runs these on every turn; built once, SQLAlchemy reuses their compiled form.
+OPEN_ROUND = (sa.select(assessment_round.c.id, assessment_round.c.instrument_version)
+              .where(assessment_round.c.status == "open").order_by(assessment_round.c.id.desc()).limit(1))
+OPEN_DEFAULT_ROUND = assessment_round.insert().from_select(
+    ["name", "instrument_version", "status", "opened_at"],
+    sa.select(_("name"), _("version"), sa.literal("open"), _("now", type_=sa.DateTime(timezone=True)))
+    .where(~sa.exists().where(assessment_round.c.status == "open")))
+IS_PROCESSED = sa.select(processed_event.c.event_key).where(processed_event.c.event_key == _("key"))
+LOAD_CONVERSATION = (
+    sa.select(conversation.c.state, conversation.c.version, respondent.c.id, respondent.c.language,
+              respondent.c.platform_language, assessment_round.c.status)
+    .join(respondent, respondent.c.id == conversation.c.respondent_id)
+    .join(assessment_round, assessment_round.c.id == conversation.c.round_id)
+    .where(respondent.c.platform == _("platform"), respondent.c.workspace == _("workspace"),
+           respondent.c.user_id == _("user"), conversation.c.round_id == _("round")))
+LATEST_ANSWERS = (sa.select(answer.c.question, answer.c.value)
+                  .where(answer.c.round_id == _("round"), answer.c.respondent_id == _("respondent"))
+                  .order_by(answer.c.id))
+MARK_PROCESSED = processed_event.insert()
+FIND_RESPONDENT = (sa.select(respondent.c.id, respondent.c.language, respondent.c.platform_language)
+                   .where(respondent.c.platform == _("platform"), respondent.c.workspace == _("workspace"),
+                          respondent.c.user_id == _("user")))
+UPDATE_LANGUAGES = (respondent.update().where(respondent.c.id == _("respondent"))
+                    .values(language=_("language"), platform_language=_("platform_language")))
+UPDATE_CONVERSATION = (
+    conversation.update()
+    .where(conversation.c.respondent_id == _("respondent"), conversation.c.round_id == _("round"),
+           conversation.c.version == _("expected"))
+    .values(state=_("state"), version=conversation.c.version + 1, updated_at=_("now")))
+INSERT_ANSWERS = answer.insert()
 
 
 def aware(moment: datetime) -> datetime:
@@ -31,16 +63,17 @@ class SqlStore:
     # --- rounds ------------------------------------------------------------------------
 
     def current_round(self, *, instrument_version: str, now: datetime) -> RoundRef:
-        with self.engine.begin() as db:
-            row = db.execute(sa.select(assessment_round.c.id, assessment_round.c.instrument_version)
-                             .where(assessment_round.c.status == "open")
-                             .order_by(assessment_round.c.id.desc()).limit(1)).first()
-            if row is not None:
-                return RoundRef(row.id, row.instrument_version, True)
-            round_id = db.execute(assessment_round.insert().values(
-                name=DEFAULT_ROUND_NAME, instrument_version=instrument_version, status="open", opened_at=now,
-            )).inserted_primary_key[0]  # type: ignore[index]
-            return RoundRef(int(round_id), instrument_version, True)
+        with self.engine.connect() as db:
+            return self._current_round(db, instrument_version, now)
+
+    def _current_round(self, db: Connection, instrument_version: str, now: datetime) -> RoundRef:
+        row = db.execute(OPEN_ROUND).first()
+        if row is None:
+            with self.engine.begin() as writer:  # starts with the write, so SQLite takes its lock at once
+                writer.execute(OPEN_DEFAULT_ROUND, {"name": DEFAULT_ROUND_NAME, "version": instrument_version,
+                                                    "now": now})
+                row = writer.execute(OPEN_ROUND).one()
+        return RoundRef(row.id, row.instrument_version, True)
 
     def close_round(self, round_id: int, now: datetime) -> None:
         with self.engine.begin() as db:
@@ -51,21 +84,26 @@ class SqlStore:
 
     def is_processed(self, event_key: str) -> bool:
         with self.engine.connect() as db:
-            return db.execute(sa.select(processed_event.c.event_key)
-                              .where(processed_event.c.event_key == event_key)).first() is not None
+            return db.execute(IS_PROCESSED, {"key": event_key}).first() is not None
 
     def load(self, user: UserRef, round: RoundRef) -> Conversation | None:
         with self.engine.connect() as db:
-            row = db.execute(
-                sa.select(conversation.c.state, conversation.c.version, respondent.c.id, respondent.c.language,
-                          respondent.c.platform_language, assessment_round.c.status)
-                .join(respondent, respondent.c.id == conversation.c.respondent_id)
-                .join(assessment_round, assessment_round.c.id == conversation.c.round_id)
-                .where(respondent.c.platform == user.platform, respondent.c.workspace == user.workspace,
-                       respondent.c.user_id == user.user, conversation.c.round_id == round.id)).first()
-            if row is None:
+            return self._load(db, user, round)
+
+    def load_turn(self, user: UserRef, *, event_key: str, instrument_version: str, now: datetime
+                  ) -> LoadedTurn | None:
+        with self.engine.connect() as db:  # one connection for the three reads of every turn
+            if db.execute(IS_PROCESSED, {"key": event_key}).first() is not None:
                 return None
-            answers = self._latest_answers(db, round.id, row.id)
+            round_ref = self._current_round(db, instrument_version, now)
+            return LoadedTurn(round_ref, self._load(db, user, round_ref))
+
+    def _load(self, db: Connection, user: UserRef, round: RoundRef) -> Conversation | None:
+        row = db.execute(LOAD_CONVERSATION, {"platform": user.platform, "workspace": user.workspace,
+                                             "user": user.user, "round": round.id}).first()
+        if row is None:
+            return None
+        answers = self._latest_answers(db, round.id, row.id)
         return Conversation.from_state(
             json.loads(row.state), user=user, round=replace(round, is_open=row.status == "open"),
             version=row.version, language=row.language, platform_language=row.platform_language, answers=answers)
@@ -73,10 +111,7 @@ class SqlStore:
     @staticmethod
     def _latest_answers(db: Connection, round_id: int, respondent_id: int) -> dict[str, str | None]:
         latest: dict[str, str | None] = {}
-        for question, value in db.execute(
-                sa.select(answer.c.question, answer.c.value)
-                .where(answer.c.round_id == round_id, answer.c.respondent_id == respondent_id)
-                .order_by(answer.c.id)):
+        for question, value in db.execute(LATEST_ANSWERS, {"round": round_id, "respondent": respondent_id}):
             latest[question] = value
         return latest
 
@@ -88,7 +123,7 @@ class SqlStore:
                 respondent_id = self._respondent(db, conversation_, now)
                 version = self._write_conversation(db, conversation_, respondent_id, now)
                 if answers:
-                    db.execute(answer.insert(), [
+                    db.execute(INSERT_ANSWERS, [
                         {"round_id": conversation_.round.id, "respondent_id": respondent_id,
                          "question": record.question, "value": record.value,
                          "instrument_version": conversation_.round.instrument_version, "answered_at": now}
@@ -102,21 +137,20 @@ class SqlStore:
 
     @staticmethod
     def _mark_processed(db: Connection, event_key: str, now: datetime) -> None:
-        db.execute(processed_event.insert().values(event_key=event_key, processed_at=now))
+        db.execute(MARK_PROCESSED, {"event_key": event_key, "processed_at": now})
 
     @staticmethod
     def _respondent(db: Connection, conversation_: Conversation, now: datetime) -> int:
         user = conversation_.user
-        row = db.execute(sa.select(respondent.c.id, respondent.c.language, respondent.c.platform_language)
-                         .where(respondent.c.platform == user.platform, respondent.c.workspace == user.workspace,
-                                respondent.c.user_id == user.user)).first()
+        row = db.execute(FIND_RESPONDENT, {"platform": user.platform, "workspace": user.workspace,
+                                           "user": user.user}).first()
         languages = {"language": conversation_.language, "platform_language": conversation_.platform_language}
         if row is None:
             return int(db.execute(respondent.insert().values(
                 platform=user.platform, workspace=user.workspace, user_id=user.user, created_at=now, **languages,
             )).inserted_primary_key[0])  # type: ignore[index]
         if (row.language, row.platform_language) != (languages["language"], languages["platform_language"]):
-            db.execute(respondent.update().where(respondent.c.id == row.id).values(**languages))
+            db.execute(UPDATE_LANGUAGES, {"respondent": row.id, **languages})
         return int(row.id)
 
     @staticmethod
@@ -126,11 +160,8 @@ class SqlStore:
             db.execute(conversation.insert().values(respondent_id=respondent_id, round_id=conversation_.round.id,
                                                     state=state, version=1, updated_at=now))
             return 1
-        updated = db.execute(
-            conversation.update()
-            .where(conversation.c.respondent_id == respondent_id, conversation.c.round_id == conversation_.round.id,
-                   conversation.c.version == conversation_.version)
-            .values(state=state, version=conversation.c.version + 1, updated_at=now))
+        updated = db.execute(UPDATE_CONVERSATION, {"respondent": respondent_id, "round": conversation_.round.id,
+                                                   "expected": conversation_.version, "state": state, "now": now})
         if updated.rowcount != 1:
             raise StaleWrite(conversation_.user.key)
         return conversation_.version + 1

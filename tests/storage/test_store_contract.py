@@ -139,3 +139,15 @@ def test_processed_events_can_be_pruned(store: MemoryStore | SqlStore) -> None:
     store.save(saved, [], event_key="new", now=NOW)
     assert store.prune_processed_events(NOW - timedelta(days=30)) == 1
     assert not store.is_processed("old") and store.is_processed("new")
+
+
+def test_load_turn_reads_round_and_conversation_or_says_processed(store: MemoryStore | SqlStore) -> None:
+    first = store.load_turn(ANNA, event_key="e1", instrument_version="2026.1", now=NOW)
+    assert first is not None and first.conversation is None and first.round.is_open
+    saved = store.save(Conversation(user=ANNA, round=first.round, step="x"), [AnswerRecord("q", "1")],
+                       event_key="e1", now=NOW)
+    assert store.load_turn(ANNA, event_key="e1", instrument_version="2026.1", now=NOW) is None
+    second = store.load_turn(ANNA, event_key="e2", instrument_version="2026.1", now=NOW)
+    assert second is not None and second.round == first.round
+    assert second.conversation is not None and second.conversation.version == saved.version
+    assert dict(second.conversation.answers) == {"q": "1"}
