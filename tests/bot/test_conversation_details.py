@@ -57,3 +57,9 @@ def test_after_finishing_the_summary_and_the_plan_can_be_changed(chat: Chat) -> 
     chat.send("/muuta").expect("Yhteenveto", "Kehittävä kumppanuus").send("Yhteenveto")
     chat.expect("Nykyinen vastauksesi: Edetään yhdessä.").send("Edetään rohkeasti.")
     chat.expect("Muutos tallennettu", "Kiitos!")
+
+
+def test_a_forged_button_on_an_open_question_changes_nothing(chat: Chat, store: MemoryStore) -> None:
+    finish_part1(chat)
+    chat.press("rate:naytot").expect("jo vastattu")
+    assert "works:ennakkosuunnittelu" not in {row.question for row in store.export_rows()}
