@@ -89,3 +89,17 @@ def test_swedish_operator_language_and_bad_settings(tmp_path: Path) -> None:
     assert "KARTOITUS_TIMEZONE" in broken.stderr and "KARTOITUS_DATABASE_URL" in broken.stderr
     assert "Asetuksissa on virheitä" in broken.stderr
     assert "Traceback" not in broken.stderr
+
+
+def test_csv_export_to_a_file_has_no_personal_identifiers(tmp_path: Path) -> None:
+    database = tmp_path / "kartoitus.db"
+    kartoitus("chat", "--user", "anna.virtanen", database=database, stdin="4\n0\n")
+    out = tmp_path / "answers.csv"
+    result = kartoitus("export", "--format", "csv", "--out", str(out), database=database)
+    assert result.returncode == 0, result.stderr
+    assert "2 vastausta" in result.stdout
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "round_id,round_name,respondent,part,point,question,value,instrument_version,answered_on"
+    assert lines[1].startswith("1,Kartoitus,1,1,tavoitettavuus,rate:tavoitettavuus,4,2026.1,")
+    assert ",rate:valmiudet,cant_say," in lines[2]
+    assert "anna" not in out.read_text(encoding="utf-8")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from storage.memory_store import MemoryStore
 from tests.bot.test_commands_and_navigation import finish_part1
 from tests.support.conversation import Chat
@@ -63,3 +67,10 @@ def test_a_forged_button_on_an_open_question_changes_nothing(chat: Chat, store: 
     finish_part1(chat)
     chat.press("rate:naytot").expect("jo vastattu")
     assert "works:ennakkosuunnittelu" not in {row.question for row in store.export_rows()}
+
+
+def test_answer_text_is_never_logged_above_debug(chat: Chat, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    finish_part1(chat).send("Salainen vastaus 8271")
+    assert "8271" not in caplog.text
+    assert "turn" in caplog.text  # the turn itself is logged, without its content
