@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.conversation import AnswerRecord, Conversation, RoundRef
-from bot.identity import UserRef
+from bot.identity import ChannelRef, UserRef
 from bot.messages import Outbound
 
 
@@ -82,6 +82,50 @@ class TurnStore(Protocol):
     def export_rows(self) -> Iterator[ExportRow]:
         """The latest answer to every question, pseudonymised per round."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    id: int
+    channel: ChannelRef
+    title: str
+    join_code: str
+
+
+class TeamStore(Protocol):
+    """Teams (a channel or group with its members) and how people join them."""
+
+    def register_team(self, channel: ChannelRef, title: str, *, now: datetime) -> Team:
+        """The team of `channel`, created (with a fresh join code) on first use; keeps the title current."""
+        ...
+
+    def team_by_code(self, join_code: str) -> Team | None: ...
+
+    def join(self, team_id: int, user: UserRef, *, now: datetime) -> bool:
+        """Make `user` a member; False if they already were."""
+        ...
+
+    def members(self, team_id: int) -> list[UserRef]: ...
+
+    def mark_processed(self, event_key: str, *, now: datetime) -> bool:
+        """Record an event handled outside a conversation turn; False if it was already processed."""
+        ...
+
+
+class MessageRefs(Protocol):
+    """Where each prompt was shown, so an adapter can edit it later (also after a restart)."""
+
+    def remember(self, recipient: str, prompt_id: str, ref: str, *, now: datetime) -> None: ...
+
+    def recall(self, recipient: str, prompt_id: str) -> str | None: ...
+
+
+class Reachability(Protocol):
+    def mark_unreachable(self, user: UserRef, *, now: datetime) -> None:
+        """The platform says this person cannot be messaged (blocked the bot, left, deactivated)."""
+        ...
+
+    def is_unreachable(self, user: UserRef) -> bool: ...
 
 
 class Sender(Protocol):

@@ -23,6 +23,7 @@ class Respondent(SQLModel, table=True):
     language: str | None = Field(default=None, max_length=8)
     platform_language: str | None = Field(default=None, max_length=8)
     created_at: datetime = Field(sa_column=_utc_column())
+    unreachable_since: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 
 
 class AssessmentRound(SQLModel, table=True):
@@ -70,8 +71,47 @@ class ProcessedEvent(SQLModel, table=True):
     processed_at: datetime = Field(sa_column=_utc_column())
 
 
+class Team(SQLModel, table=True):
+    """A Slack channel, a Telegram group or a named terminal group, with a code to join it."""
+
+    __tablename__ = "team"
+    __table_args__ = (sa.UniqueConstraint("platform", "workspace", "channel_id", name="uq_team_channel"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)
+    workspace: str = Field(max_length=128)
+    channel_id: str = Field(max_length=128)
+    title: str = Field(max_length=255)
+    join_code: str = Field(max_length=32, unique=True)
+    created_at: datetime = Field(sa_column=_utc_column())
+
+
+class TeamMember(SQLModel, table=True):
+    __tablename__ = "team_member"
+
+    team_id: int = Field(foreign_key="team.id", primary_key=True)
+    respondent_id: int = Field(foreign_key="respondent.id", primary_key=True)
+    joined_at: datetime = Field(sa_column=_utc_column())
+
+
+class SentMessage(SQLModel, table=True):
+    """Where a prompt was shown on a platform, so its buttons can be removed later, also after a restart."""
+
+    __tablename__ = "sent_message"
+    __table_args__ = (sa.UniqueConstraint("recipient", "prompt_id", name="uq_sent_message_prompt"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    recipient: str = Field(max_length=255)
+    prompt_id: str = Field(max_length=32)
+    ref: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    sent_at: datetime = Field(sa_column=_utc_column())
+
+
 respondent = Respondent.__table__  # type: ignore[attr-defined]
 assessment_round = AssessmentRound.__table__  # type: ignore[attr-defined]
 conversation = ConversationRow.__table__  # type: ignore[attr-defined]
 answer = AnswerRow.__table__  # type: ignore[attr-defined]
 processed_event = ProcessedEvent.__table__  # type: ignore[attr-defined]
+team = Team.__table__  # type: ignore[attr-defined]
+team_member = TeamMember.__table__  # type: ignore[attr-defined]
+sent_message = SentMessage.__table__  # type: ignore[attr-defined]

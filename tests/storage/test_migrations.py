@@ -24,7 +24,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def test_upgrade_builds_the_models_schema_and_is_idempotent(url: str) -> None:
     assert current_revision(url) is None
     head = upgrade(url)
-    assert head == "0001" == current_revision(url)
+    assert head == "0002" == current_revision(url)
     assert upgrade(url) == head
     engine = create_database_engine(url)
     with engine.connect() as connection:
