@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -60,6 +61,9 @@ def run() -> None:
     from bot import wiring
 
     wiring.prepare_database(settings)
+    if settings.telegram_enabled:
+        with_content(settings, lambda: asyncio.run(wiring.run_platforms(settings)))
+        return
     chat_session = with_content(settings, lambda: wiring.terminal_chat(settings))
     raise typer.Exit(chat_session.run())
 

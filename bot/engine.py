@@ -127,11 +127,13 @@ class _Turn:
             self.change_language(argument)
         elif not self.conv.started:
             self.start()
-        elif name == "unknown":
-            self.say("help.unknown_command", name=raw)
-            self.out.append(self.p.help())
-        else:
+        elif name == "join":
+            self.say("team.join_in_group")
+        elif hasattr(self, f"command_{name}"):
             getattr(self, f"command_{name}")()
+        else:
+            self.say("help.unknown_command", name=raw or name)
+            self.out.append(self.p.help())
 
     def start(self) -> None:
         self.out.append(self.p.notice(self.p.t("welcome.text"), heading=self.p.t("welcome.heading")))

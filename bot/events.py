@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.identity import UserRef
+from bot.identity import ChannelRef, UserRef
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -16,6 +16,8 @@ class InboundEvent:
     user: UserRef
     at: datetime
     locale: str | None = None  # the platform's idea of the person's language, e.g. "fi-FI"
+    channel: ChannelRef | None = None  # where it happened when not in a private chat (a team's group)
+    channel_title: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -125,6 +125,10 @@ class Reachability(Protocol):
         """The platform says this person cannot be messaged (blocked the bot, left, deactivated)."""
         ...
 
+    def mark_reachable(self, user: UserRef) -> None:
+        """The person wrote to us again: they can be messaged."""
+        ...
+
     def is_unreachable(self, user: UserRef) -> bool: ...
 
 

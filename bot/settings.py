@@ -6,11 +6,13 @@ This module and bot.wiring are the only places that read the environment.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./kartoitus.db"
@@ -34,6 +36,44 @@ class Settings(BaseSettings):
     timezone: str = Field("Europe/Helsinki", alias="KARTOITUS_TIMEZONE")
     language: Literal["fi", "sv", "en"] = Field("fi", alias="KARTOITUS_LANGUAGE")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("WARNING", alias="KARTOITUS_LOG_LEVEL")
+    http_host: str = Field("127.0.0.1", alias="KARTOITUS_HTTP_HOST")
+    http_port: int = Field(8080, ge=1, le=65535, alias="KARTOITUS_HTTP_PORT")
+
+    telegram_bot_token: SecretStr | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_url: str = Field("https://api.telegram.org", alias="TELEGRAM_API_URL")
+    telegram_webhook_url: str | None = Field(None, alias="TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_secret: SecretStr | None = Field(None, alias="TELEGRAM_WEBHOOK_SECRET")
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_bot_token is not None
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"\d+:[\w-]+", value.get_secret_value()):
+            raise ValueError("expected a token from BotFather, like 123456:ABC-def")
+        return value
+
+    @field_validator("telegram_api_url", "telegram_webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+            raise ValueError(f"expected an http(s) URL, got '{value}'")
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("1-256 characters: letters A-Z a-z, digits, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.telegram_webhook_url and self.telegram_webhook_secret is None:
+            raise PydanticCustomError("webhook_secret", "TELEGRAM_WEBHOOK_SECRET: a webhook needs a secret token")
+        return self
 
     @field_validator("database_url")
     @classmethod
@@ -72,8 +112,9 @@ def load_settings(env_file: Path | None = Path(".env")) -> Settings:
     except ValidationError as error:
         problems: dict[str, str] = {}
         for item in error.errors():
-            key = str(item["loc"][0]) if item["loc"] else "?"
-            problems.setdefault(key, str(item["msg"]).removeprefix("Value error, "))
+            message = str(item["msg"]).removeprefix("Value error, ")
+            key = str(item["loc"][0]) if item["loc"] else message.split(":", 1)[0]
+            problems.setdefault(key, message.split(": ", 1)[-1] if not item["loc"] else message)
         raise InvalidSettings(problems) from None
 
 

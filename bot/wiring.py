@@ -5,12 +5,16 @@ The only bot module (with bot.cli and bot.settings) that may import adapters/ an
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import logging
-from collections.abc import Sequence
+import signal
+from collections.abc import Callable, Sequence
 
 from adapters.slack.capabilities import CAPABILITIES as SLACK
+from adapters.telegram.app import TelegramBot
 from adapters.telegram.capabilities import CAPABILITIES as TELEGRAM
+from adapters.telegram.ratelimit import RateLimiter
 from adapters.terminal.app import TerminalChat, TerminalSender
 from adapters.terminal.capabilities import CAPABILITIES as TERMINAL
 from bot.capabilities import Capabilities
@@ -18,11 +22,14 @@ from bot.clock import SystemClock
 from bot.content import SHIPPED_CONTENT_DIR, load_instrument
 from bot.identity import UserRef
 from bot.instrument import Instrument
+from bot.ports import Sender
 from bot.service import TurnService
 from bot.settings import Settings
+from bot.teams import Dispatcher, TeamDesk
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.sql_store import SqlStore
+from storage.sql_teams import SqlTeams
 
 PLATFORM_CAPABILITIES: Sequence[Capabilities] = (TERMINAL, TELEGRAM, SLACK)
 
@@ -42,6 +49,38 @@ def prepare_database(settings: Settings) -> str:
 
 def store_for(settings: Settings) -> SqlStore:
     return SqlStore(create_database_engine(settings.database_url))
+
+
+def telegram_bot(settings: Settings, *, limiter: RateLimiter | None = None, poll_interval: float = 0.0
+                 ) -> TelegramBot:
+    assert settings.telegram_bot_token is not None
+    instrument = instrument_for(settings)
+    engine = create_database_engine(settings.database_url)
+    store, teams, clock = SqlStore(engine), SqlTeams(engine), SystemClock()
+
+    def build_dispatcher(sender: Sender, join_link: Callable[[str], str]) -> Dispatcher:
+        turns = TurnService(store, instrument, sender, clock)
+        return Dispatcher(turns, TeamDesk(teams, instrument, sender, clock, join_link))
+
+    return TelegramBot(token=settings.telegram_bot_token.get_secret_value(), api_url=settings.telegram_api_url,
+                       instrument=instrument, build_dispatcher=build_dispatcher, refs=teams, reachability=teams,
+                       clock=clock, limiter=limiter, poll_interval=poll_interval)
+
+
+async def run_platforms(settings: Settings) -> None:
+    """Run every configured platform in this process until SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, stop.set)
+    telegram = telegram_bot(settings)
+    secret = settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else None
+    await telegram.start(webhook_url=settings.telegram_webhook_url, webhook_secret=secret,
+                         listen=settings.http_host, port=settings.http_port)
+    try:
+        await stop.wait()
+    finally:
+        await telegram.stop()
 
 
 def terminal_chat(settings: Settings, user_name: str | None = None) -> TerminalChat:

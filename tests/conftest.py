@@ -1,3 +1,3 @@
 """Suite-wide fixtures: the throwaway PostgreSQL cluster and paths to the shipped content."""
 
-pytest_plugins = ["tests.support.postgres"]
+pytest_plugins = ["tests.support.postgres", "tests.support.telegram"]

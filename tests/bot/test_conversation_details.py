@@ -74,3 +74,7 @@ def test_answer_text_is_never_logged_above_debug(chat: Chat, caplog: pytest.LogC
     finish_part1(chat).send("Salainen vastaus 8271")
     assert "8271" not in caplog.text
     assert "turn" in caplog.text  # the turn itself is logged, without its content
+
+
+def test_join_in_a_private_chat_explains_where_teams_are_joined(chat: Chat) -> None:
+    chat.send("/start").send("/liity").expect("Tiimiin liitytään tiimin ryhmässä")

@@ -12,7 +12,8 @@ from bot.settings import DEFAULT_DATABASE_URL, InvalidSettings, load_settings
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in ("KARTOITUS_DATABASE_URL", "KARTOITUS_CONTENT_DIR", "KARTOITUS_TIMEZONE", "KARTOITUS_LANGUAGE",
-                "KARTOITUS_LOG_LEVEL"):
+                "KARTOITUS_LOG_LEVEL", "KARTOITUS_HTTP_PORT", "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL",
+                "TELEGRAM_WEBHOOK_URL", "TELEGRAM_WEBHOOK_SECRET"):
         monkeypatch.delenv(key, raising=False)
 
 
@@ -41,3 +42,24 @@ def test_dot_env_file_is_read(tmp_path: Path) -> None:
     settings = load_settings(env_file=env)
     assert settings.language == "sv"
     assert settings.database_url.startswith("postgresql://")
+
+
+def test_telegram_settings_are_checked_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "not a token")
+    monkeypatch.setenv("TELEGRAM_API_URL", "ftp://example")
+    monkeypatch.setenv("KARTOITUS_HTTP_PORT", "99999")
+    with pytest.raises(InvalidSettings) as raised:
+        load_settings(env_file=None)
+    assert set(raised.value.problems) == {"TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "KARTOITUS_HTTP_PORT"}
+    assert "not a token" not in str(raised.value), "a token is a secret, even a wrong one"
+
+
+def test_a_webhook_needs_its_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:ABC-def_ghi")
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_URL", "https://bot.example.fi/telegram")
+    with pytest.raises(InvalidSettings) as raised:
+        load_settings(env_file=None)
+    assert set(raised.value.problems) == {"TELEGRAM_WEBHOOK_SECRET"}
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "s3cret_token-1")
+    settings = load_settings(env_file=None)
+    assert settings.telegram_enabled and settings.telegram_api_url == "https://api.telegram.org"

@@ -1,0 +1,106 @@
+"""The Telegram application: python-telegram-bot in polling or webhook mode around our dispatcher.
+
+Commands are announced per language (setMyCommands with language_code), private chats and
+groups separately. Updates are handled concurrently; the turn service keeps each person's
+turns in order.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from telegram import (
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    Update,
+)
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from adapters.telegram.inbound import bot_id_from_token, to_event
+from adapters.telegram.ratelimit import RateLimiter
+from adapters.telegram.sender import TelegramSender
+from bot.commands import command_aliases
+from bot.instrument import LANGUAGES, Instrument, pick
+from bot.ports import Clock, MessageRefs, Reachability, Sender
+from bot.teams import Dispatcher
+
+log = logging.getLogger(__name__)
+GROUP_COMMANDS = ("join", "help")
+PRIVATE_HIDDEN = ("join",)
+WEBHOOK_PATH = "telegram"
+
+
+class TelegramBot:
+    def __init__(self, *, token: str, api_url: str, instrument: Instrument,
+                 build_dispatcher: Callable[[Sender, Callable[[str], str]], Dispatcher],
+                 refs: MessageRefs, reachability: Reachability, clock: Clock,
+                 limiter: RateLimiter | None = None, poll_interval: float = 0.0) -> None:
+        root = api_url.rstrip("/")
+        self.application = (Application.builder().token(token).base_url(f"{root}/bot")
+                            .base_file_url(f"{root}/file/bot").job_queue(None).concurrent_updates(True).build())
+        self.bot_id = bot_id_from_token(token)
+        self.instrument = instrument
+        self.reachability = reachability
+        self.aliases = command_aliases(instrument)
+        self.poll_interval = poll_interval
+        self.sender = TelegramSender(self.application.bot, refs=refs, reachability=reachability, clock=clock,
+                                     limiter=limiter)
+        self.dispatcher = build_dispatcher(self.sender, self.join_link)
+        self.application.add_handler(TypeHandler(Update, self.on_update))
+        self.application.add_error_handler(self.on_error)
+
+    def join_link(self, code: str) -> str:
+        return f"https://t.me/{self.application.bot.username}?start={code}"
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.callback_query is not None:
+            await update.callback_query.answer()  # stops the button's spinner at once
+        event = to_event(update, bot_id=self.bot_id, aliases=self.aliases)
+        if event is None:
+            return
+        if event.channel is None:
+            self.reachability.mark_reachable(event.user)
+        await self.dispatcher.handle(event)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("telegram: handling an update failed", exc_info=context.error)
+
+    def command_menus(self) -> list[tuple[list[BotCommand], BotCommandScope, str | None]]:
+        """(commands, scope, language_code): Finnish is the default menu, sv and en by language."""
+        menus: list[tuple[list[BotCommand], BotCommandScope, str | None]] = []
+        for language in LANGUAGES:
+            code = None if language == "fi" else language
+            private = [BotCommand(spec.names[language][0], pick(spec.description, language))
+                       for spec in self.instrument.commands if spec.name not in PRIVATE_HIDDEN]
+            group = [BotCommand(spec.names[language][0], pick(spec.description, language))
+                     for spec in self.instrument.commands if spec.name in GROUP_COMMANDS]
+            menus.append((private, BotCommandScopeAllPrivateChats(), code))
+            menus.append((group, BotCommandScopeAllGroupChats(), code))
+        return menus
+
+    async def start(self, *, webhook_url: str | None = None, webhook_secret: str | None = None,
+                    listen: str = "127.0.0.1", port: int = 8080) -> None:
+        await self.application.initialize()
+        for commands, scope, language in self.command_menus():
+            await self.application.bot.set_my_commands(commands, scope=scope, language_code=language)
+        updater = self.application.updater
+        assert updater is not None
+        if webhook_url:
+            await updater.start_webhook(listen=listen, port=port, url_path=WEBHOOK_PATH, webhook_url=webhook_url,
+                                        secret_token=webhook_secret)
+        else:
+            await updater.start_polling(poll_interval=self.poll_interval, timeout=10)
+        await self.application.start()
+        log.info("telegram: running as @%s (%s)", self.application.bot.username,
+                 "webhook" if webhook_url else "polling")
+
+    async def stop(self) -> None:
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()

@@ -1,0 +1,53 @@
+"""Telegram's send limits, kept across the whole fan-out of one process.
+
+Token buckets: about 30 messages/s overall, 1 message/s per chat (a burst of three, so one
+turn's answer confirmation and next question go out together), 20 messages/minute per group.
+A send reserves its slot before it waits, so concurrent senders never overrun a limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+
+@dataclass
+class _Bucket:
+    capacity: float
+    per_second: float
+    tokens: float
+    updated: float
+
+    def reserve(self, now: float) -> float:
+        """Take one token; returns how long to wait before it may be used."""
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.per_second)
+        self.updated = now
+        self.tokens -= 1
+        return 0.0 if self.tokens >= 0 else -self.tokens / self.per_second
+
+
+class RateLimiter:
+    def __init__(self, *, overall_per_second: float = 30, chat_per_second: float = 1, chat_burst: float = 3,
+                 group_per_minute: float = 20, group_burst: float = 3,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self.clock = clock
+        self.sleep = sleep
+        self._lock = asyncio.Lock()
+        self._overall = _Bucket(overall_per_second, overall_per_second, overall_per_second, clock())
+        self._chat = (chat_burst, chat_per_second)
+        self._group = (group_burst, group_per_minute / 60)
+        self._buckets: dict[str, _Bucket] = {}
+
+    async def wait(self, chat_id: str, *, group: bool) -> None:
+        async with self._lock:
+            now = self.clock()
+            capacity, rate = self._group if group else self._chat
+            bucket = self._buckets.get(chat_id)
+            if bucket is None:
+                bucket = self._buckets[chat_id] = _Bucket(capacity, rate, capacity, now)
+            delay = max(bucket.reserve(now), self._overall.reserve(now))
+        if delay > 0:
+            await self.sleep(delay)

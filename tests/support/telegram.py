@@ -1,0 +1,140 @@
+"""Telegram end-to-end support: the npm emulator, the repairing proxy, and people who use it.
+
+`TelegramPerson` acts as a user of the emulator (its client API): writes, presses inline
+buttons, and reads what the bot sent, as it currently stands after edits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from tests.support.telegram_proxy import RepairingProxy
+
+ROOT = Path(__file__).resolve().parents[2]
+EMULATOR = ROOT / "node_modules" / "telegram-test-api"
+TOKEN = "123456789:TEST-token_for-kartoitus"
+_user_ids = itertools.count(5001)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def telegram_emulator() -> Iterator[str]:
+    if shutil.which("node") is None or not EMULATOR.exists():
+        pytest.skip("the telegram-test-api emulator is not installed (make test runs npm ci)")
+    port = _free_port()
+    process = subprocess.Popen(["node", str(ROOT / "tests" / "support" / "telegram_emulator.js"), str(port)],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               cwd=ROOT)
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line.startswith("ready"), line
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest_asyncio.fixture
+async def telegram_proxy(telegram_emulator: str) -> AsyncIterator[RepairingProxy]:
+    proxy = RepairingProxy(telegram_emulator)
+    await proxy.start()
+    yield proxy
+    await proxy.stop()
+
+
+class TelegramPerson:
+    """One person in a private chat (or, with `group`, writing in a group) with the bot."""
+
+    def __init__(self, http: httpx.AsyncClient, emulator_url: str, *, name: str = "Anna", language: str = "fi",
+                 user_id: int | None = None, group: tuple[int, str] | None = None) -> None:
+        self.http = http
+        self.url = emulator_url
+        self.id = user_id or next(_user_ids)
+        self.name = name
+        self.language = language
+        self.chat: dict[str, Any] = ({"id": group[0], "title": group[1], "type": "group"} if group
+                                     else {"id": self.id, "first_name": name, "type": "private"})
+        self.received: list[dict[str, Any]] = []
+
+    @property
+    def sender(self) -> dict[str, Any]:
+        return {"id": self.id, "is_bot": False, "first_name": self.name, "language_code": self.language}
+
+    def in_group(self, chat_id: int, title: str) -> TelegramPerson:
+        return TelegramPerson(self.http, self.url, name=self.name, language=self.language, user_id=self.id,
+                              group=(chat_id, title))
+
+    async def say(self, text: str) -> None:
+        message = {"botToken": TOKEN, "from": self.sender, "chat": self.chat, "date": int(time.time()), "text": text}
+        if text.startswith("/"):
+            message["entities"] = [{"offset": 0, "length": len(text.split()[0]), "type": "bot_command"}]
+        await self.http.post(f"{self.url}/sendMessage", json=message)
+
+    async def press(self, label: str, message: dict[str, Any] | None = None) -> None:
+        """Press the button whose text contains `label` on the newest message that has it."""
+        target = message or next(m for m in reversed(await self.history()) if self._button(m, label))
+        button = self._button(target, label)
+        assert button is not None, f"no button {label!r} on {target.get('text')!r}"
+        await self.press_data(target, button["callback_data"])
+
+    async def press_data(self, message: dict[str, Any], data: str) -> None:
+        callback = {"botToken": TOKEN, "from": self.sender, "data": data,
+                    "message": {"message_id": message["message_id"], "chat": self.chat, "date": int(time.time()),
+                                "text": message.get("text", "")}}
+        await self.http.post(f"{self.url}/sendCallback", json=callback)
+
+    @staticmethod
+    def _button(message: dict[str, Any], label: str) -> dict[str, str] | None:
+        rows = ((message.get("reply_markup") or {}).get("inline_keyboard")) or []
+        return next((b for row in rows for b in row if label in b["text"]), None)
+
+    async def history(self) -> list[dict[str, Any]]:
+        """Every message the bot sent to this chat, as it stands now (edits applied), oldest first."""
+        answer = (await self.http.post(f"{self.url}/getUpdatesHistory", json={"token": TOKEN})).json()
+        messages = []
+        for item in answer["result"]:
+            message = item.get("message") or {}
+            if "callbackQuery" in item or str(message.get("chat_id", "")) != str(self.chat["id"]):
+                continue
+            messages.append({**message, "message_id": item["messageId"]})
+        return messages
+
+    async def replies(self, *, expect: str | None = None, timeout: float = 10.0, quiet: float = 0.4) -> str:
+        """New messages from the bot, waiting until `expect` shows up (if given) and the chat is quiet."""
+        deadline = time.monotonic() + timeout
+        new: list[dict[str, Any]] = []
+        last_change = time.monotonic()
+        while time.monotonic() < deadline:
+            answer = (await self.http.post(f"{self.url}/getUpdates",
+                                           json={"token": TOKEN, "chatId": self.chat["id"]})).json()
+            batch = [item["message"] for item in answer.get("result") or []]
+            if batch:
+                new += batch
+                last_change = time.monotonic()
+            text = "\n".join(m.get("text", "") for m in new)
+            if (expect is None or expect in text) and new and time.monotonic() - last_change >= quiet:
+                break
+            await asyncio.sleep(0.05)
+        self.received += new
+        text = "\n".join(m.get("text", "") for m in new)
+        if expect is not None:
+            assert expect in text, f"expected {expect!r} from the bot, got:\n{text}"
+        return text

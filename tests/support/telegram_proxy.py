@@ -1,0 +1,153 @@
+"""A repairing proxy between python-telegram-bot 22.8 and the telegram-test-api 4.2.1 emulator.
+
+Test support only; the bot talks to it exactly as to the real Bot API. It repairs what the
+emulator gets wrong (see the design brief): getMe lacks is_bot; dates come in milliseconds;
+callback queries lack chat_instance; edits and acknowledgements return null instead of true;
+a failed deleteMessage answers 200 with ok:false; the long-poll timeout is ignored (the proxy
+holds getUpdates until there is something or the timeout passes); command menus are not
+supported (the proxy keeps them for the tests to read); and webhook deliveries carry no secret
+token header (the proxy relays them with the secret given to setWebhook, as Telegram does).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import httpx
+from aiohttp import web
+
+NULL_MEANS_TRUE = {"editMessageText", "editMessageReplyMarkup", "answerCallbackQuery", "setWebhook",
+                   "deleteWebhook", "deleteMessage"}
+MENU_METHODS = {"setMyCommands", "deleteMyCommands", "getMyCommands"}
+
+
+def seconds(value: Any) -> Any:
+    return value // 1000 if isinstance(value, int) and value > 100_000_000_000 else value
+
+
+def repair_message(message: dict[str, Any]) -> dict[str, Any]:
+    message.pop("botToken", None)
+    if "date" in message:
+        message["date"] = seconds(message["date"])
+    else:
+        message["date"] = int(time.time())
+    return message
+
+
+def repair_update(update: dict[str, Any]) -> dict[str, Any]:
+    if "message" in update:
+        repair_message(update["message"])
+    query = update.get("callback_query")
+    if query is not None:
+        message = query.get("message") or {}
+        repair_message(message)
+        query.setdefault("chat_instance", str((message.get("chat") or {}).get("id", "0")))
+    return update
+
+
+class RepairingProxy:
+    def __init__(self, emulator_url: str) -> None:
+        self.emulator_url = emulator_url.rstrip("/")
+        self.client = httpx.AsyncClient(timeout=30)
+        self.menus: dict[tuple[str, str], list[dict[str, str]]] = {}  # (scope type, language) -> commands
+        self.webhook: dict[str, str] = {}
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.fail_next: dict[str, list[dict[str, Any]]] = {}  # method -> canned error answers, for tests
+        self.runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self.bot_method)
+        app.router.add_post("/relay", self.relay)
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        return self.url
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+        await self.client.aclose()
+
+    async def bot_method(self, request: web.Request) -> web.Response:
+        token, method = request.match_info["token"], request.match_info["method"]
+        params = await self._params(request)
+        self.calls.append((method, params))
+        if self.fail_next.get(method):
+            canned = self.fail_next[method].pop(0)
+            return web.json_response(canned, status=int(canned.get("error_code", 400)))
+        if method in MENU_METHODS:
+            return web.json_response({"ok": True, "result": self._menu(method, params)})
+        if method == "getUpdates":
+            return web.json_response(await self._long_poll(token, params))
+        if method == "editMessageText" and "reply_markup" not in params:
+            params = {**params, "reply_markup": {"inline_keyboard": []}}  # Telegram drops the keyboard too
+        if method == "setWebhook":
+            self.webhook = {"url": params["url"], "secret": params.get("secret_token", "")}
+            params = {**params, "url": f"{self.url}/relay"}
+        answer = (await self.client.post(f"{self.emulator_url}/bot{token}/{method}", json=params)).json()
+        return self._repair_answer(method, answer)
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            return dict(await request.json())
+        form = await request.post()
+        params: dict[str, Any] = {}
+        for key, value in form.items():
+            text = str(value)
+            try:
+                params[key] = json.loads(text) if text[:1] in "[{" else text
+            except ValueError:
+                params[key] = text
+        return params
+
+    def _menu(self, method: str, params: dict[str, Any]) -> Any:
+        scope = params.get("scope") or {"type": "default"}
+        key = (scope["type"] if isinstance(scope, dict) else str(scope), params.get("language_code") or "")
+        if method == "setMyCommands":
+            self.menus[key] = list(params.get("commands") or [])
+            return True
+        if method == "deleteMyCommands":
+            self.menus.pop(key, None)
+            return True
+        return self.menus.get(key, [])
+
+    async def _long_poll(self, token: str, params: dict[str, Any]) -> dict[str, Any]:
+        deadline = time.monotonic() + min(float(params.get("timeout") or 0), 2.0)
+        offset = int(params.get("offset") or 0)
+        while True:
+            answer = (await self.client.post(f"{self.emulator_url}/bot{token}/getUpdates", json=params)).json()
+            updates = [repair_update(u) for u in answer.get("result") or [] if u["update_id"] >= offset]
+            if updates or time.monotonic() >= deadline:
+                return {"ok": True, "result": updates}
+            await asyncio.sleep(0.03)
+
+    def _repair_answer(self, method: str, answer: dict[str, Any]) -> web.Response:
+        if method == "deleteMessage" and answer.get("ok") is False:
+            return web.json_response({"ok": False, "error_code": 400,
+                                      "description": "Bad Request: message to delete not found"}, status=400)
+        if not answer.get("ok", False):
+            return web.json_response({"ok": False, "error_code": 400,
+                                      "description": str(answer.get("description", "Bad Request"))}, status=400)
+        result = answer.get("result")
+        if method == "getMe" and isinstance(result, dict):
+            result.setdefault("is_bot", True)
+        elif method in NULL_MEANS_TRUE and result is None:
+            result = True
+        elif isinstance(result, dict) and "message_id" in result:
+            repair_message(result)
+        return web.json_response({"ok": True, "result": result})
+
+    async def relay(self, request: web.Request) -> web.Response:
+        """The emulator's webhook call, delivered as Telegram would: with the secret token header."""
+        update = repair_update(await request.json())
+        headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook["secret"]} if self.webhook.get("secret") else {}
+        answer = await self.client.post(self.webhook["url"], json=update, headers=headers)
+        return web.Response(status=answer.status_code)
