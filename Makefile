@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+NODE_STAMP := node_modules/.installed
+
 .PHONY: run test lint bench clean
 
 $(BIN)/python:
@@ -22,7 +24,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check bot adapters storage tests bench
 	$(BIN)/mypy
 
-test: $(STAMP) lint
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
+test: $(STAMP) $(NODE_STAMP) lint
 	$(BIN)/python -m pytest --cov --cov-report= $(PYTEST_ARGS)
 	$(BIN)/python -m coverage report --fail-under=100 --show-missing \
 		--include='bot/engine.py,bot/flow.py,bot/prompts.py,bot/choice_matching.py,bot/commands.py'
@@ -31,4 +37,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/engine.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .coverage

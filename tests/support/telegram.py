@@ -117,7 +117,7 @@ class TelegramPerson:
             messages.append({**message, "message_id": item["messageId"]})
         return messages
 
-    async def replies(self, *, expect: str | None = None, timeout: float = 10.0, quiet: float = 0.4) -> str:
+    async def replies(self, *, expect: str | None = None, timeout: float = 10.0, quiet: float = 0.25) -> str:
         """New messages from the bot, waiting until `expect` shows up (if given) and the chat is quiet."""
         deadline = time.monotonic() + timeout
         new: list[dict[str, Any]] = []
