@@ -1,7 +1,8 @@
 """Telegram's send limits, kept across the whole fan-out of one process.
 
-Token buckets: about 30 messages/s overall, 1 message/s per chat (a burst of three, so one
-turn's answer confirmation and next question go out together), 20 messages/minute per group.
+Token buckets: 30 messages/s overall, evenly spaced; 1 message/s per chat (a burst of three,
+so one turn's answer confirmation and next question go out together); 20 messages/minute per
+group.
 A send reserves its slot before it waits, so concurrent senders never overrun a limit.
 """
 
@@ -36,7 +37,8 @@ class RateLimiter:
         self.clock = clock
         self.sleep = sleep
         self._lock = asyncio.Lock()
-        self._overall = _Bucket(overall_per_second, overall_per_second, overall_per_second, clock())
+        # Overall sends are spaced evenly (no burst), so no one-second window ever holds more than the limit.
+        self._overall = _Bucket(1, overall_per_second, 1, clock())
         self._chat = (chat_burst, chat_per_second)
         self._group = (group_burst, group_per_minute / 60)
         self._buckets: dict[str, _Bucket] = {}

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram.warnings import PTBDeprecationWarning
 
 from adapters.telegram import outbound
 from adapters.telegram.ratelimit import RateLimiter
@@ -94,8 +96,7 @@ class TelegramSender:
             try:
                 return await self._request(call)
             except RetryAfter as error:
-                wait = error.retry_after
-                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                seconds = retry_seconds(error)
                 log.info("telegram: 429, retrying %s after %.1f s", call.method, seconds)
                 await self.limiter.sleep(seconds)
             except Forbidden as error:
@@ -109,3 +110,11 @@ class TelegramSender:
                 raise
         log.error("telegram: %s still rate limited after %d tries", call.method, MAX_RETRIES)
         return None
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """`retry_after` in seconds, whether python-telegram-bot gives an int or (in future) a timedelta."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        wait = error.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)

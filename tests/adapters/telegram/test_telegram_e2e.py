@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from adapters.telegram.app import TelegramBot
+from storage.sql_store import SqlStore
+from storage.sql_teams import SqlTeams
 from tests.support.telegram import TelegramPerson
 
 Start = Callable[..., Awaitable[TelegramBot]]
@@ -93,3 +95,128 @@ async def wait_for_edit(person: TelegramPerson, message_id: int, text: str) -> d
             return message
         await asyncio.sleep(0.05)
     raise AssertionError(f"message {message_id} never showed {text!r}")
+
+
+async def test_an_old_button_changes_nothing_and_a_restart_resumes(start_bot: Start, anna: TelegramPerson,
+                                                                   stores: tuple[SqlStore, SqlTeams]) -> None:
+    bot = await start_bot()
+    await anna.say("/start")
+    await anna.replies(expect="Osa 1 · 1/8")
+    first = (await anna.history())[-1]
+    await anna.press("5 Toimii", first)
+    await anna.replies(expect="Osa 1 · 2/8")
+    await anna.press_data(first, "1:1")  # the old keyboard, still shown on another device
+    await anna.replies(expect="Tähän kysymykseen on jo vastattu, joten mitään ei muutettu.")
+    await anna.say("/tauko")
+    await anna.replies(expect="Tauko. Vastauksesi on tallennettu")
+    await bot.stop()
+
+    await start_bot()
+    await anna.say("/jatka")
+    await anna.replies(expect="Osa 1 · 2/8 Opiskelijan valmiudet")
+    await anna.say("Toimii hyvin")
+    await anna.replies(expect="Osa 1 · 3/8")
+    answers = {row.question: row.value for row in stores[0].export_rows()}
+    assert answers == {"rate:tavoitettavuus": "5", "rate:valmiudet": "4"}
+
+
+async def test_the_same_update_twice_is_processed_once(start_bot: Start, anna: TelegramPerson,
+                                                       stores: tuple[SqlStore, SqlTeams]) -> None:
+    from telegram import Update
+
+    bot = await start_bot()
+    await anna.say("/start")
+    await anna.replies(expect="Osa 1 · 1/8")
+    payload = {"update_id": 99001, "message": {"message_id": 7, "date": 1_763_800_000, "text": "4",
+                                                "chat": {"id": anna.id, "type": "private"},
+                                                "from": {"id": anna.id, "is_bot": False, "first_name": "Anna"}}}
+    for _ in range(2):
+        await bot.application.process_update(Update.de_json(payload, bot.application.bot))
+    await anna.replies(expect="Osa 1 · 2/8")
+    assert [row.value for row in stores[0].export_rows()] == ["4"]
+
+
+async def test_a_group_join_and_a_deep_link(start_bot: Start, anna: TelegramPerson,
+                                            stores: tuple[SqlStore, SqlTeams]) -> None:
+    await start_bot()
+    group = anna.in_group(-100777, "Autoalan tiimi")
+    await group.say("/liity@TestNameBot")
+    joined = await group.replies(expect="Olet nyt tiimin Autoalan tiimi jäsen (jäseniä 1)")
+    assert "https://t.me/TestNameBot?start=" in joined
+    await group.say("/tauko")
+    await group.replies(expect="Vastaan tähän vain yksityisviestissä")
+    await group.say("jutustelua ryhmässä")  # not addressed to the bot: ignored
+    await group.say("/liity")
+    await group.replies(expect="Olet jo tiimin Autoalan tiimi jäsen")
+    code = joined.split("?start=")[1].split()[0]
+
+    bertil = TelegramPerson(anna.http, anna.url, name="Bertil", language="sv")
+    await bertil.say(f"/start {code}")
+    text = await bertil.replies(expect="Del 1 · 1/8")
+    assert text.index("Du gick med i teamet Autoalan tiimi.") < text.index("Välkommen!")
+    team = stores[1].team_by_code(code)
+    assert team is not None and [u.user for u in stores[1].members(team.id)] == [str(anna.id), str(bertil.id)]
+    await bertil.say("/start vanha-koodi")
+    await bertil.replies(expect="Länken är inte giltig")
+
+
+async def test_command_menus_in_three_languages(start_bot: Start, telegram_proxy: object) -> None:
+    await start_bot()
+    menus = telegram_proxy.menus  # type: ignore[attr-defined]
+    finnish = [c["command"] for c in menus[("all_private_chats", "")]]
+    assert finnish[:3] == ["aloita", "tauko", "jatka"] and "liity" not in finnish
+    assert [c["command"] for c in menus[("all_group_chats", "")]] == ["ohje", "liity"]
+    assert "paus" in [c["command"] for c in menus[("all_private_chats", "sv")]]
+    assert "pause" in [c["command"] for c in menus[("all_private_chats", "en")]]
+    assert menus[("all_group_chats", "en")][1] == {"command": "join",
+                                                   "description": "Join the team (in the team's group)"}
+
+
+async def test_webhook_mode_with_and_without_the_secret(start_bot: Start, anna: TelegramPerson,
+                                                        telegram_proxy: object) -> None:
+    import socket
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/telegram"
+    await start_bot(webhook_url=url, webhook_secret="kartoitus_secret-1", listen="127.0.0.1", port=port)
+    assert telegram_proxy.webhook == {"url": url, "secret": "kartoitus_secret-1"}  # type: ignore[attr-defined]
+    await anna.say("/start")
+    await anna.replies(expect="Osa 1 · 1/8")
+
+    forged = {"update_id": 424242, "message": {"message_id": 1, "date": 1_763_800_000, "text": "/start",
+                                               "chat": {"id": 1, "type": "private"},
+                                               "from": {"id": 1, "is_bot": False, "first_name": "Mallory"}}}
+    async with httpx.AsyncClient() as client:
+        without = await client.post(url, json=forged)
+        wrong = await client.post(url, json=forged, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"})
+    assert without.status_code == 403 and wrong.status_code == 403
+
+
+async def test_a_429_is_retried_once_and_a_blocked_person_is_marked_unreachable(
+        start_bot: Start, anna: TelegramPerson, telegram_proxy: object, stores: tuple[SqlStore, SqlTeams]) -> None:
+    from bot.identity import UserRef
+
+    await start_bot()
+    proxy = telegram_proxy
+    proxy.fail_next["sendMessage"] = [{"ok": False, "error_code": 429,  # type: ignore[attr-defined]
+                                       "description": "Too Many Requests: retry after 1",
+                                       "parameters": {"retry_after": 1}}]
+    await anna.say("/start")
+    text = await anna.replies(expect="Osa 1 · 1/8")
+    assert text.count("Tervetuloa!") == 1, "retried, not duplicated"
+    sends = [params for method, params in proxy.calls if method == "sendMessage"]  # type: ignore[attr-defined]
+    assert len(sends) == 3 and sends[0]["text"] == sends[1]["text"]
+
+    proxy.fail_next["sendMessage"] = [{"ok": False, "error_code": 403,  # type: ignore[attr-defined]
+                                       "description": "Forbidden: bot was blocked by the user"}]
+    await anna.say("/ohje")
+    await asyncio.sleep(0.5)
+    person = UserRef("telegram", "123456789", str(anna.id))
+    assert stores[1].is_unreachable(person)
+    await anna.say("/ohje")
+    await anna.replies(expect="Ohje")
+    assert not stores[1].is_unreachable(person), "writing again makes a person reachable"
