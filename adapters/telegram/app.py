@@ -61,8 +61,8 @@ class TelegramBot:
         event = to_event(update, bot_id=self.bot_id, aliases=self.aliases)
         if event is None:
             return
-        if event.channel is None:
-            self.reachability.mark_reachable(event.user)
+        if event.channel is None and self.reachability.is_unreachable(event.user):
+            self.reachability.mark_reachable(event.user)  # they wrote to us again: they can be messaged
         await self.dispatcher.handle(event)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,0 +1,160 @@
+"""N simulated people take part 1 on Telegram at once, through the Bot API emulator.
+
+    .venv/bin/python bench/telegram.py [--people 200] [--unlimited]
+
+The bot runs in its own process (the real adapter, SQLite file, polling through the repairing
+proxy of the tests); this process plays the people and watches the bot's requests at the proxy.
+Prints answers/s, p50/p95 reply latency (a person's tap or message → the bot's next question)
+and the bot process's peak RSS. By default Telegram's real send limits apply (30 messages/s
+overall, 1/s per chat), so the run shows what a school would see; --unlimited lifts them to
+show the bot's own capacity. Needs `npm ci` (make test does it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)  # not bench/: this file's name would hide the `telegram` package
+
+from tests.support.telegram import TOKEN, _free_port  # noqa: E402
+from tests.support.telegram_proxy import RepairingProxy  # noqa: E402
+
+RATINGS = ["1:4", "2:3", "3:2", "4:cant_say", "5:5", "6:continue", "7:4", "8:3", "9:2"]
+
+
+class WatchingProxy(RepairingProxy):
+    """The repairing proxy, also telling waiting people when the bot sends them a question."""
+
+    def __init__(self, emulator_url: str) -> None:
+        super().__init__(emulator_url)
+        self.waiters: dict[str, asyncio.Future[dict[str, Any]]] = {}
+
+    def _repair_answer(self, method: str, answer: dict[str, Any]) -> Any:
+        result = answer.get("result")
+        if method == "sendMessage" and isinstance(result, dict) and result.get("reply_markup"):
+            waiter = self.waiters.pop(str(result["chat"]["id"]), None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(result)
+        return super()._repair_answer(method, answer)
+
+
+async def person(number: int, http: httpx.AsyncClient, emulator: str, proxy: WatchingProxy,
+                 latencies: list[float]) -> int:
+    user = {"id": 700000 + number, "is_bot": False, "first_name": f"P{number}", "language_code": "fi"}
+    chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+    loop = asyncio.get_running_loop()
+
+    async def act(payload: dict[str, Any], route: str) -> dict[str, Any]:
+        waiter: asyncio.Future[dict[str, Any]] = loop.create_future()
+        proxy.waiters[str(user["id"])] = waiter
+        began = time.perf_counter()
+        await http.post(f"{emulator}/{route}", json=payload)
+        message = await asyncio.wait_for(waiter, 600)
+        latencies.append(time.perf_counter() - began)
+        return message
+
+    message = await act({"botToken": TOKEN, "from": user, "chat": chat, "date": int(time.time()), "text": "/start",
+                         "entities": [{"offset": 0, "length": 6, "type": "bot_command"}]}, "sendMessage")
+    answers = 0
+    for choice in [*(c.split(":")[1] for c in RATINGS)]:
+        prompt_id = message["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[0]
+        message = await act({"botToken": TOKEN, "from": user, "data": f"{prompt_id}:{choice}",
+                             "message": {"message_id": message["message_id"], "chat": chat,
+                                         "date": int(time.time())}}, "sendCallback")
+        answers += choice != "continue"
+    text = "+".join(str(i) for i in (3, 7))  # the two development targets, typed
+    await act({"botToken": TOKEN, "from": user, "chat": chat, "date": int(time.time()), "text": text.replace("+", " ")},
+              "sendMessage")
+    return answers + 1
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def drive(people: int, unlimited: bool) -> None:
+    emulator_port = _free_port()
+    emulator = subprocess.Popen(["node", str(ROOT / "tests/support/telegram_emulator.js"), str(emulator_port)],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert emulator.stdout is not None and emulator.stdout.readline().startswith("ready")
+    emulator_url = f"http://127.0.0.1:{emulator_port}"
+    proxy = WatchingProxy(emulator_url)
+    proxy_url = await proxy.start()
+    folder = Path(tempfile.mkdtemp(prefix="kartoitus-telegram-bench-"))
+    env = {**os.environ, "KARTOITUS_DATABASE_URL": f"sqlite:///{folder / 'bench.db'}", "TELEGRAM_BOT_TOKEN": TOKEN,
+           "TELEGRAM_API_URL": proxy_url, "KARTOITUS_LOG_LEVEL": "WARNING"}
+    bot = subprocess.Popen([sys.executable, __file__, "--serve", *(["--unlimited"] if unlimited else [])], env=env)
+    try:
+        async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=100)) as http:
+            for _ in range(200):  # until the bot polls
+                if any(method == "getUpdates" for method, _ in proxy.calls):
+                    break
+                await asyncio.sleep(0.05)
+            latencies: list[float] = []
+            began = time.perf_counter()
+            answers = sum(await asyncio.gather(*(person(n, http, emulator_url, proxy, latencies)
+                                                 for n in range(people))))
+            elapsed = time.perf_counter() - began
+        quantiles = statistics.quantiles(latencies, n=100)
+        print(f"people: {people}, answers: {answers}, time: {elapsed:.1f} s, "
+              f"limits: {'lifted' if unlimited else 'Telegram (30/s overall, 1/s per chat)'}")
+        print(f"answers/s: {answers / elapsed:.1f}")
+        print(f"reply latency: p50 {quantiles[49] * 1000:.0f} ms, p95 {quantiles[94] * 1000:.0f} ms")
+        print(f"bot peak RSS: {peak_rss_mb(bot.pid):.0f} MB")
+    finally:
+        bot.terminate()
+        bot.wait(timeout=30)
+        await proxy.stop()
+        emulator.terminate()
+
+
+def serve(unlimited: bool) -> None:
+    """The bot process: the real adapter, polling the proxy, until terminated."""
+    import signal
+
+    from adapters.telegram.ratelimit import RateLimiter
+    from bot import wiring
+    from bot.settings import load_settings
+
+    settings = load_settings(env_file=None)
+    wiring.configure_logging(settings)
+    wiring.prepare_database(settings)
+    limiter = RateLimiter(overall_per_second=100000, chat_per_second=100000, chat_burst=100000) if unlimited \
+        else RateLimiter()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        bot = wiring.telegram_bot(settings, limiter=limiter)
+        await bot.start()
+        await stop.wait()
+        await bot.stop()
+
+    asyncio.run(main())
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--people", type=int, default=200)
+    parser.add_argument("--unlimited", action="store_true", help="lift Telegram's send limits")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.serve:
+        serve(options.unlimited)
+    else:
+        asyncio.run(drive(options.people, options.unlimited))
