@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 GROUP_COMMANDS = ("join", "help")
 PRIVATE_HIDDEN = ("join",)
 WEBHOOK_PATH = "telegram"
+CONNECTIONS = 32
 
 
 class TelegramBot:
@@ -39,8 +40,10 @@ class TelegramBot:
                  refs: MessageRefs, reachability: Reachability, clock: Clock,
                  limiter: RateLimiter | None = None, poll_interval: float = 0.0) -> None:
         root = api_url.rstrip("/")
+        # Updates are handled concurrently, so sends need more than python-telegram-bot's one connection.
         self.application = (Application.builder().token(token).base_url(f"{root}/bot")
-                            .base_file_url(f"{root}/file/bot").job_queue(None).concurrent_updates(True).build())
+                            .base_file_url(f"{root}/file/bot").job_queue(None).concurrent_updates(True)
+                            .connection_pool_size(CONNECTIONS).pool_timeout(30).build())
         self.bot_id = bot_id_from_token(token)
         self.instrument = instrument
         self.reachability = reachability
