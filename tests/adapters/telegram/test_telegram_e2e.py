@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
 
 from adapters.telegram.app import TelegramBot
+from bot.settings import Settings
 from storage.sql_store import SqlStore
 from storage.sql_teams import SqlTeams
 from tests.support.telegram import TelegramPerson
@@ -43,7 +48,7 @@ async def answer_part1(person: TelegramPerson) -> None:
 
 
 async def test_a_whole_assessment_by_buttons_and_text(start_bot: Start, anna: TelegramPerson,
-                                                      stores: tuple[SqlStore, SqlTeams]) -> None:
+                                                      stores: tuple[SqlStore, SqlTeams], settings: Settings) -> None:
     await start_bot()
     await anna.say("/start")
     await anna.replies(expect="Osa 1 · 1/8")
@@ -86,6 +91,11 @@ async def test_a_whole_assessment_by_buttons_and_text(start_bot: Start, anna: Te
     assert answers["promise:ennakkosuunnittelu"] is None
     assert answers["plan"] == "Edetään yhdessä."
     assert len(answers) == 8 + 1 + 6 + 1
+    environment = {**os.environ, "KARTOITUS_DATABASE_URL": settings.database_url}
+    exported = subprocess.run([sys.executable, "-m", "bot", "export", "--format", "json"], capture_output=True,
+                              text=True, check=True, env=environment)
+    assert {row["question"]: row["value"] for row in json.loads(exported.stdout)} == answers
+    assert str(anna.id) not in exported.stdout
 
 
 async def wait_for_edit(person: TelegramPerson, message_id: int, text: str) -> dict[str, object]:
