@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 from bot.conversation import AnswerRecord, Conversation, RoundRef, with_answers
 from bot.identity import UserRef
 from bot.ports import DuplicateEvent, ExportRow, LoadedTurn, StaleWrite
 from storage.sql_store import DEFAULT_ROUND_NAME, export_rows
+from storage.tables import require_aware
 
 
 @dataclass
@@ -20,32 +20,65 @@ class _Round:
     id: int
     name: str
     instrument_version: str
-    is_open: bool = True
+    opened_at: datetime
+    closed_at: datetime | None = None
+
+    @property
+    def ref(self) -> RoundRef:
+        return RoundRef(self.id, self.instrument_version, self.closed_at is None)
+
+
+@dataclass
+class _Respondent:
+    id: int
+    language: str | None
+    platform_language: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """An answer row as the SQL store keeps it (the shape `export_rows` reads)."""
+
+    id: int
+    round_id: int
+    respondent_id: int
+    question: str
+    value: str | None
+    instrument_version: str
+    answered_at: datetime
 
 
 class MemoryStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._rounds: list[_Round] = []
-        self._respondents: dict[str, tuple[int, str | None, str | None]] = {}
+        self._rounds: dict[int, _Round] = {}
+        self._respondents: dict[UserRef, _Respondent] = {}
         self._conversations: dict[tuple[int, int], tuple[dict[str, Any], int]] = {}
-        self._answers: list[SimpleNamespace] = []
+        self._answers: list[_Answer] = []
+        self._latest: dict[tuple[int, int], dict[str, str | None]] = {}  # (round, respondent) → answers
         self._events: dict[str, datetime] = {}
+
+    # --- rounds ------------------------------------------------------------------------
 
     def current_round(self, *, instrument_version: str, now: datetime) -> RoundRef:
         with self._lock:
-            open_rounds = [r for r in self._rounds if r.is_open]
-            if not open_rounds:
-                self._rounds.append(_Round(len(self._rounds) + 1, DEFAULT_ROUND_NAME, instrument_version))
-                open_rounds = self._rounds[-1:]
-            latest = open_rounds[-1]
-            return RoundRef(latest.id, latest.instrument_version, True)
+            return self._current_round(instrument_version, now)
+
+    def _current_round(self, instrument_version: str, now: datetime) -> RoundRef:
+        open_ids = [round_id for round_id, round_ in self._rounds.items() if round_.closed_at is None]
+        if open_ids:
+            return self._rounds[max(open_ids)].ref
+        new = _Round(len(self._rounds) + 1, DEFAULT_ROUND_NAME, instrument_version, require_aware(now))
+        self._rounds[new.id] = new
+        return new.ref
 
     def close_round(self, round_id: int, now: datetime) -> None:
         with self._lock:
-            for round_ in self._rounds:
-                if round_.id == round_id:
-                    round_.is_open = False
+            round_ = self._rounds.get(round_id)
+            if round_ is not None and round_.closed_at is None:
+                round_.closed_at = require_aware(now)
+
+    # --- turns -------------------------------------------------------------------------
 
     def is_processed(self, event_key: str) -> bool:
         with self._lock:
@@ -53,50 +86,64 @@ class MemoryStore:
 
     def load_turn(self, user: UserRef, *, event_key: str, instrument_version: str, now: datetime
                   ) -> LoadedTurn | None:
-        if self.is_processed(event_key):
-            return None
-        round_ref = self.current_round(instrument_version=instrument_version, now=now)
-        return LoadedTurn(round_ref, self.load(user, round_ref))
+        with self._lock:
+            if event_key in self._events:
+                return None
+            round_ref = self._current_round(instrument_version, now)
+            return LoadedTurn(round_ref, self._load(user, round_ref))
 
     def load(self, user: UserRef, round: RoundRef) -> Conversation | None:
         with self._lock:
-            person = self._respondents.get(user.key)
-            if person is None or (person[0], round.id) not in self._conversations:
-                return None
-            state, version = self._conversations[(person[0], round.id)]
-            latest = {a.question: a.value for a in self._answers if a.round_id == round.id
-                      and a.respondent_id == person[0]}
-            is_open = next(r.is_open for r in self._rounds if r.id == round.id)
-            return Conversation.from_state(state, user=user, round=replace(round, is_open=is_open), version=version,
-                                           language=person[1], platform_language=person[2], answers=latest)
+            return self._load(user, round)
+
+    def _load(self, user: UserRef, round: RoundRef) -> Conversation | None:
+        person = self._respondents.get(user)
+        stored = self._conversations.get((person.id, round.id)) if person else None
+        if person is None or stored is None:
+            return None
+        state, version = stored
+        is_open = self._rounds[round.id].closed_at is None
+        return Conversation.from_state(
+            state, user=user, round=RoundRef(round.id, round.instrument_version, is_open), version=version,
+            language=person.language, platform_language=person.platform_language,
+            answers=self._latest.get((round.id, person.id), {}))
 
     def save(self, conversation: Conversation, answers: Sequence[AnswerRecord], *, event_key: str,
              now: datetime) -> Conversation:
+        require_aware(now)
         with self._lock:
             if event_key in self._events:
                 raise DuplicateEvent(event_key)
-            person = self._respondents.get(conversation.user.key)
-            respondent_id = person[0] if person else len(self._respondents) + 1
+            if conversation.round.id not in self._rounds:
+                raise ValueError(f"no round {conversation.round.id}")  # the SQL store's foreign key
+            person = self._respondents.get(conversation.user)
+            respondent_id = person.id if person else len(self._respondents) + 1
             key = (respondent_id, conversation.round.id)
             stored_version = self._conversations[key][1] if key in self._conversations else 0
             if stored_version != conversation.version:
                 raise StaleWrite(conversation.user.key)
             self._events[event_key] = now
-            self._respondents[conversation.user.key] = (respondent_id, conversation.language,
-                                                        conversation.platform_language)
+            self._respondents[conversation.user] = _Respondent(respondent_id, conversation.language,
+                                                               conversation.platform_language)
             self._conversations[key] = (conversation.state(), stored_version + 1)
-            for record in answers:
-                self._answers.append(SimpleNamespace(
-                    id=len(self._answers) + 1, round_id=conversation.round.id, respondent_id=respondent_id,
-                    question=record.question, value=record.value,
-                    instrument_version=conversation.round.instrument_version, answered_at=now))
+            self._append(conversation, respondent_id, answers, now)
         merged = with_answers(conversation.answers, {record.question: record.value for record in answers})
-        return replace(conversation, version=stored_version + 1, answers=merged)
+        return conversation.evolve(version=stored_version + 1, answers=merged)
+
+    def _append(self, conversation: Conversation, respondent_id: int, answers: Sequence[AnswerRecord],
+                now: datetime) -> None:
+        latest = self._latest.setdefault((conversation.round.id, respondent_id), {})
+        for record in answers:
+            self._answers.append(_Answer(len(self._answers) + 1, conversation.round.id, respondent_id,
+                                         record.question, record.value, conversation.round.instrument_version, now))
+            latest[record.question] = record.value
+
+    # --- export and housekeeping -------------------------------------------------------
 
     def export_rows(self) -> Iterator[ExportRow]:
         with self._lock:
             rows = list(self._answers)
-            rounds = {r.id: r.name for r in self._rounds}
+            rounds = {round_id: round_.name for round_id, round_ in self._rounds.items()}
         yield from export_rows(rows, rounds)
 
     def answer_count(self) -> int:
@@ -105,6 +152,7 @@ class MemoryStore:
             return len(self._answers)
 
     def prune_processed_events(self, older_than: datetime) -> int:
+        require_aware(older_than)
         with self._lock:
             old = [key for key, at in self._events.items() if at < older_than]
             for key in old:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,46 +13,54 @@ from sqlalchemy.engine import Connection, Engine
 from bot.conversation import AnswerRecord, Conversation, RoundRef, with_answers
 from bot.identity import UserRef
 from bot.ports import DuplicateEvent, ExportRow, LoadedTurn, StaleWrite
-from storage.tables import answer, assessment_round, conversation, processed_event, respondent
+from storage.tables import (
+    UtcDateTime,
+    answer,
+    assessment_round,
+    conversation,
+    processed_event,
+    require_aware,
+    respondent,
+)
 
 DEFAULT_ROUND_NAME = "Kartoitus"
+ROUND_LOCK = 0x6B617274  # PostgreSQL advisory lock taken while opening the default round
 _ = sa.bindparam
 
 # The hot path runs these on every turn; built once, SQLAlchemy reuses their compiled form.
+EVENT_SEEN = sa.exists().where(processed_event.c.event_key == _("key"))
+IS_PROCESSED = sa.select(EVENT_SEEN)
 OPEN_ROUND = (sa.select(assessment_round.c.id, assessment_round.c.instrument_version)
               .where(assessment_round.c.status == "open").order_by(assessment_round.c.id.desc()).limit(1))
+OPEN_ROUND_AND_EVENT = OPEN_ROUND.add_columns(EVENT_SEEN.label("processed"))
 OPEN_DEFAULT_ROUND = assessment_round.insert().from_select(
     ["name", "instrument_version", "status", "opened_at"],
-    sa.select(_("name"), _("version"), sa.literal("open"), _("now", type_=sa.DateTime(timezone=True)))
+    sa.select(_("name"), _("version"), sa.literal("open"), _("now", type_=UtcDateTime()))
     .where(~sa.exists().where(assessment_round.c.status == "open")))
-IS_PROCESSED = sa.select(processed_event.c.event_key).where(processed_event.c.event_key == _("key"))
-LOAD_CONVERSATION = (
-    sa.select(conversation.c.state, conversation.c.version, respondent.c.id, respondent.c.language,
-              respondent.c.platform_language, assessment_round.c.status)
-    .join(respondent, respondent.c.id == conversation.c.respondent_id)
-    .join(assessment_round, assessment_round.c.id == conversation.c.round_id)
+LOAD_CONVERSATION = (  # the conversation with every answer row of it, oldest first (one row if none)
+    sa.select(conversation.c.state, conversation.c.version, respondent.c.language, respondent.c.platform_language,
+              assessment_round.c.status, answer.c.question, answer.c.value)
+    .select_from(conversation
+                 .join(respondent, respondent.c.id == conversation.c.respondent_id)
+                 .join(assessment_round, assessment_round.c.id == conversation.c.round_id)
+                 .outerjoin(answer, sa.and_(answer.c.round_id == conversation.c.round_id,
+                                            answer.c.respondent_id == conversation.c.respondent_id)))
     .where(respondent.c.platform == _("platform"), respondent.c.workspace == _("workspace"),
-           respondent.c.user_id == _("user"), conversation.c.round_id == _("round")))
-LATEST_ANSWERS = (sa.select(answer.c.question, answer.c.value)
-                  .where(answer.c.round_id == _("round"), answer.c.respondent_id == _("respondent"))
-                  .order_by(answer.c.id))
+           respondent.c.user_id == _("user"), conversation.c.round_id == _("round"))
+    .order_by(answer.c.id))
 MARK_PROCESSED = processed_event.insert()
 FIND_RESPONDENT = (sa.select(respondent.c.id, respondent.c.language, respondent.c.platform_language)
                    .where(respondent.c.platform == _("platform"), respondent.c.workspace == _("workspace"),
                           respondent.c.user_id == _("user")))
 UPDATE_LANGUAGES = (respondent.update().where(respondent.c.id == _("respondent"))
                     .values(language=_("language"), platform_language=_("platform_language")))
+INSERT_CONVERSATION = conversation.insert()
 UPDATE_CONVERSATION = (
     conversation.update()
     .where(conversation.c.respondent_id == _("respondent"), conversation.c.round_id == _("round"),
            conversation.c.version == _("expected"))
-    .values(state=_("state"), version=conversation.c.version + 1, updated_at=_("now")))
+    .values(state=_("state"), version=conversation.c.version + 1, updated_at=_("now", type_=UtcDateTime())))
 INSERT_ANSWERS = answer.insert()
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes; everything stored is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class SqlStore:
@@ -64,27 +71,31 @@ class SqlStore:
 
     def current_round(self, *, instrument_version: str, now: datetime) -> RoundRef:
         with self.engine.connect() as db:
-            return self._current_round(db, instrument_version, now)
-
-    def _current_round(self, db: Connection, instrument_version: str, now: datetime) -> RoundRef:
-        row = db.execute(OPEN_ROUND).first()
+            row = db.execute(OPEN_ROUND).first()
         if row is None:
-            with self.engine.begin() as writer:  # starts with the write, so SQLite takes its lock at once
-                writer.execute(OPEN_DEFAULT_ROUND, {"name": DEFAULT_ROUND_NAME, "version": instrument_version,
-                                                    "now": now})
-                row = writer.execute(OPEN_ROUND).one()
+            return self._open_default_round(instrument_version, now)
+        return RoundRef(row.id, row.instrument_version, True)
+
+    def _open_default_round(self, instrument_version: str, now: datetime) -> RoundRef:
+        """Opens the default round unless another worker just did; starts with the write (SQLite's lock)."""
+        with self.engine.begin() as writer:
+            if writer.dialect.name == "postgresql":  # READ COMMITTED would let two workers both insert
+                writer.execute(sa.select(sa.func.pg_advisory_xact_lock(ROUND_LOCK)))
+            writer.execute(OPEN_DEFAULT_ROUND, {"name": DEFAULT_ROUND_NAME, "version": instrument_version, "now": now})
+            row = writer.execute(OPEN_ROUND).one()
         return RoundRef(row.id, row.instrument_version, True)
 
     def close_round(self, round_id: int, now: datetime) -> None:
         with self.engine.begin() as db:
-            db.execute(assessment_round.update().where(assessment_round.c.id == round_id)
+            db.execute(assessment_round.update()
+                       .where(assessment_round.c.id == round_id, assessment_round.c.status == "open")
                        .values(status="closed", closed_at=now))
 
     # --- turns -------------------------------------------------------------------------
 
     def is_processed(self, event_key: str) -> bool:
         with self.engine.connect() as db:
-            return db.execute(IS_PROCESSED, {"key": event_key}).first() is not None
+            return bool(db.execute(IS_PROCESSED, {"key": event_key}).scalar())
 
     def load(self, user: UserRef, round: RoundRef) -> Conversation | None:
         with self.engine.connect() as db:
@@ -92,52 +103,52 @@ class SqlStore:
 
     def load_turn(self, user: UserRef, *, event_key: str, instrument_version: str, now: datetime
                   ) -> LoadedTurn | None:
-        with self.engine.connect() as db:  # one connection for the three reads of every turn
-            if db.execute(IS_PROCESSED, {"key": event_key}).first() is not None:
+        with self.engine.connect() as db:  # two reads on one connection: round and event, then the conversation
+            row = db.execute(OPEN_ROUND_AND_EVENT, {"key": event_key}).first()
+            if row is None:  # no open round: rare, so the slow path
+                if db.execute(IS_PROCESSED, {"key": event_key}).scalar():
+                    return None
+                round_ref = self._open_default_round(instrument_version, now)
+            elif row.processed:
                 return None
-            round_ref = self._current_round(db, instrument_version, now)
+            else:
+                round_ref = RoundRef(row.id, row.instrument_version, True)
             return LoadedTurn(round_ref, self._load(db, user, round_ref))
 
-    def _load(self, db: Connection, user: UserRef, round: RoundRef) -> Conversation | None:
-        row = db.execute(LOAD_CONVERSATION, {"platform": user.platform, "workspace": user.workspace,
-                                             "user": user.user, "round": round.id}).first()
-        if row is None:
-            return None
-        answers = self._latest_answers(db, round.id, row.id)
-        return Conversation.from_state(
-            json.loads(row.state), user=user, round=replace(round, is_open=row.status == "open"),
-            version=row.version, language=row.language, platform_language=row.platform_language, answers=answers)
-
     @staticmethod
-    def _latest_answers(db: Connection, round_id: int, respondent_id: int) -> dict[str, str | None]:
-        latest: dict[str, str | None] = {}
-        for question, value in db.execute(LATEST_ANSWERS, {"round": round_id, "respondent": respondent_id}):
-            latest[question] = value
-        return latest
+    def _load(db: Connection, user: UserRef, round: RoundRef) -> Conversation | None:
+        rows = db.execute(LOAD_CONVERSATION, {"platform": user.platform, "workspace": user.workspace,
+                                              "user": user.user, "round": round.id}).all()
+        if not rows:
+            return None
+        head = rows[0]
+        answers = {question: value for *_head, question, value in rows if question is not None}  # later rows win
+        round_ref = RoundRef(round.id, round.instrument_version, head.status == "open")
+        return Conversation.from_state(
+            json.loads(head.state), user=user, round=round_ref,
+            version=head.version, language=head.language, platform_language=head.platform_language, answers=answers)
 
     def save(self, conversation_: Conversation, answers: Sequence[AnswerRecord], *, event_key: str,
              now: datetime) -> Conversation:
-        try:
-            with self.engine.begin() as db:
-                self._mark_processed(db, event_key, now)
+        require_aware(now)
+        with self.engine.begin() as db:  # any exception rolls everything back
+            try:
+                db.execute(MARK_PROCESSED, {"event_key": event_key, "processed_at": now})
+            except sa.exc.IntegrityError as error:
+                raise DuplicateEvent(event_key) from error
+            try:
                 respondent_id = self._respondent(db, conversation_, now)
                 version = self._write_conversation(db, conversation_, respondent_id, now)
-                if answers:
-                    db.execute(INSERT_ANSWERS, [
-                        {"round_id": conversation_.round.id, "respondent_id": respondent_id,
-                         "question": record.question, "value": record.value,
-                         "instrument_version": conversation_.round.instrument_version, "answered_at": now}
-                        for record in answers])
-        except sa.exc.IntegrityError as error:
-            if _mentions(error, "processed_event"):
-                raise DuplicateEvent(event_key) from error
-            raise StaleWrite(conversation_.user.key) from error
+            except sa.exc.IntegrityError as error:  # another worker created this person or conversation first
+                raise StaleWrite(conversation_.user.key) from error
+            if answers:
+                db.execute(INSERT_ANSWERS, [
+                    {"round_id": conversation_.round.id, "respondent_id": respondent_id,
+                     "question": record.question, "value": record.value,
+                     "instrument_version": conversation_.round.instrument_version, "answered_at": now}
+                    for record in answers])
         merged = with_answers(conversation_.answers, {record.question: record.value for record in answers})
-        return replace(conversation_, version=version, answers=merged)
-
-    @staticmethod
-    def _mark_processed(db: Connection, event_key: str, now: datetime) -> None:
-        db.execute(MARK_PROCESSED, {"event_key": event_key, "processed_at": now})
+        return conversation_.evolve(version=version, answers=merged)
 
     @staticmethod
     def _respondent(db: Connection, conversation_: Conversation, now: datetime) -> int:
@@ -156,9 +167,9 @@ class SqlStore:
     @staticmethod
     def _write_conversation(db: Connection, conversation_: Conversation, respondent_id: int, now: datetime) -> int:
         state = json.dumps(conversation_.state(), ensure_ascii=False, separators=(",", ":"))
-        if conversation_.version == 0:
-            db.execute(conversation.insert().values(respondent_id=respondent_id, round_id=conversation_.round.id,
-                                                    state=state, version=1, updated_at=now))
+        if conversation_.version == 0:  # a unique violation here means someone else was first: StaleWrite
+            db.execute(INSERT_CONVERSATION, {"respondent_id": respondent_id, "round_id": conversation_.round.id,
+                                             "state": state, "version": 1, "updated_at": now})
             return 1
         updated = db.execute(UPDATE_CONVERSATION, {"respondent": respondent_id, "round": conversation_.round.id,
                                                    "expected": conversation_.version, "state": state, "now": now})
@@ -182,13 +193,17 @@ class SqlStore:
             return int(db.execute(sa.select(sa.func.count()).select_from(answer)).scalar_one())
 
     def prune_processed_events(self, older_than: datetime) -> int:
+        require_aware(older_than)
         with self.engine.begin() as db:
             return int(db.execute(processed_event.delete()
                                   .where(processed_event.c.processed_at < older_than)).rowcount)
 
 
 def export_rows(rows: Sequence[Any], rounds: Mapping[int, str]) -> Iterator[ExportRow]:
-    """Latest answer per (round, respondent, question); respondents numbered per round by first answer."""
+    """Latest answer per (round, respondent, question); respondents numbered per round by first answer.
+
+    `rows` are answer rows in id order with aware `answered_at`; `answered_on` is the UTC date.
+    """
     numbers: dict[int, dict[int, int]] = {}
     latest: dict[tuple[int, int, str], Any] = {}
     for row in rows:  # ordered by id: first answers number the respondents, later rows win
@@ -200,9 +215,4 @@ def export_rows(rows: Sequence[Any], rounds: Mapping[int, str]) -> Iterator[Expo
         yield ExportRow(round_id=round_id, round_name=rounds.get(round_id, ""),
                         respondent=numbers[round_id][respondent_id], question=question, value=row.value,
                         instrument_version=row.instrument_version,
-                        answered_on=aware(row.answered_at).date().isoformat())
-
-
-def _mentions(error: sa.exc.IntegrityError, table: str) -> bool:
-    """SQLite names the table ("processed_event.event_key"), PostgreSQL the key ("processed_event_pkey")."""
-    return table in str(error.orig).lower()
+                        answered_on=row.answered_at.astimezone(UTC).date().isoformat())

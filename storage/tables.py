@@ -2,14 +2,42 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 
+def require_aware(moment: datetime) -> datetime:
+    """The stores refuse naive times: a time without an offset cannot be turned into UTC."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"a naive datetime cannot be stored: {moment!r}")
+    return moment
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """An aware datetime stored as UTC and read back as UTC-aware, on SQLite and PostgreSQL alike.
+
+    SQLite keeps no offset (it would store an aware time's wall clock) and PostgreSQL returns
+    `timestamptz` in the session's time zone; both are normalised here. Naive times are refused.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return None if value is None else require_aware(value).astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        moment: datetime = value
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def _utc_column(nullable: bool = False) -> sa.Column[datetime]:
-    return sa.Column(sa.DateTime(timezone=True), nullable=nullable)
+    return sa.Column(UtcDateTime(), nullable=nullable)
 
 
 class Respondent(SQLModel, table=True):
@@ -58,7 +86,7 @@ class AnswerRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     round_id: int = Field(foreign_key="assessment_round.id")
     respondent_id: int = Field(foreign_key="respondent.id")
-    question: str = Field(max_length=128)
+    question: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     value: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     instrument_version: str = Field(max_length=64)
     answered_at: datetime = Field(sa_column=_utc_column())

@@ -6,12 +6,17 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
+import sqlalchemy as sa
 
 from bot.conversation import AnswerRecord, Conversation
 from bot.identity import UserRef
 from bot.ports import DuplicateEvent, StaleWrite
+from storage import tables
 from storage.database import create_database_engine
 from storage.memory_store import MemoryStore
 from storage.migrate import upgrade
@@ -29,10 +34,25 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MemoryStor
         return
     url = f"sqlite:///{tmp_path / 'contract.db'}" if request.param == "sqlite" else \
         request.getfixturevalue("fresh_postgres_url")
+    if request.param == "postgres":
+        far_off_time_zone(url)
     upgrade(url)
     engine = create_database_engine(url)
     yield SqlStore(engine)
     engine.dispose()
+
+
+def far_off_time_zone(url: str) -> None:
+    """PostgreSQL returns timestamptz in the session's zone: make that zone UTC+14, so UTC is never assumed."""
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as connection:
+        connection.execute(f"ALTER DATABASE \"{name}\" SET timezone TO 'Pacific/Kiritimati'")
+
+
+def stored(store: SqlStore, statement: str) -> list[tuple[Any, ...]]:
+    """Rows exactly as the database holds them, for checks the contract cannot express."""
+    with store.engine.connect() as connection:
+        return [tuple(row) for row in connection.exec_driver_sql(statement)]
 
 
 def new_conversation(store: MemoryStore | SqlStore, user: UserRef = ANNA) -> Conversation:
@@ -92,6 +112,9 @@ def test_answers_are_append_only_and_the_latest_wins(store: MemoryStore | SqlSto
     loaded = store.load(ANNA, saved.round)
     assert loaded is not None and dict(loaded.answers) == {"q": "5", "skip": None}
     assert store.answer_count() == 3
+    if isinstance(store, SqlStore):
+        assert stored(store, "SELECT question, value FROM answer ORDER BY id") == [
+            ("q", "1"), ("skip", None), ("q", "5")]
     rows = list(store.export_rows())
     assert [(r.question, r.value, r.answered_on) for r in rows] == [("q", "5", "2026-11-24"), ("skip", None,
                                                                                                 "2026-11-23")]
@@ -110,19 +133,66 @@ def test_the_default_round_is_opened_once_and_closing_it_opens_another(store: Me
     assert store.load(ANNA, second) is None
 
 
-def test_export_numbers_respondents_per_round_without_identifiers(store: MemoryStore | SqlStore) -> None:
-    for person, value in ((BERTIL, "2"), (ANNA, "4")):
-        store.save(new_conversation(store, person), [AnswerRecord("rate:naytot", value)],
-                   event_key=f"{person.user}-1", now=NOW)
+def test_export_numbers_respondents_per_round_by_first_answer(store: MemoryStore | SqlStore) -> None:
+    anna = store.save(new_conversation(store, ANNA), [], event_key="anna-0", now=NOW)  # first person, no answer yet
+    store.save(new_conversation(store, BERTIL), [AnswerRecord("rate:naytot", "2")], event_key="bertil-1", now=NOW)
+    store.save(anna, [AnswerRecord("rate:naytot", "4"), AnswerRecord("open:toimii", "Hyvä")], event_key="anna-1",
+               now=NOW)
     first_round = store.current_round(instrument_version="2026.1", now=NOW)
     store.close_round(first_round.id, NOW)
     store.save(new_conversation(store, ANNA), [AnswerRecord("rate:naytot", "5")], event_key="anna-2", now=NOW)
     rows = list(store.export_rows())
-    assert [(r.round_id == first_round.id, r.respondent, r.value) for r in rows] == [
-        (True, 1, "2"), (True, 2, "4"), (False, 1, "5")]
+    assert [(r.round_id == first_round.id, r.respondent, r.question, r.value) for r in rows] == [
+        (True, 1, "rate:naytot", "2"),  # Bertil answered first in round 1
+        (True, 2, "open:toimii", "Hyvä"), (True, 2, "rate:naytot", "4"),
+        (False, 1, "rate:naytot", "5")]  # numbering restarts in round 2
     assert all(r.round_name == "Kartoitus" and r.instrument_version == "2026.1" for r in rows)
     text = repr(rows)
-    assert "1001" not in text and "U02" not in text and "T01" not in text
+    assert all(identifier not in text for identifier in ("1001", "U02", "T01", "bot1", "telegram", "slack"))
+
+
+def test_language_choices_are_saved_and_changed(store: MemoryStore | SqlStore) -> None:
+    saved = store.save(replace(new_conversation(store), platform_language="fi"), [], event_key="e1", now=NOW)
+    saved = store.save(replace(saved, language="sv", platform_language="en"), [], event_key="e2", now=NOW)
+    loaded = store.load(ANNA, saved.round)
+    assert loaded is not None and (loaded.language, loaded.platform_language) == ("sv", "en")
+    store.save(replace(loaded, language=None), [], event_key="e3", now=NOW)
+    loaded = store.load(ANNA, saved.round)
+    assert loaded is not None and (loaded.language, loaded.platform_language) == (None, "en")
+
+
+def test_a_duplicate_first_turn_of_someone_new_writes_nothing(store: MemoryStore | SqlStore) -> None:
+    store.save(new_conversation(store, ANNA), [AnswerRecord("q", "anna")], event_key="same", now=NOW)
+    with pytest.raises(DuplicateEvent):
+        store.save(replace(new_conversation(store, BERTIL), step="x"), [AnswerRecord("q", "bertil")],
+                   event_key="same", now=NOW)
+    assert store.load(BERTIL, store.current_round(instrument_version="2026.1", now=NOW)) is None
+    assert [(r.respondent, r.value) for r in store.export_rows()] == [(1, "anna")]
+    if isinstance(store, SqlStore):
+        assert stored(store, "SELECT count(*) FROM respondent") == [(1,)]
+
+
+def test_times_are_kept_as_utc_whatever_zone_they_arrive_in(store: MemoryStore | SqlStore) -> None:
+    helsinki = datetime(2026, 11, 24, 1, 30, tzinfo=ZoneInfo("Europe/Helsinki"))  # 23:30 UTC the day before
+    store.save(new_conversation(store), [AnswerRecord("q", "1")], event_key="e1", now=helsinki)
+    assert [r.answered_on for r in store.export_rows()] == ["2026-11-23"]
+    assert store.prune_processed_events(datetime(2026, 11, 23, 23, 15, tzinfo=UTC)) == 0
+    assert store.prune_processed_events(helsinki + timedelta(minutes=15)) == 1
+    if isinstance(store, SqlStore):
+        columns = (tables.answer.c.answered_at, tables.conversation.c.updated_at, tables.respondent.c.created_at)
+        with store.engine.connect() as connection:
+            moments = [connection.execute(sa.select(column)).scalar_one() for column in columns]
+        assert all(moment == helsinki and moment.tzinfo is UTC for moment in moments)
+        if store.engine.dialect.name == "sqlite":
+            assert stored(store, "SELECT answered_at FROM answer")[0][0].startswith("2026-11-23 23:30:00")
+
+
+def test_naive_times_are_refused_and_nothing_is_written(store: MemoryStore | SqlStore) -> None:
+    with pytest.raises(ValueError, match="naive"):
+        store.save(new_conversation(store), [AnswerRecord("q", "1")], event_key="e1", now=datetime(2026, 11, 23))
+    assert not store.is_processed("e1") and store.answer_count() == 0
+    with pytest.raises(ValueError, match="naive"):
+        store.prune_processed_events(datetime(2026, 11, 23))
 
 
 def test_people_see_only_their_own_answers(store: MemoryStore | SqlStore) -> None:

@@ -6,6 +6,7 @@ in a directory that user owns. Tests are skipped only where no PostgreSQL binari
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import pwd
@@ -42,26 +43,47 @@ def _as_postgres(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
 
 
+def _run(command: list[str], log: Path | None = None) -> None:
+    """Run a PostgreSQL tool; on failure say what it printed (and the server log), not just its exit code."""
+    done = subprocess.run(_as_postgres(command), capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        server_log = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
+        raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout}{done.stderr}{server_log}")
+
+
+def _start(binaries: Path, root: Path) -> int:
+    """initdb and start the cluster on a free loopback port (three tries: a port can be taken meanwhile)."""
+    _run([str(binaries / "initdb"), "-D", str(root / "data"), "-A", "trust", "-U", "postgres", "--no-sync",
+          "-E", "UTF8", "--locale=C"])
+    for _attempt in range(2):
+        with contextlib.suppress(RuntimeError):
+            return _serve(binaries, root)
+    return _serve(binaries, root)
+
+
+def _serve(binaries: Path, root: Path) -> int:
+    port = _free_port()
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50"
+    log = root / "log"
+    _run([str(binaries / "pg_ctl"), "-w", "-D", str(root / "data"), "-o", options, "-l", str(log), "start"], log)
+    return port
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster for the whole session, run as `postgres` when the tests run as root."""
     binaries = _bin_dir()
     if binaries is None:
         pytest.skip("no PostgreSQL binaries (initdb, pg_ctl) on this machine")
     root = Path(tempfile.mkdtemp(prefix="kartoitus-pg-"))
-    data = root / "data"
-    if os.geteuid() == 0:
+    if os.geteuid() == 0:  # initdb refuses root
         user = pwd.getpwnam("postgres")
         os.chown(root, user.pw_uid, user.pw_gid)
-    port = _free_port()
-    subprocess.run(_as_postgres([str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-                                 "--no-sync", "-E", "UTF8", "--locale=C"]), check=True, capture_output=True)
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50"
-    subprocess.run(_as_postgres([str(binaries / "pg_ctl"), "-w", "-D", str(data), "-o", options,
-                                 "-l", str(root / "log"), "start"]), check=True, capture_output=True)
     try:
+        port = _start(binaries, root)
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run(_as_postgres([str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+        subprocess.run(_as_postgres([str(binaries / "pg_ctl"), "-D", str(root / "data"), "-m", "immediate", "stop"]),
                        check=False, capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
 

@@ -7,7 +7,6 @@ Create Date: 2026-11-22
 
 from alembic import op
 import sqlalchemy as sa
-import sqlmodel
 
 
 revision = '0001'
@@ -20,9 +19,9 @@ def upgrade() -> None:
     
     op.create_table('assessment_round',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-    sa.Column('instrument_version', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('instrument_version', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('opened_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id')
@@ -31,17 +30,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_assessment_round_status'), ['status'], unique=False)
 
     op.create_table('processed_event',
-    sa.Column('event_key', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+    sa.Column('event_key', sa.String(length=255), nullable=False),
     sa.Column('processed_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('event_key')
     )
     op.create_table('respondent',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-    sa.Column('workspace', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
-    sa.Column('user_id', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
-    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
-    sa.Column('platform_language', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
+    sa.Column('platform', sa.String(length=32), nullable=False),
+    sa.Column('workspace', sa.String(length=128), nullable=False),
+    sa.Column('user_id', sa.String(length=128), nullable=False),
+    sa.Column('language', sa.String(length=8), nullable=True),
+    sa.Column('platform_language', sa.String(length=8), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('platform', 'workspace', 'user_id', name='uq_respondent_identity')
@@ -50,9 +49,9 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
     sa.Column('respondent_id', sa.Integer(), nullable=False),
-    sa.Column('question', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+    sa.Column('question', sa.Text(), nullable=False),
     sa.Column('value', sa.Text(), nullable=True),
-    sa.Column('instrument_version', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('instrument_version', sa.String(length=64), nullable=False),
     sa.Column('answered_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['respondent_id'], ['respondent.id'], ),
     sa.ForeignKeyConstraint(['round_id'], ['assessment_round.id'], ),
