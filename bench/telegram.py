@@ -127,7 +127,7 @@ def serve(unlimited: bool) -> None:
     """The bot process: the real adapter, polling the proxy, until terminated."""
     import signal
 
-    from adapters.telegram.ratelimit import RateLimiter
+    from adapters.ratelimit import RateLimiter
     from bot import wiring
     from bot.settings import load_settings
 

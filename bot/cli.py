@@ -61,7 +61,7 @@ def run() -> None:
     from bot import wiring
 
     wiring.prepare_database(settings)
-    if settings.telegram_enabled:
+    if settings.platforms_enabled:
         with_content(settings, lambda: asyncio.run(wiring.run_platforms(settings)))
         return
     chat_session = with_content(settings, lambda: wiring.terminal_chat(settings))

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.choice_matching import match_option, split_choices
 from bot.conversation import AnswerRecord, Conversation, with_answers
-from bot.events import ChoiceSelected, CommandReceived, Event
+from bot.events import ChoiceSelected, CommandReceived, Event, TextReceived
 from bot.flow import (
     SIDE_STEPS,
     after_points,
@@ -49,6 +49,9 @@ def step(conversation: Conversation, event: Event, *, instrument: Instrument, no
         turn.command(event.name, event.argument, event.raw)
     elif not turn.conv.started and turn.conv.step != "language":
         turn.start()
+    elif isinstance(event, TextReceived) and event.prompt_id is not None and (
+            event.prompt_id != turn.conv.prompt_id or turn.conv.step == "done" or turn.conv.paused):
+        turn.say("answer.stale_text", text=event.text.strip())  # give the written text back: nothing is lost
     elif turn.conv.paused:
         turn.resume()
     elif isinstance(event, ChoiceSelected):

@@ -22,7 +22,10 @@ class InboundEvent:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TextReceived(InboundEvent):
+    """Typed text. `prompt_id` is set when the text was written for one question (a Slack modal)."""
+
     text: str
+    prompt_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

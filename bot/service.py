@@ -15,9 +15,11 @@ from collections.abc import Sequence
 from bot.conversation import Conversation
 from bot.engine import language_code, step
 from bot.events import Event
+from bot.identity import UserRef
 from bot.instrument import Instrument
 from bot.messages import Notice, Outbound
 from bot.ports import Clock, DuplicateEvent, Sender, StaleWrite, TurnStore
+from bot.progress import Progress, progress_of
 
 log = logging.getLogger(__name__)
 
@@ -81,3 +83,10 @@ class TurnService:
                      result.conversation.step, len(result.answers))
             return result.outbox
         raise TurnConflict(event_key)
+
+    async def progress(self, user: UserRef, *, locale: str | None = None) -> Progress:
+        """Where `user` stands in the open round (read only; no turn is taken)."""
+        def read() -> Progress:
+            round_ref = self.store.current_round(instrument_version=self.instrument.version, now=self.clock.now())
+            return progress_of(self.store.load(user, round_ref), self.instrument, locale=locale)
+        return await asyncio.to_thread(read)

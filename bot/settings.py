@@ -44,9 +44,22 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = Field(None, alias="TELEGRAM_WEBHOOK_URL")
     telegram_webhook_secret: SecretStr | None = Field(None, alias="TELEGRAM_WEBHOOK_SECRET")
 
+    slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(None, alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
+
     @property
     def telegram_enabled(self) -> bool:
         return self.telegram_bot_token is not None
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_bot_token is not None
+
+    @property
+    def platforms_enabled(self) -> bool:
+        return self.telegram_enabled or self.slack_enabled
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -55,7 +68,36 @@ class Settings(BaseSettings):
             raise ValueError("expected a token from BotFather, like 123456:ABC-def")
         return value
 
-    @field_validator("telegram_api_url", "telegram_webhook_url")
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _slack_bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("expected the app's Bot User OAuth Token, starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _slack_app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("expected an app-level token with the connections:write scope, starting with xapp-")
+        return value
+
+    @model_validator(mode="after")
+    def _slack_complete(self) -> Settings:
+        if self.slack_app_token is not None and self.slack_bot_token is None:
+            raise PydanticCustomError("slack_bot_token", "SLACK_BOT_TOKEN: Socket Mode needs the bot token too")
+        if self.slack_bot_token is not None and self.slack_app_token is None:
+            if self.slack_signing_secret is None:
+                raise PydanticCustomError("slack_signing_secret",
+                                          "SLACK_SIGNING_SECRET: HTTP mode needs the signing secret "
+                                          "(or set SLACK_APP_TOKEN for Socket Mode)")
+            if self.telegram_webhook_url:
+                raise PydanticCustomError("slack_app_token",
+                                          "SLACK_APP_TOKEN: Slack in HTTP mode and a Telegram webhook cannot share "
+                                          "KARTOITUS_HTTP_PORT; use Socket Mode for Slack or polling for Telegram")
+        return self
+
+    @field_validator("telegram_api_url", "telegram_webhook_url", "slack_api_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):

@@ -9,12 +9,15 @@ import asyncio
 import getpass
 import logging
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
+from pydantic import SecretStr
+
+from adapters.ratelimit import RateLimiter
+from adapters.slack.app import SlackBot
 from adapters.slack.capabilities import CAPABILITIES as SLACK
 from adapters.telegram.app import TelegramBot
 from adapters.telegram.capabilities import CAPABILITIES as TELEGRAM
-from adapters.telegram.ratelimit import RateLimiter
 from adapters.terminal.app import TerminalChat, TerminalSender
 from adapters.terminal.capabilities import CAPABILITIES as TERMINAL
 from bot.capabilities import Capabilities
@@ -67,20 +70,47 @@ def telegram_bot(settings: Settings, *, limiter: RateLimiter | None = None, poll
                        clock=clock, limiter=limiter, poll_interval=poll_interval)
 
 
+def slack_bot(settings: Settings, *, limiter: RateLimiter | None = None) -> SlackBot:
+    assert settings.slack_bot_token is not None
+    instrument = instrument_for(settings)
+    engine = create_database_engine(settings.database_url)
+    store, teams, clock = SqlStore(engine), SqlTeams(engine), SystemClock()
+
+    def build_dispatcher(sender: Sender, join_link: Callable[[str], str]) -> Dispatcher:
+        turns = TurnService(store, instrument, sender, clock)
+        return Dispatcher(turns, TeamDesk(teams, instrument, sender, clock, join_link))
+
+    def secret(value: SecretStr | None) -> str | None:
+        return value.get_secret_value() if value is not None else None
+
+    return SlackBot(bot_token=settings.slack_bot_token.get_secret_value(),
+                    signing_secret=secret(settings.slack_signing_secret), app_token=secret(settings.slack_app_token),
+                    api_url=settings.slack_api_url, instrument=instrument, build_dispatcher=build_dispatcher,
+                    refs=teams, reachability=teams, clock=clock, limiter=limiter)
+
+
 async def run_platforms(settings: Settings) -> None:
     """Run every configured platform in this process until SIGINT or SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, stop.set)
-    telegram = telegram_bot(settings)
-    secret = settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else None
-    await telegram.start(webhook_url=settings.telegram_webhook_url, webhook_secret=secret,
-                         listen=settings.http_host, port=settings.http_port)
+    stoppers: list[Callable[[], Awaitable[None]]] = []
     try:
+        if settings.telegram_enabled:
+            telegram = telegram_bot(settings)
+            secret = settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else None
+            await telegram.start(webhook_url=settings.telegram_webhook_url, webhook_secret=secret,
+                                 listen=settings.http_host, port=settings.http_port)
+            stoppers.append(telegram.stop)
+        if settings.slack_enabled:
+            slack = slack_bot(settings)
+            await slack.start(host=settings.http_host, port=settings.http_port)
+            stoppers.append(slack.stop)
         await stop.wait()
     finally:
-        await telegram.stop()
+        for stopper in reversed(stoppers):
+            await stopper()
 
 
 def terminal_chat(settings: Settings, user_name: str | None = None) -> TerminalChat:

@@ -19,8 +19,8 @@ from telegram import (
 )
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from adapters.ratelimit import RateLimiter
 from adapters.telegram.inbound import bot_id_from_token, to_event
-from adapters.telegram.ratelimit import RateLimiter
 from adapters.telegram.sender import TelegramSender
 from bot.commands import command_aliases
 from bot.instrument import LANGUAGES, Instrument, pick

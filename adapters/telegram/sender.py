@@ -17,8 +17,8 @@ from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
+from adapters.ratelimit import RateLimiter
 from adapters.telegram import outbound
-from adapters.telegram.ratelimit import RateLimiter
 from bot.identity import ChannelRef, UserRef
 from bot.messages import MultiChoicePrompt, Outbound, PromptClosed
 from bot.ports import Clock, MessageRefs, Reachability

@@ -105,3 +105,23 @@ def test_a_duplicate_delivery_is_processed_once(chat: Chat, store: MemoryStore) 
     chat.deliver(event)
     assert chat.replies == []
     chat.send("3").expect("3/8")
+
+
+def test_an_answer_written_for_its_question_is_saved(chat: Chat, store: MemoryStore) -> None:
+    finish_part1(chat)
+    question = chat.prompt.prompt_id
+    chat.write("Työpaikkaohjaajien koulutus toimii.", question).expect("Missä meillä on vielä kehitettävää")
+    assert saved(store)["works:ennakkosuunnittelu"] == "Työpaikkaohjaajien koulutus toimii."
+
+
+def test_text_written_for_an_old_question_is_given_back_not_lost(chat: Chat, store: MemoryStore) -> None:
+    finish_part1(chat)
+    old = chat.prompt.prompt_id
+    chat.send("Ohjaus toimii.")
+    before = saved(store)
+    chat.write("Pitkä <!channel> vastaus & muuta", old).expect(
+        "jo vastattu", "tekstiäsi ei tallennettu", "Pitkä <!channel> vastaus & muuta")
+    assert saved(store) == before
+    chat.send("/tauko")
+    chat.write("Kirjoitettu tauon aikana", chat.prompt.prompt_id).expect("Kirjoitettu tauon aikana", "jo vastattu")
+    assert saved(store) == before

@@ -13,7 +13,8 @@ from bot.settings import DEFAULT_DATABASE_URL, InvalidSettings, load_settings
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in ("KARTOITUS_DATABASE_URL", "KARTOITUS_CONTENT_DIR", "KARTOITUS_TIMEZONE", "KARTOITUS_LANGUAGE",
                 "KARTOITUS_LOG_LEVEL", "KARTOITUS_HTTP_PORT", "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL",
-                "TELEGRAM_WEBHOOK_URL", "TELEGRAM_WEBHOOK_SECRET"):
+                "TELEGRAM_WEBHOOK_URL", "TELEGRAM_WEBHOOK_SECRET", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET",
+                "SLACK_APP_TOKEN", "SLACK_API_URL"):
         monkeypatch.delenv(key, raising=False)
 
 
@@ -63,3 +64,37 @@ def test_a_webhook_needs_its_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "s3cret_token-1")
     settings = load_settings(env_file=None)
     assert settings.telegram_enabled and settings.telegram_api_url == "https://api.telegram.org"
+
+
+def test_slack_tokens_are_checked_without_showing_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxp-user-token")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xoxb-wrong-kind")
+    monkeypatch.setenv("SLACK_API_URL", "slack.example")
+    with pytest.raises(InvalidSettings) as raised:
+        load_settings(env_file=None)
+    assert set(raised.value.problems) == {"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_API_URL"}
+    assert "xoxp-user-token" not in str(raised.value)
+
+
+def test_slack_http_mode_needs_the_signing_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1-2-abc")
+    with pytest.raises(InvalidSettings) as raised:
+        load_settings(env_file=None)
+    assert set(raised.value.problems) == {"SLACK_SIGNING_SECRET"}
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-A1-abc")
+    settings = load_settings(env_file=None)  # Socket Mode: Slack signs nothing over the socket
+    assert settings.slack_enabled and settings.slack_api_url == "https://slack.com/api/"
+
+
+def test_slack_http_and_a_telegram_webhook_cannot_share_the_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1-2-abc")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "abc123")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:ABC-def_ghi")
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_URL", "https://bot.example.fi/telegram")
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "s3cret_token-1")
+    with pytest.raises(InvalidSettings) as raised:
+        load_settings(env_file=None)
+    assert set(raised.value.problems) == {"SLACK_APP_TOKEN"}
+    monkeypatch.delenv("TELEGRAM_WEBHOOK_URL")
+    settings = load_settings(env_file=None)
+    assert settings.slack_enabled and settings.telegram_enabled

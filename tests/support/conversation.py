@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from adapters.terminal.inbound import to_event
 from adapters.terminal.outbound import render
 from bot.commands import command_aliases
-from bot.events import ChoiceSelected, Event
+from bot.events import ChoiceSelected, Event, TextReceived
 from bot.identity import UserRef
 from bot.instrument import Instrument
 from bot.messages import ChoicePrompt, FreeTextPrompt, MultiChoicePrompt, Outbound, Prompt
@@ -71,6 +71,12 @@ class Chat:
         return self.deliver(ChoiceSelected(event_id=f"e{next(_ids)}", user=self.user, at=self.clock.now(),
                                            locale=self.locale, prompt_id=prompt_id or self.prompt.prompt_id,
                                            value=value))
+
+    def write(self, text: str, prompt_id: str | None = None) -> Chat:
+        """Answer the newest question (or an older one by id) in a form written for it (a Slack modal)."""
+        return self.deliver(TextReceived(event_id=f"e{next(_ids)}", user=self.user, at=self.clock.now(),
+                                         locale=self.locale, text=text,
+                                         prompt_id=prompt_id or self.prompt.prompt_id))
 
     # --- reading -----------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import httpx
 import pytest_asyncio
 
 from adapters.telegram.app import TelegramBot
-from adapters.telegram.ratelimit import RateLimiter
+from adapters.ratelimit import RateLimiter
 from bot import wiring
 from bot.settings import Settings
 from storage.database import create_database_engine

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.telegram.ratelimit import RateLimiter
+from adapters.ratelimit import RateLimiter
 
 
 class FakeTime:

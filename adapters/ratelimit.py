@@ -1,8 +1,8 @@
-"""Telegram's send limits, kept across the whole fan-out of one process.
+"""Platform send limits, kept across the whole fan-out of one process (token buckets).
 
-Token buckets: 30 messages/s overall, evenly spaced; 1 message/s per chat (a burst of three,
-so one turn's answer confirmation and next question go out together); 20 messages/minute per
-group.
+The defaults are Telegram's: 30 messages/s overall, evenly spaced; 1 message/s per chat (a
+burst of three, so one turn's answer confirmation and next question go out together);
+20 messages/minute per group. Slack uses the same buckets at about 1 message/s per channel.
 A send reserves its slot before it waits, so concurrent senders never overrun a limit.
 """
 

@@ -1,0 +1,216 @@
+"""The Slack application: slack-bolt's AsyncApp in HTTP mode or Socket Mode around our dispatcher.
+
+Every request is acknowledged first and worked on after (bolt runs listeners after `ack()`
+answered Slack, within its 3 seconds). The App Home shows a person's progress; the slash
+command `/kartoitus` carries the commands; a modal takes long written answers.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.app.async_server import AsyncSlackAppServer
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.ratelimit import RateLimiter
+from adapters.slack import inbound, views
+from adapters.slack.outbound import CHOICE_ACTION, WRITE_ACTION, CommandStyle
+from adapters.slack.sender import SlackSender
+from bot.commands import command_aliases
+from bot.engine import language_code
+from bot.events import Event
+from bot.identity import UserRef
+from bot.instrument import Instrument
+from bot.ports import Clock, MessageRefs, Reachability, Sender
+from bot.teams import Dispatcher
+
+log = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
+LOCALE_TTL_SECONDS = 3600
+RETRIES_ON_429 = 5
+Ack = Callable[..., Awaitable[None]]
+
+
+def slack_language(locale: str | None) -> str | None:
+    """The locale worth following. Slack has no Finnish or Swedish interface, so nearly every
+    Finnish or Swedish speaker runs it in English: an English locale says nothing about the
+    language they want, and the app stays in its default language until they choose."""
+    language = language_code(locale)
+    return None if language == "en" else locale
+
+
+class SlackBot:
+    def __init__(self, *, bot_token: str, signing_secret: str | None, api_url: str, instrument: Instrument,
+                 build_dispatcher: Callable[[Sender, Callable[[str], str]], Dispatcher],
+                 refs: MessageRefs, reachability: Reachability, clock: Clock,
+                 limiter: RateLimiter | None = None, app_token: str | None = None) -> None:
+        self.client = AsyncWebClient(token=bot_token, base_url=api_url.rstrip("/") + "/")
+        self.client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=RETRIES_ON_429))
+        self.app_token = app_token
+        self.app = AsyncApp(client=self.client, signing_secret=signing_secret or "",
+                            request_verification_enabled=app_token is None, process_before_response=False)
+        self.instrument = instrument
+        self.aliases = command_aliases(instrument)
+        self.style = CommandStyle(self.aliases.keys())
+        self.reachability = reachability
+        self.sender = SlackSender(self.client, texts=instrument.text, style=self.style, refs=refs,
+                                  reachability=reachability, clock=clock, limiter=limiter)
+        self.dispatcher = build_dispatcher(self.sender, self.join_link)
+        self.app_id = ""
+        self.team_id = ""
+        self._locales: dict[str, tuple[str | None, float]] = {}
+        self._runner: web.AppRunner | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self._register()
+
+    def join_link(self, code: str) -> str:
+        """A link that opens the DM with the app (Slack joins teams by /kartoitus liity, not by code)."""
+        return f"https://slack.com/app_redirect?app={self.app_id}&team={self.team_id}"
+
+    def _register(self) -> None:
+        app = self.app
+        app.event("message")(self.on_message)
+        app.event("app_home_opened")(self.on_home_opened)
+        app.action(re.compile(f"^{CHOICE_ACTION}-"))(self.on_choice)
+        app.action(WRITE_ACTION)(self.on_write)
+        app.action(views.HOME_RESUME_ACTION)(self.on_home_resume)
+        app.action(views.HOME_LANGUAGE_ACTION)(self.on_home_language)
+        app.command("/kartoitus")(self.on_command)
+        app.view(views.ANSWER_VIEW)(self.on_answer_submitted)
+        app.error(self.on_error)
+
+    # --- inbound ---------------------------------------------------------------------
+
+    def _seen(self, body: dict[str, Any]) -> None:
+        self.app_id = self.app_id or str(body.get("api_app_id", ""))
+        self.team_id = self.team_id or inbound.person(body, "").workspace
+
+    async def locale(self, user_id: str) -> str | None:
+        """The person's Slack locale (users.info), cached for an hour."""
+        cached = self._locales.get(user_id)
+        if cached is not None and time.monotonic() - cached[1] < LOCALE_TTL_SECONDS:
+            return cached[0]
+        try:
+            response = await self.client.users_info(user=user_id, include_locale=True)
+            profile: dict[str, Any] = response.get("user") or {}
+            locale = profile.get("locale")
+        except SlackApiError as error:
+            log.info("slack: no locale for a user: %s", error.response.get("error"))
+            locale = None
+        self._locales[user_id] = (slack_language(locale), time.monotonic())
+        return self._locales[user_id][0]
+
+    async def dispatch(self, event: Event) -> None:
+        if event.channel is None and self.reachability.is_unreachable(event.user):
+            self.reachability.mark_reachable(event.user)  # they wrote to us again: they can be messaged
+        await self.dispatcher.handle(event)
+
+    async def on_message(self, body: dict[str, Any]) -> None:
+        event = body.get("event", {})
+        if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype") or not event.get("user"):
+            return
+        self._seen(body)
+        translated = inbound.message_event(body, aliases=self.aliases, locale=await self.locale(event["user"]))
+        if translated is not None:
+            await self.dispatch(translated)
+
+    async def on_choice(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        self._seen(body)
+        event = inbound.action_event(body, action, locale=await self.locale(body["user"]["id"]))
+        if event is not None:
+            await self.dispatch(event)
+
+    async def on_write(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """"Kirjoita vastaus": a modal for the question this button belongs to."""
+        await ack()
+        user = inbound.person(body, body["user"]["id"])
+        ref = self.sender.recall(user.key, str(action.get("value", "")))
+        if ref is None or "question" not in ref:
+            log.info("slack: no stored question for a write button")
+            return
+        view = views.answer_modal(prompt_id=str(action["value"]), channel=ref["channel"], question=ref["question"],
+                                  current=ref.get("current"), max_length=int(ref["max_length"]),
+                                  language=ref["language"], texts=self.instrument.text, style=self.style)
+        await self.client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    async def on_answer_submitted(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        metadata = views.modal_metadata(view)
+        language = metadata.get("language", "fi")
+        text = views.submitted_text(view)
+        errors = views.validation_errors(text, max_length=self.instrument.settings.max_answer_length,
+                                         language=language, texts=self.instrument.text)
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        self._seen(body)
+        await self.dispatch(inbound.submission_event(body, text, metadata.get("prompt", ""),
+                                                     locale=await self.locale(body["user"]["id"])))
+
+    async def on_command(self, ack: Ack, body: dict[str, Any]) -> None:
+        await ack()
+        self._seen(body)
+        await self.dispatch(inbound.slash_command(body, aliases=self.aliases,
+                                                  locale=await self.locale(str(body["user_id"]))))
+
+    async def on_home_resume(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        self._seen(body)
+        user_id = body["user"]["id"]
+        await self.dispatch(inbound.home_command(body, action, "resume", locale=await self.locale(user_id)))
+
+    async def on_home_language(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        self._seen(body)
+        user_id = body["user"]["id"]
+        code = str(action.get("selected_option", {}).get("value", ""))
+        await self.dispatch(inbound.home_command(body, action, "language", code, locale=await self.locale(user_id)))
+        await self.publish_home(inbound.person(body, user_id))
+
+    async def on_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if event.get("tab") != "home" or not event.get("user"):
+            return
+        self._seen(body)
+        await self.publish_home(inbound.person(body, event["user"]))
+
+    async def publish_home(self, user: UserRef) -> None:
+        progress = await self.dispatcher.turns.progress(user, locale=await self.locale(user.user))
+        view = views.home_view(progress, self.instrument, self.instrument.text, self.style)
+        try:
+            await self.client.views_publish(user_id=user.user, view=view)
+        except SlackApiError as error:
+            log.warning("slack: could not publish the App Home: %s", error.response.get("error"))
+
+    async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        log.error("slack: handling a request failed (%s)", body.get("type"), exc_info=error)
+
+    # --- running ---------------------------------------------------------------------
+
+    async def start(self, *, host: str = "127.0.0.1", port: int = 8080) -> None:
+        """Socket Mode when an app-level token is set; otherwise HTTP on host:port at /slack/events."""
+        if self.app_token:
+            self._socket = AsyncSocketModeHandler(self.app, self.app_token)
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+            log.info("slack: connected in Socket Mode")
+            return
+        server = AsyncSlackAppServer(port=port, path=EVENTS_PATH, app=self.app, host=host)
+        self._runner = web.AppRunner(server.web_app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, host, port).start()
+        log.info("slack: serving HTTP on %s:%d%s", host, port, EVENTS_PATH)
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+        if self._runner is not None:
+            await self._runner.cleanup()
