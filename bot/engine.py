@@ -57,7 +57,8 @@ def step(conversation: Conversation, event: Event, *, instrument: Instrument, no
     elif isinstance(event, ChoiceSelected):
         turn.choice(event.prompt_id, event.value)
     else:
-        turn.text(event.text)
+        # Text written in a form (a Slack modal) is not visible in the chat: the closed prompt shows it.
+        turn.text(event.text, echo=event.prompt_id is not None)
     return Step(turn.conv, tuple(turn.out), tuple(turn.answers))
 
 
@@ -357,12 +358,12 @@ class _Turn:
 
     # --- typed text --------------------------------------------------------------------
 
-    def text(self, text: str) -> None:
+    def text(self, text: str, *, echo: bool = False) -> None:
         kind = kind_of(self.conv.step)
         if self.conv.step == "done":
             self.say("done.again")
         elif kind in FREE_TEXT_STEPS:
-            self.free_text(text)
+            self.free_text(text, echo=echo)
         elif kind == "priorities":
             self.typed_priorities(text)
         else:
@@ -373,7 +374,7 @@ class _Turn:
             else:
                 self.chosen(option)
 
-    def free_text(self, text: str) -> None:
+    def free_text(self, text: str, *, echo: bool = False) -> None:
         if self.refuse_if_closed():
             return
         answer = text.strip()
@@ -383,7 +384,7 @@ class _Turn:
         elif len(answer) > limit:
             self.say("answer.too_long", length=len(answer), limit=limit)
         else:
-            self.answer(self.conv.step, answer)
+            self.answer(self.conv.step, answer, answer if echo else None)
 
     def typed_priorities(self, text: str) -> None:
         if self.refuse_if_closed():

@@ -196,8 +196,10 @@ def close(channel: str, ts: str, kept_blocks: list[Block], answer: str | None) -
     """Update the prompt's message: drop its buttons and show the chosen answer under it."""
     blocks = list(kept_blocks)
     if answer:
+        shown = split_text(escape(answer), SECTION_MAX - 4)[0]
+        # mrkdwn bold cannot span lines, so a written answer of several lines is shown plain
         blocks.append({"type": "context", "elements": [
-            {"type": "mrkdwn", "text": f"✓ *{split_text(escape(answer), SECTION_MAX - 4)[0]}*"}]})
+            {"type": "mrkdwn", "text": f"✓ {shown}" if "\n" in shown else f"✓ *{shown}*"}]})
     return Call("chat.update", {"channel": channel, "ts": ts, "blocks": blocks[-BLOCKS_MAX:],
                                 "text": _fallback(answer or "✓")})
 

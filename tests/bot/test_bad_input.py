@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.instrument import Instrument
+from bot.messages import PromptClosed
 from storage.memory_store import MemoryStore
 from tests.bot.test_commands_and_navigation import finish_part1
 from tests.support.conversation import Chat
@@ -111,6 +112,10 @@ def test_an_answer_written_for_its_question_is_saved(chat: Chat, store: MemorySt
     finish_part1(chat)
     question = chat.prompt.prompt_id
     chat.write("Työpaikkaohjaajien koulutus toimii.", question).expect("Missä meillä on vielä kehitettävää")
+    closed = next(m for m in chat.replies if isinstance(m, PromptClosed))
+    assert closed.prompt_id == question and closed.answer == "Työpaikkaohjaajien koulutus toimii."
+    chat.send("Typed in the chat, where it is visible already.")
+    assert next(m for m in chat.replies if isinstance(m, PromptClosed)).answer is None
     assert saved(store)["works:ennakkosuunnittelu"] == "Työpaikkaohjaajien koulutus toimii."
 
 

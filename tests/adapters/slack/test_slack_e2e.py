@@ -3,13 +3,32 @@ client pointed at a local fake that records calls."""
 
 from __future__ import annotations
 
-from tests.support.slack import FakeSlackApi, SlackPerson
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+
+import httpx
+
+from bot.identity import UserRef
+from bot.settings import Settings
+from storage.sql_store import SqlStore
+from storage.sql_teams import SqlTeams
+from tests.support.slack import TEAM, FakeSlackApi, Posted, SlackPerson
+
+Start = Callable[[], Awaitable[str]]
+
+
+def saved(stores: tuple[SqlStore, SqlTeams]) -> dict[str, str | None]:
+    return {row.question: row.value for row in stores[0].export_rows()}
 
 
 async def test_a_dm_starts_the_review_with_buttons(anna: SlackPerson, slack_api: FakeSlackApi) -> None:
     response = await anna.say("hei")
     assert response.status_code == 200
-    question = await anna.expect("Tervetuloa", "Osa 1 · 1/8")
+    question = await anna.expect("Tervetuloa", "Osa 1 · 1/8", "Miten hyvin tämä toimii meillä nyt?")
     labels = [element["text"]["text"] for _, element in question.buttons()]
     assert labels == ["1 Ei toimi", "2 Toimii heikosti", "3 Toimii osittain", "4 Toimii hyvin",
                       "5 Toimii erinomaisesti", "En osaa sanoa"]
@@ -17,3 +36,255 @@ async def test_a_dm_starts_the_review_with_buttons(anna: SlackPerson, slack_api:
     await anna.expect("Osa 1 · 2/8")
     assert "✓ *4 Toimii hyvin*" in question.shown
     assert not question.buttons(), "no stale buttons are left to press"
+
+
+async def redrawn(person: SlackPerson, message: Posted, text: str) -> None:
+    await person.wait_for(lambda: text in message.shown, f"{text!r} on the redrawn message")
+
+
+async def answer_part1(person: SlackPerson) -> None:
+    """Part 1 by buttons: eight ratings (continuing at the break), then the two targets by toggles."""
+    for index, label in enumerate(["4 Toimii", "3 Toimii", "2 Toimii", "En osaa", "5 Toimii", "4 Toimii",
+                                   "3 Toimii", "2 Toimii"], 1):
+        await person.click(label)
+        await person.expect("Jatketaanko" if index == 5 else ("Kehittämiskohteet" if index == 8 else "/8"))
+        if index == 5:
+            await person.click("Jatka")
+            await person.expect("Osa 1 · 6/8")
+    targets = person.api.dm(person.user)[-1]
+    await person.click("Yhteinen ennakkosuunnittelu", targets)
+    await redrawn(person, targets, "☑ Yhteinen ennakkosuunnittelu")
+    assert "Valmis (1/2)" in targets.shown
+    await person.click("Näyttöjen laatu", targets)
+    await redrawn(person, targets, "☑ Näyttöjen laatu")
+    await person.click("Valmis (2/2)", targets)
+    await person.expect("Osa 1 on valmis")
+
+
+async def test_a_whole_assessment_in_slack_and_the_export(anna: SlackPerson, slack_api: FakeSlackApi,
+                                                          stores: tuple[SqlStore, SqlTeams], settings: Settings
+                                                          ) -> None:
+    await anna.say("moi")
+    await anna.expect("Osa 1 · 1/8")
+    await answer_part1(anna)
+    await anna.click("Jatka")
+    works = await anna.expect("Osa 2 · 3. Yhteinen ennakkosuunnittelu", "Mikä meillä jo toimii?",
+                              "Oletteko varanneet aikaa HOKSaukseen?", "Kirjoita vastaus")
+    await anna.click("Kirjoita vastaus", works)
+    await anna.wait_for(lambda: len(slack_api.opened) == 1, "the answer modal")
+    modal = slack_api.opened[-1]
+    assert modal["callback_id"] == "answer" and modal["title"]["text"] == "Vastauksesi"
+    assert "Mikä meillä jo toimii?" in json.dumps(modal["blocks"], ensure_ascii=False)
+    answer = "HOKS-keskustelut sujuvat.\nTyöpaikat tuntevat meidät <hyvin> & nopeasti."
+    response = await anna.submit(answer)
+    assert response.status_code == 200 and not response.content, "a valid modal closes"
+    await anna.expect("Missä meillä on vielä kehitettävää?")
+    assert "✓ HOKS-keskustelut sujuvat.\nTyöpaikat tuntevat meidät &lt;hyvin&gt; &amp; nopeasti." in works.shown, \
+        "the prompt shows what was written in the modal"
+    await anna.say("Digitaaliset välineet puuttuvat.")
+    await anna.expect("Miten lunastatte palvelulupauksen?")
+    await anna.click("Ohita")
+    await anna.expect("Kohta on valmis: 1/8")
+    await anna.click("Jatka")
+    await anna.expect("Osa 2 · 7. Näyttöjen laatu")
+    for _ in range(3):
+        await anna.click("Ohita")
+        await anna.wait_for(lambda: len(anna.replies) > 0, "a reply")
+    await anna.click("Jatka")
+    await anna.expect("Muut kriittiset pisteet")
+    await anna.click("Siirry eteenpäin")
+    await anna.expect("kumppanuuden neljää tasoa")
+    await anna.click("Ohita tämä osio")
+    await anna.expect("Kirjoita yhteenvetoon", "Mikä toimii: HOKS-keskustelut sujuvat.",
+                      "Työpaikat tuntevat meidät &lt;hyvin&gt; &amp; nopeasti.")
+    await anna.say("Edetään yhdessä.")
+    await anna.expect("Kiitos! Kartoitus on valmis", "/kartoitus muuta", "/kartoitus vastaukset")
+
+    answers = saved(stores)
+    assert answers["rate:tavoitettavuus"] == "4" and answers["rate:tyopaikkaohjaus"] == "cant_say"
+    assert answers["priorities"] == "ennakkosuunnittelu,naytot"
+    assert answers["works:ennakkosuunnittelu"] == answer
+    assert answers["develop:ennakkosuunnittelu"] == "Digitaaliset välineet puuttuvat."
+    assert answers["promise:ennakkosuunnittelu"] is None
+    assert answers["plan"] == "Edetään yhdessä."
+    assert len(answers) == 8 + 1 + 6 + 1
+    environment = {**os.environ, "KARTOITUS_DATABASE_URL": settings.database_url}
+    exported = subprocess.run([sys.executable, "-m", "bot", "export", "--format", "json"], capture_output=True,
+                              text=True, check=True, env=environment)
+    assert {row["question"]: row["value"] for row in json.loads(exported.stdout)} == answers
+    assert anna.user not in exported.stdout
+
+
+async def reach_first_open_question(person: SlackPerson) -> Posted:
+    await person.say("/aloita")
+    await person.expect("Osa 1 · 1/8")
+    await answer_part1(person)
+    await person.click("Jatka")
+    return await person.expect("Mikä meillä jo toimii?")
+
+
+async def test_a_modal_keeps_the_text_when_validation_fails(anna: SlackPerson, slack_api: FakeSlackApi,
+                                                            stores: tuple[SqlStore, SqlTeams]) -> None:
+    works = await reach_first_open_question(anna)
+    await anna.click("Kirjoita vastaus", works)
+    await anna.wait_for(lambda: len(slack_api.opened) == 1, "the answer modal")
+    response = await anna.submit("   \n  ")
+    assert response.status_code == 200
+    assert response.json() == {"response_action": "errors", "errors": {
+        "answer": "Vastaus on tyhjä. Kirjoita vastauksesi, tai sulje ikkuna ja ohita kysymys."}}
+    assert "works:ennakkosuunnittelu" not in saved(stores)
+    await anna.submit("Ohjaajat tuntevat tutkinnon perusteet.")
+    await anna.expect("Missä meillä on vielä kehitettävää?")
+    assert saved(stores)["works:ennakkosuunnittelu"] == "Ohjaajat tuntevat tutkinnon perusteet."
+
+
+async def test_a_modal_for_a_question_answered_meanwhile_gives_the_text_back(
+        anna: SlackPerson, slack_api: FakeSlackApi, stores: tuple[SqlStore, SqlTeams]) -> None:
+    works = await reach_first_open_question(anna)
+    await anna.click("Kirjoita vastaus", works)
+    await anna.wait_for(lambda: len(slack_api.opened) == 1, "the answer modal")
+    await anna.say("Vastaus viestinä.")  # answered on the phone while the modal was open on the laptop
+    await anna.expect("Missä meillä on vielä kehitettävää?")
+    await anna.submit("Pitkä <b>mietitty</b> vastaus modaalissa")
+    await anna.expect("Tähän kysymykseen on jo vastattu", "tekstiäsi ei tallennettu",
+                      "Pitkä &lt;b&gt;mietitty&lt;/b&gt; vastaus modaalissa")
+    assert saved(stores)["works:ennakkosuunnittelu"] == "Vastaus viestinä."
+
+
+async def test_an_answer_with_a_channel_ping_pings_nobody(anna: SlackPerson, slack_api: FakeSlackApi,
+                                                          stores: tuple[SqlStore, SqlTeams]) -> None:
+    await reach_first_open_question(anna)
+    await anna.say("Kerro <!channel> ja <@U0BOSS> *heti*")
+    await anna.expect("Missä meillä on vielä kehitettävää?")
+    assert saved(stores)["works:ennakkosuunnittelu"] == "Kerro <!channel> ja <@U0BOSS> *heti*"
+    await anna.say("/vastaukset")
+    await anna.expect("Kerro &lt;!channel&gt; ja &lt;@U0BOSS&gt;")
+    posted = json.dumps([params for method, params in slack_api.calls if method.startswith("chat.")],
+                        ensure_ascii=False)
+    assert "<!channel>" not in posted and "<@U0BOSS>" not in posted
+
+
+async def test_an_old_button_says_it_was_answered_and_changes_nothing(anna: SlackPerson,
+                                                                      stores: tuple[SqlStore, SqlTeams]) -> None:
+    await anna.say("hei")
+    first = await anna.expect("Osa 1 · 1/8")
+    stale = list(first.buttons())
+    await anna.click("5 Toimii", first)
+    await anna.expect("Osa 1 · 2/8")
+    block, element = stale[0]  # "1 Ei toimi" on the same message, still shown on another device
+    await anna.press(first, block, element)
+    await anna.expect("Tähän kysymykseen on jo vastattu, joten mitään ei muutettu.")
+    assert saved(stores) == {"rate:tavoitettavuus": "5"}
+
+
+async def test_a_retried_event_is_processed_once(anna: SlackPerson, slack_api: FakeSlackApi,
+                                                 stores: tuple[SqlStore, SqlTeams]) -> None:
+    await anna.say("hei")
+    await anna.expect("Osa 1 · 1/8")
+    await anna.say("4", event_id="Ev0RETRIED")
+    await anna.expect("Osa 1 · 2/8")
+    before = len(slack_api.dm(anna.user))
+    response = await anna.say("4", event_id="Ev0RETRIED", retry=1)
+    assert response.status_code == 200
+    await asyncio.sleep(0.5)
+    assert len(slack_api.dm(anna.user)) == before, "the retry was not answered again"
+    assert saved(stores) == {"rate:tavoitettavuus": "4"}
+
+
+async def test_a_bad_signature_is_refused(anna: SlackPerson, slack_api: FakeSlackApi,
+                                          stores: tuple[SqlStore, SqlTeams]) -> None:
+    body = anna.event_body({"type": "message", "channel_type": "im", "user": anna.user, "text": "hei",
+                            "channel": "D0ANNA", "ts": "1.0"})
+    response = await anna.post(body, "application/json", signature="v0=" + "0" * 64)
+    assert response.status_code == 401
+    forged = SlackPerson(anna.app_url, slack_api, anna.http, "U0MALLORY", secret="not-the-secret")
+    assert (await forged.say("hei")).status_code == 401
+    await asyncio.sleep(0.3)
+    assert not slack_api.messages and not saved(stores)
+
+
+async def test_a_429_is_retried_after_retry_after(anna: SlackPerson, slack_api: FakeSlackApi) -> None:
+    slack_api.rate_limit_next["chat.postMessage"] = 1
+    await anna.say("hei")
+    await anna.expect("Tervetuloa", "Osa 1 · 1/8", timeout=15)
+    attempts = [params for method, params in slack_api.calls if method == "chat.postMessage"]
+    assert attempts[0] == attempts[1], "the refused message was sent again, unchanged"
+
+
+async def test_a_person_who_left_is_marked_unreachable(anna: SlackPerson, slack_api: FakeSlackApi,
+                                                       stores: tuple[SqlStore, SqlTeams]) -> None:
+    slack_api.gone.add(anna.user)
+    await anna.say("hei")
+    await anna.wait_for(lambda: _unreachable(stores, anna.user), "the person marked unreachable")
+    assert slack_api.count("chat.postMessage") == 1, "one failure is enough: the rest of the turn is not sent"
+
+
+def _unreachable(stores: tuple[SqlStore, SqlTeams], user: str) -> bool:
+    return stores[1].is_unreachable(UserRef("slack", TEAM, user))
+
+
+async def test_slash_commands_and_localised_help(anna: SlackPerson, slack_api: FakeSlackApi) -> None:
+    await anna.command("")
+    help_text = (await anna.expect("Ohje", "/kartoitus tauko", "/kartoitus jatka", "/kartoitus kieli")).shown
+    assert "/tauko" not in help_text.replace("/kartoitus tauko", "")
+    await anna.command("aloita")
+    await anna.expect("Osa 1 · 1/8")
+    await anna.command("tauko")
+    await anna.expect("Tauko. Vastauksesi on tallennettu", "/kartoitus jatka")
+    await anna.command("kieli sv")
+    await anna.expect("Språket har bytts till svenska")
+    await anna.command("fortsatt")
+    await anna.expect("Välkommen tillbaka", "Del 1 · 1/8")
+    await anna.command("help")
+    await anna.expect("Hjälp", "/kartoitus paus")
+    await anna.command("kahvia")
+    await anna.expect("kahvia")
+
+
+async def test_the_language_follows_a_swedish_slack_locale_but_not_the_english_default(
+        app_url: str, slack_api: FakeSlackApi, http: httpx.AsyncClient) -> None:
+    slack_api.locales.update({"U0SVEA": "sv-SE", "U0EERO": "en-US"})
+    svea, eero = SlackPerson(app_url, slack_api, http, "U0SVEA"), SlackPerson(app_url, slack_api, http, "U0EERO")
+    await svea.say("hej")
+    await svea.expect("Välkommen", "Del 1 · 1/8")
+    await eero.say("hello")
+    await eero.expect("Tervetuloa", "Osa 1 · 1/8")
+    assert slack_api.count("users.info") == 2, "each person's locale is looked up once, then cached"
+    await eero.command("language en")
+    await eero.expect("The language is now English")
+    await eero.say("4")
+    await eero.expect("Part 1 · 2/8")
+
+
+async def test_the_app_home_shows_progress_continue_and_language(anna: SlackPerson, slack_api: FakeSlackApi
+                                                                 ) -> None:
+    await anna.open_home()
+    await anna.wait_for(lambda: anna.user in slack_api.homes, "the App Home")
+    home = json.dumps(slack_api.homes[anna.user], ensure_ascii=False)
+    assert "Kriittisten pisteiden kartoitus" in home and "Et ole vielä aloittanut" in home and "Aloita" in home
+    await anna.press_on_home("Aloita")
+    await anna.expect("Tervetuloa", "Osa 1 · 1/8")
+    await answer_part1(anna)
+    slack_api.homes.clear()
+    await anna.open_home()
+    await anna.wait_for(lambda: anna.user in slack_api.homes, "the App Home")
+    home = json.dumps(slack_api.homes[anna.user], ensure_ascii=False)
+    assert "Osa 1 valmis. Kehittämiskohteet: Yhteinen ennakkosuunnittelu, Näyttöjen laatu" in home
+    assert "Osa 2: 0/8 kriittistä pistettä syvennetty" in home and "Jatka" in home
+    await anna.choose_language_on_home("en")
+    await anna.wait_for(lambda: "Part 1 done" in json.dumps(slack_api.homes[anna.user]), "the English App Home")
+    await anna.expect("The language is now English")
+    await anna.press_on_home("Continue")
+    await anna.expect("Welcome back", "What already works for us?")
+
+
+async def test_joining_a_team_in_its_channel(anna: SlackPerson, slack_api: FakeSlackApi,
+                                             stores: tuple[SqlStore, SqlTeams]) -> None:
+    await anna.command("liity", channel="C0TIIMI", channel_name="autoala")
+    await anna.wait_for(lambda: bool(slack_api.in_channel("C0TIIMI")), "a reply in the channel")
+    reply = slack_api.in_channel("C0TIIMI")[-1].shown
+    assert "autoala" in reply and "jäseniä 1" in reply
+    assert "https://slack.com/app_redirect?app=A0KARTOITUS" in reply
+    await anna.command("tauko", channel="C0TIIMI", channel_name="autoala")
+    await anna.wait_for(lambda: len(slack_api.in_channel("C0TIIMI")) == 2, "a second reply in the channel")
+    assert "vain yksityisviestissä" in slack_api.in_channel("C0TIIMI")[-1].shown
