@@ -239,14 +239,18 @@ class SlackPerson:
                                 "text": element.get("text"), "action_ts": f"{time.time():.6f}{next(_ids)}"}]}
         return await self.interact(payload)
 
-    async def click(self, label: str, message: Posted | None = None) -> httpx.Response:
-        """Press the button whose label contains `label` on the newest message that has one."""
-        candidates = [message] if message else list(reversed(self.api.dm(self.user)))
-        for candidate in candidates:
-            for block, element in candidate.buttons():
-                if label in element["text"]["text"]:
-                    return await self.press(candidate, block, element)
-        raise AssertionError(f"no button {label!r} in the DM:\n{self.transcript()}")
+    async def click(self, label: str, message: Posted | None = None, timeout: float = 5) -> httpx.Response:
+        """Press the button whose label contains `label` on the newest message that has one,
+        waiting for it to arrive (the app may still be sending the rest of its reply)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for candidate in [message] if message else list(reversed(self.api.dm(self.user))):
+                for block, element in candidate.buttons():
+                    if label in element["text"]["text"]:
+                        return await self.press(candidate, block, element)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no button {label!r} in the DM:\n{self.transcript()}")
+            await asyncio.sleep(0.02)
 
     async def choose_language_on_home(self, code: str) -> httpx.Response:
         home = self.api.homes[self.user]

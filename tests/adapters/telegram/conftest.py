@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest_asyncio
 
-from adapters.telegram.app import TelegramBot
 from adapters.ratelimit import RateLimiter
+from adapters.telegram.app import TelegramBot
 from bot import wiring
 from bot.settings import Settings
 from storage.database import create_database_engine
