@@ -30,10 +30,11 @@ UNREACHABLE_ERRORS = frozenset({"user_not_found", "account_inactive", "user_disa
 EDIT_ERRORS = frozenset({"message_not_found", "cant_update_message", "edit_window_closed", "msg_too_long"})
 
 
-def slack_limiter() -> RateLimiter:
+def slack_limiter(**overrides: Any) -> RateLimiter:
     """About 1 message/s per channel (a burst of three per turn), no practical overall cap."""
-    return RateLimiter(overall_per_second=200, chat_per_second=1, chat_burst=3, group_per_minute=60,
-                       group_burst=3)
+    limits: dict[str, Any] = {"overall_per_second": 200, "chat_per_second": 1, "chat_burst": 3,
+                              "group_per_minute": 60, "group_burst": 3}
+    return RateLimiter(**{**limits, **overrides})
 
 
 class Unreachable(Exception):
