@@ -13,10 +13,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientSession, ClientTimeout, web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.app.async_server import AsyncSlackAppServer
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
@@ -48,6 +49,16 @@ def slack_language(locale: str | None) -> str | None:
     return None if language == "en" else locale
 
 
+class _SameTokenTwice(logging.Filter):
+    """bolt warns that SLACK_BOT_TOKEN in the environment is unused when it gets a client; it is the same token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+logging.getLogger("slack_bolt.AsyncApp").addFilter(_SameTokenTwice())
+
+
 class SlackBot:
     def __init__(self, *, bot_token: str, signing_secret: str | None, api_url: str, instrument: Instrument,
                  build_dispatcher: Callable[[Sender, Callable[[str], str]], Dispatcher],
@@ -69,6 +80,7 @@ class SlackBot:
         self.team_id = ""
         self._locales: dict[str, tuple[str | None, float]] = {}
         self._runner: web.AppRunner | None = None
+        self._session: ClientSession | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._register()
 
@@ -198,6 +210,9 @@ class SlackBot:
 
     async def start(self, *, host: str = "127.0.0.1", port: int = 8080) -> None:
         """Socket Mode when an app-level token is set; otherwise HTTP on host:port at /slack/events."""
+        # One connection pool for every Web API call (the SDK otherwise opens a session per request).
+        self._session = ClientSession(timeout=ClientTimeout(total=30))
+        self.client.session = self._session
         if self.app_token:
             self._socket = AsyncSocketModeHandler(self.app, self.app_token)
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
@@ -214,3 +229,5 @@ class SlackBot:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
         if self._runner is not None:
             await self._runner.cleanup()
+        if self._session is not None:
+            await self._session.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from adapters.slack.sender import slack_limiter
 from tests.adapters.telegram.test_ratelimit import FakeTime, send_times
 
@@ -11,7 +13,7 @@ async def test_one_channel_gets_about_one_message_per_second() -> None:
     limiter = slack_limiter(clock=time.clock, sleep=time.sleep)
     times = await send_times(limiter, time, ["D0ANNA"] * 8)
     assert times[:3] == [0, 0.005, 0.01]  # one turn: the closed prompt, a notice and the next question
-    assert [round(b - a, 2) for a, b in zip(times[3:], times[4:], strict=False)] == [1.0, 1.0, 1.0, 1.0]
+    assert [round(b - a, 2) for a, b in pairwise(times[3:])] == [1.0, 1.0, 1.0, 1.0]
 
 
 async def test_a_team_channel_is_paced_the_same_and_channels_do_not_wait_for_each_other() -> None:
