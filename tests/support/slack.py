@@ -24,6 +24,7 @@ from slack_sdk.signature import SignatureVerifier
 
 SIGNING_SECRET = "test-signing-secret-8f2b"
 BOT_TOKEN = "xoxb-1-2-test"
+APP_TOKEN = "xapp-1-A0KARTOITUS-test"
 TEAM = "T0KOULU"
 APP_ID = "A0KARTOITUS"
 _ids = itertools.count(1)
@@ -76,11 +77,14 @@ class FakeSlackApi:
     rate_limit_next: dict[str, int] = field(default_factory=dict)  # method → how many 429s to answer
     retry_after: int = 1
     url: str = ""
+    socket_acks: list[dict[str, Any]] = field(default_factory=list)  # what the app answered over Socket Mode
+    _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _runner: web.AppRunner | None = None
 
     async def start(self) -> str:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self.handle)
+        app.router.add_get("/socket", self.socket)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         port = free_port()
@@ -89,6 +93,8 @@ class FakeSlackApi:
         return self.url
 
     async def stop(self) -> None:
+        for ws in self._sockets:
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -100,7 +106,8 @@ class FakeSlackApi:
                 params.update(await request.json())
             else:
                 params.update(await request.post())
-        if request.headers.get("Authorization") != f"Bearer {BOT_TOKEN}" and params.get("token") != BOT_TOKEN:
+        token = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
+        if request.headers.get("Authorization") != f"Bearer {token}" and params.get("token") != token:
             return web.json_response({"ok": False, "error": "not_authed"})
         self.calls.append((method, params))
         if self.rate_limit_next.get(method, 0) > 0:
@@ -117,6 +124,29 @@ class FakeSlackApi:
     def api_auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": "https://koulu.slack.com/", "team": "Koulu", "user": "kartoitus",
                 "team_id": TEAM, "user_id": "U0BOT", "bot_id": "B0BOT", "is_enterprise_install": False}
+
+    def api_apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": self.url.replace("http://", "ws://").replace("/api/", "/socket")}
+
+    # --- Socket Mode: one WebSocket, Slack's envelopes in, the app's acknowledgements out ----
+
+    async def socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1, "debug_info": {"host": "fake"},
+                            "connection_info": {"app_id": APP_ID}})
+        async for message in ws:
+            self.socket_acks.append(json.loads(message.data))
+        return ws
+
+    async def envelope(self, kind: str, payload: dict[str, Any]) -> str:
+        """Send an envelope to the connected app, as Slack does in Socket Mode; returns its id."""
+        envelope_id = f"env-{next(_ids)}"
+        await self._sockets[-1].send_json({"envelope_id": envelope_id, "type": kind, "payload": payload,
+                                           "accepts_response_payload": kind != "events_api",
+                                           "retry_attempt": 0, "retry_reason": ""})
+        return envelope_id
 
     def api_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         user = str(params.get("user"))

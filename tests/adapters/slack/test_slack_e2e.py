@@ -11,6 +11,7 @@ import sys
 from collections.abc import Awaitable, Callable
 
 import httpx
+from pydantic import SecretStr
 
 from bot.identity import UserRef
 from bot.settings import Settings
@@ -288,3 +289,32 @@ async def test_joining_a_team_in_its_channel(anna: SlackPerson, slack_api: FakeS
     await anna.command("tauko", channel="C0TIIMI", channel_name="autoala")
     await anna.wait_for(lambda: len(slack_api.in_channel("C0TIIMI")) == 2, "a second reply in the channel")
     assert "vain yksityisviestissä" in slack_api.in_channel("C0TIIMI")[-1].shown
+
+
+async def test_socket_mode_receives_events_and_acknowledges_them(settings: Settings, slack_api: FakeSlackApi,
+                                                                 http: httpx.AsyncClient) -> None:
+    """Socket Mode (the default for a school without a public URL): the same app over a WebSocket."""
+    from adapters.ratelimit import RateLimiter
+    from bot import wiring
+    from tests.adapters.slack.conftest import FAST
+    from tests.support.slack import APP_TOKEN
+
+    socket_settings = settings.model_copy(update={"slack_app_token": SecretStr(APP_TOKEN)})
+    bot = wiring.slack_bot(socket_settings, limiter=RateLimiter(**FAST))  # type: ignore[arg-type]
+    await bot.start()
+    try:
+        anna = SlackPerson("http://unused.invalid", slack_api, http, "U0ANNA")
+        await anna.wait_for(lambda: bool(slack_api._sockets), "the app to connect")
+        event = json.loads(anna.event_body({"type": "message", "channel_type": "im", "channel": "D0ANNA",
+                                            "user": "U0ANNA", "text": "hei", "ts": "1.1"}))
+        envelope = await slack_api.envelope("events_api", event)
+        await anna.expect("Tervetuloa", "Osa 1 · 1/8")
+        assert {"envelope_id": envelope} in [{"envelope_id": ack["envelope_id"]} for ack in slack_api.socket_acks]
+        anna.cursor = len(slack_api.dm(anna.user))
+        command = await slack_api.envelope("slash_commands", {
+            "team_id": TEAM, "channel_id": "D0ANNA", "user_id": "U0ANNA", "command": "/kartoitus", "text": "tauko",
+            "trigger_id": "t-socket", "api_app_id": "A0KARTOITUS"})
+        await anna.expect("Tauko. Vastauksesi on tallennettu")
+        assert command in [ack["envelope_id"] for ack in slack_api.socket_acks]
+    finally:
+        await bot.stop()
