@@ -318,3 +318,45 @@ async def test_socket_mode_receives_events_and_acknowledges_them(settings: Setti
         assert command in [ack["envelope_id"] for ack in slack_api.socket_acks]
     finally:
         await bot.stop()
+
+
+async def test_a_long_answer_is_kept_whole_and_shown_in_sections(anna: SlackPerson, slack_api: FakeSlackApi,
+                                                                 stores: tuple[SqlStore, SqlTeams]) -> None:
+    await reach_first_open_question(anna)
+    long_answer = " ".join(f"lause{n} <ok> & hyvä." for n in range(170))  # ≈ 3,600 characters, 4,600 escaped
+    await anna.say(long_answer)
+    await anna.expect("Missä meillä on vielä kehitettävää?")
+    assert saved(stores)["works:ennakkosuunnittelu"] == long_answer
+    await anna.say("/vastaukset")
+    await anna.expect("lause169 &lt;ok&gt; &amp; hyvä.")
+    summary = next(m for m in slack_api.dm(anna.user)[anna.cursor:] if "lause0 &lt;ok&gt;" in m.shown)
+    sections = [block["text"]["text"] for block in summary.blocks if block["type"] == "section"]
+    assert len(sections) > 1 and all(len(text) <= 3000 for text in sections)
+    assert "lause169 &lt;ok&gt;" in summary.shown, "the whole answer is in the one summary message"
+
+
+async def test_kartoitus_run_serves_slack_when_it_is_configured(settings: Settings, slack_api: FakeSlackApi,
+                                                               http: httpx.AsyncClient) -> None:
+    """`make run` runs `kartoitus run`: with Slack settings it serves Slack instead of the terminal chat."""
+    from tests.support.slack import BOT_TOKEN, SIGNING_SECRET, free_port
+
+    port = free_port()
+    environment = {**os.environ, "KARTOITUS_DATABASE_URL": settings.database_url, "SLACK_BOT_TOKEN": BOT_TOKEN,
+                   "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack_api.url,
+                   "KARTOITUS_HTTP_PORT": str(port)}
+    for key in ("TELEGRAM_BOT_TOKEN", "SLACK_APP_TOKEN"):
+        environment.pop(key, None)
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", env=environment,
+                                                   stdin=asyncio.subprocess.DEVNULL)
+    try:
+        anna = SlackPerson(f"http://127.0.0.1:{port}/slack/events", slack_api, http, "U0ANNA")
+        for _ in range(200):
+            try:
+                await anna.say("hei")
+                break
+            except httpx.TransportError:
+                await asyncio.sleep(0.05)
+        await anna.expect("Tervetuloa", "Osa 1 · 1/8")
+    finally:
+        process.terminate()
+        assert await asyncio.wait_for(process.wait(), 20) == 0, "SIGTERM stops it cleanly"
