@@ -140,3 +140,46 @@ class Sender(Protocol):
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Scheduled:
+    """A message to send at `due_at`, at most once per `key` (e.g. "remind:<round>:<person>:2")."""
+
+    key: str
+    to: UserRef
+    payload: str  # JSON, see bot.outbox.payload_of
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: int
+    key: str
+    to: UserRef
+    payload: str
+    attempts: int
+
+
+class Outbox(Protocol):
+    """Durable scheduled messages. A claim is a lease: what a crashed worker claimed is claimed
+    again after the lease, and a message is claimed at most `max_attempts` times."""
+
+    def enqueue(self, items: Sequence[Scheduled], *, now: datetime) -> int:
+        """Add the items whose key is new; returns how many were added."""
+        ...
+
+    def claim(self, *, worker: str, platforms: Sequence[str], now: datetime, lease_seconds: float,
+              limit: int, max_attempts: int = 2) -> list[Claimed]:
+        """Due, unsent messages for `platforms` that nobody holds; no two workers get the same one."""
+        ...
+
+    def mark_sent(self, ids: Sequence[int], *, worker: str, now: datetime) -> None: ...
+
+    def release(self, ids: Sequence[int], *, worker: str, retry_at: datetime) -> None:
+        """Give back claims that were not sent; they become due again at `retry_at`."""
+        ...
+
+    def pending(self) -> int:
+        """Messages not sent yet (due or not)."""
+        ...

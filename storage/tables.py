@@ -1,4 +1,5 @@
-"""The SQLModel tables: respondents, rounds, conversations, append-only answers, processed events."""
+"""The SQLModel tables: respondents, rounds, conversations, append-only answers, processed events, teams,
+sent prompts and the outbox of scheduled messages."""
 
 from __future__ import annotations
 
@@ -135,6 +136,26 @@ class SentMessage(SQLModel, table=True):
     sent_at: datetime = Field(sa_column=_utc_column())
 
 
+class OutboxMessage(SQLModel, table=True):
+    """A message to send later, exactly once per `key`: claimed by one worker at a time with a lease."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (sa.Index("ix_outbox_message_due", "sent_at", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=255, unique=True)
+    platform: str = Field(max_length=32)
+    workspace: str = Field(max_length=128)
+    user_id: str = Field(max_length=128)
+    payload: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    due_at: datetime = Field(sa_column=_utc_column())
+    attempts: int = 0
+    claimed_by: str | None = Field(default=None, max_length=128)
+    claimed_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    sent_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    created_at: datetime = Field(sa_column=_utc_column())
+
+
 respondent = Respondent.__table__  # type: ignore[attr-defined]
 assessment_round = AssessmentRound.__table__  # type: ignore[attr-defined]
 conversation = ConversationRow.__table__  # type: ignore[attr-defined]
@@ -143,3 +164,4 @@ processed_event = ProcessedEvent.__table__  # type: ignore[attr-defined]
 team = Team.__table__  # type: ignore[attr-defined]
 team_member = TeamMember.__table__  # type: ignore[attr-defined]
 sent_message = SentMessage.__table__  # type: ignore[attr-defined]
+outbox_message = OutboxMessage.__table__  # type: ignore[attr-defined]

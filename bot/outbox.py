@@ -1,0 +1,88 @@
+"""Sending scheduled messages from the durable outbox: claim, send within the platform's limits, mark.
+
+A worker claims a batch (a lease), sends each message through the platform's Sender (which
+keeps the rate limits and retries 429s), and marks each one sent right after it went out, so
+a crash re-sends at most the one message in flight, and only once (the store's attempt cap).
+Several workers, in one process or many, share the fan-out without sending anything twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.identity import UserRef
+from bot.messages import Notice, Outbound
+from bot.ports import Claimed, Clock, Outbox, Scheduled, Sender
+
+log = logging.getLogger(__name__)
+
+
+def notice_payload(text: str, *, heading: str | None = None, language: str = "fi") -> str:
+    return json.dumps({"kind": "notice", "text": text, "heading": heading, "language": language},
+                      ensure_ascii=False)
+
+
+def scheduled_notice(key: str, to: UserRef, due_at: datetime, text: str, *, heading: str | None = None,
+                     language: str = "fi") -> Scheduled:
+    return Scheduled(key=key, to=to, payload=notice_payload(text, heading=heading, language=language), due_at=due_at)
+
+
+def message_of(claimed: Claimed) -> Outbound | None:
+    """The neutral message a stored payload describes (None for a payload this version cannot read)."""
+    try:
+        data: dict[str, Any] = json.loads(claimed.payload)
+    except ValueError:
+        return None
+    if data.get("kind") == "notice" and isinstance(data.get("text"), str):
+        return Notice(to=claimed.to, text=data["text"], heading=data.get("heading"),
+                      language=str(data.get("language") or "fi"))
+    return None
+
+
+class OutboxWorker:
+    def __init__(self, outbox: Outbox, senders: Mapping[str, Sender], clock: Clock, *, worker: str,
+                 batch: int = 100, in_flight: int = 16, lease_seconds: float = 300) -> None:
+        self.outbox = outbox
+        self.senders = senders
+        self.clock = clock
+        self.worker = worker
+        self.batch = batch
+        self.in_flight = in_flight
+        self.lease_seconds = lease_seconds
+
+    async def drain(self) -> int:
+        """Send everything due now; returns how many messages went out."""
+        sent = 0
+        while True:
+            claimed = await asyncio.to_thread(
+                self.outbox.claim, worker=self.worker, platforms=list(self.senders), now=self.clock.now(),
+                lease_seconds=self.lease_seconds, limit=self.batch)
+            if not claimed:
+                return sent
+            sent += await self._send_batch(claimed)
+
+    async def _send_batch(self, claimed: Sequence[Claimed]) -> int:
+        slots = asyncio.Semaphore(self.in_flight)  # the senders' limiters space them; this only bounds waiting tasks
+        outcomes = await asyncio.gather(*(self._send_one(item, slots) for item in claimed))
+        return sum(outcomes)
+
+    async def _send_one(self, item: Claimed, slots: asyncio.Semaphore) -> int:
+        message = message_of(item)
+        async with slots:
+            if message is None:
+                log.error("outbox: cannot read the payload of %s; leaving it unsent", item.key)
+                return 0
+            try:
+                await self.senders[item.to.platform].send([message])
+            except Exception:
+                log.exception("outbox: sending %s failed; it will be tried again", item.key)
+                retry_at = self.clock.now() + timedelta(minutes=1)
+                await asyncio.to_thread(self.outbox.release, [item.id], worker=self.worker, retry_at=retry_at)
+                return 0
+            await asyncio.to_thread(self.outbox.mark_sent, [item.id], worker=self.worker, now=self.clock.now())
+            return 1
