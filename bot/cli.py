@@ -1,4 +1,4 @@
-"""The `kartoitus` command: run, chat, content check, db upgrade, export."""
+"""The `kartoitus` command: run, chat, content check, db upgrade, export (round and tick: bot.cli_rounds)."""
 
 from __future__ import annotations
 
@@ -148,4 +148,6 @@ def export(
 
 
 def main() -> None:
+    from bot import cli_rounds  # noqa: F401  (registers `round` and `tick`)
+
     app()

@@ -10,6 +10,7 @@ from typing import Protocol
 from bot.conversation import AnswerRecord, Conversation, RoundRef
 from bot.identity import ChannelRef, UserRef
 from bot.messages import Outbound
+from bot.rounds import RoundInfo, RoundPlan, TeamProgress
 
 
 class StaleWrite(Exception):
@@ -183,3 +184,22 @@ class Outbox(Protocol):
     def pending(self) -> int:
         """Messages not sent yet (due or not)."""
         ...
+
+
+class RoundStore(Protocol):
+    """Planned rounds. Opening one closes the automatic default round; a second planned round
+    cannot open while one is open (RoundConflict)."""
+
+    def open_round(self, plan: RoundPlan, *, instrument_version: str, opened_by: str, now: datetime) -> RoundInfo: ...
+
+    def rounds(self) -> list[RoundInfo]: ...
+
+    def round(self, round_id: int) -> RoundInfo | None: ...
+
+    def set_status(self, round_id: int, status: str, *, now: datetime) -> bool: ...
+
+    def members(self, round_id: int) -> list[UserRef]: ...
+
+    def progress(self, round_id: int, *, point_count: int) -> list[TeamProgress]: ...
+
+    def team_titles(self) -> dict[str, int]: ...

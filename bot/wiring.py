@@ -8,29 +8,42 @@ from __future__ import annotations
 import asyncio
 import getpass
 import logging
+import os
 import signal
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack
+from datetime import datetime
 
 from pydantic import SecretStr
+from slack_sdk.web.async_client import AsyncWebClient
+from telegram import Bot
 
 from adapters.ratelimit import RateLimiter
 from adapters.slack.app import SlackBot
 from adapters.slack.capabilities import CAPABILITIES as SLACK
+from adapters.slack.outbound import CommandStyle
+from adapters.slack.sender import SlackSender
 from adapters.telegram.app import TelegramBot
 from adapters.telegram.capabilities import CAPABILITIES as TELEGRAM
+from adapters.telegram.sender import TelegramSender
 from adapters.terminal.app import TerminalChat, TerminalSender
 from adapters.terminal.capabilities import CAPABILITIES as TERMINAL
 from bot.capabilities import Capabilities
 from bot.clock import SystemClock
+from bot.commands import command_aliases
 from bot.content import SHIPPED_CONTENT_DIR, load_instrument
 from bot.identity import UserRef
 from bot.instrument import Instrument
-from bot.ports import Sender
+from bot.outbox import OutboxWorker
+from bot.ports import Clock, Sender
+from bot.round_desk import RoundDesk
 from bot.service import TurnService
 from bot.settings import Settings
 from bot.teams import Dispatcher, TeamDesk
 from storage.database import create_database_engine
 from storage.migrate import upgrade
+from storage.sql_outbox import SqlOutbox
+from storage.sql_rounds import SqlRounds
 from storage.sql_store import SqlStore
 from storage.sql_teams import SqlTeams
 
@@ -111,6 +124,49 @@ async def run_platforms(settings: Settings) -> None:
     finally:
         for stopper in reversed(stoppers):
             await stopper()
+
+
+def round_desk(settings: Settings) -> RoundDesk:
+    engine = create_database_engine(settings.database_url)
+    return RoundDesk(SqlRounds(engine), SqlOutbox(engine), instrument_for(settings), SystemClock(),
+                     language=settings.language)
+
+
+class FixedClock:
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+async def platform_senders(settings: Settings, stack: AsyncExitStack) -> dict[str, Sender]:
+    """Senders for the configured platforms, for sending outside a conversation (the scheduler)."""
+    engine = create_database_engine(settings.database_url)
+    teams, clock, instrument = SqlTeams(engine), SystemClock(), instrument_for(settings)
+    senders: dict[str, Sender] = {}
+    if settings.telegram_bot_token is not None:
+        token = settings.telegram_bot_token.get_secret_value()
+        bot = Bot(token, base_url=f"{settings.telegram_api_url.rstrip('/')}/bot")
+        await stack.enter_async_context(bot)
+        senders["telegram"] = TelegramSender(bot, refs=teams, reachability=teams, clock=clock)
+    if settings.slack_bot_token is not None:
+        client = AsyncWebClient(token=settings.slack_bot_token.get_secret_value(),
+                                base_url=settings.slack_api_url.rstrip("/") + "/")
+        senders["slack"] = SlackSender(client, texts=instrument.text, style=CommandStyle(command_aliases(instrument)),
+                                       refs=teams, reachability=teams, clock=clock)
+    return senders
+
+
+async def tick(settings: Settings, *, now: datetime | None = None) -> tuple[int, int]:
+    """One scheduler tick: send what is due through the configured platforms; (sent, still pending)."""
+    engine = create_database_engine(settings.database_url)
+    outbox = SqlOutbox(engine)
+    clock: Clock = FixedClock(now) if now is not None else SystemClock()
+    async with AsyncExitStack() as stack:
+        senders = await platform_senders(settings, stack)
+        sent = await OutboxWorker(outbox, senders, clock, worker=f"tick-{os.getpid()}").drain() if senders else 0
+    return sent, outbox.pending()
 
 
 def terminal_chat(settings: Settings, user_name: str | None = None) -> TerminalChat:

@@ -3,7 +3,7 @@ sent prompts and the outbox of scheduled messages."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -64,6 +64,22 @@ class AssessmentRound(SQLModel, table=True):
     status: str = Field(default="open", max_length=16, index=True)
     opened_at: datetime = Field(sa_column=_utc_column())
     closed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    # A planned round (opened by a coordinator); the automatic default round leaves these empty.
+    decision_date: date | None = None  # the strategy-funding decision; the review starts within two months
+    window_end: date | None = None
+    part1_deadline: date | None = None
+    part2_deadline: date | None = None
+    responsible: str | None = Field(default=None, max_length=200)
+    opened_by: str | None = Field(default=None, max_length=255)
+
+
+class RoundTeam(SQLModel, table=True):
+    """The teams a round covers."""
+
+    __tablename__ = "round_team"
+
+    round_id: int = Field(foreign_key="assessment_round.id", primary_key=True)
+    team_id: int = Field(foreign_key="team.id", primary_key=True)
 
 
 class ConversationRow(SQLModel, table=True):
@@ -165,3 +181,4 @@ team = Team.__table__  # type: ignore[attr-defined]
 team_member = TeamMember.__table__  # type: ignore[attr-defined]
 sent_message = SentMessage.__table__  # type: ignore[attr-defined]
 outbox_message = OutboxMessage.__table__  # type: ignore[attr-defined]
+round_team = RoundTeam.__table__  # type: ignore[attr-defined]

@@ -1,0 +1,88 @@
+"""`kartoitus round …` and `kartoitus tick`: a coordinator's rounds from the command line, and one scheduler tick."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+from datetime import date, datetime
+from typing import Annotated
+
+import typer
+
+from bot.cli import app, say, settings_or_exit, with_content
+from bot.round_desk import Reply, RoundDesk
+
+round_app = typer.Typer(help="Open, follow and close assessment rounds (coordinators).")
+app.add_typer(round_app, name="round")
+
+
+def _desk() -> RoundDesk:
+    settings = settings_or_exit()
+    from bot import wiring
+
+    wiring.prepare_database(settings)
+    return with_content(settings, lambda: wiring.round_desk(settings))
+
+
+def _finish(reply: Reply) -> None:
+    typer.echo(reply.text)
+    if not reply.ok:
+        raise typer.Exit(1)
+
+
+@round_app.command("open")
+def round_open(
+    decision_date: Annotated[datetime, typer.Option("--decision-date", formats=["%Y-%m-%d"],
+                                                    help="Date of the strategy-funding decision (YYYY-MM-DD).")],
+    team: Annotated[list[str], typer.Option("--team", help="A team (its group or channel title); repeat for more.")],
+    responsible: Annotated[str, typer.Option("--responsible", help="The responsible person (vastuuhenkilö).")],
+    name: Annotated[str, typer.Option("--name", help="Name of the round.")] = "",
+    part1_deadline: Annotated[datetime | None, typer.Option("--part1-deadline", formats=["%Y-%m-%d"])] = None,
+    part2_deadline: Annotated[datetime | None, typer.Option("--part2-deadline", formats=["%Y-%m-%d"])] = None,
+) -> None:
+    """Open a round for teams; every member gets an invitation."""
+    def day(value: datetime | None) -> date | None:
+        return value.date() if value else None
+
+    _finish(_desk().open(decision_date=decision_date.date(), team_titles=team, responsible=responsible,
+                         opened_by=f"cli:{getpass.getuser()}", name=name, part1_deadline=day(part1_deadline),
+                         part2_deadline=day(part2_deadline)))
+
+
+@round_app.command("list")
+def round_list() -> None:
+    """Every round, newest first."""
+    _finish(_desk().list())
+
+
+@round_app.command("status")
+def round_status(round_id: Annotated[int | None, typer.Argument(help="Round number (default: the open one).")]
+                 = None) -> None:
+    """Participation counts per team (never names)."""
+    _finish(_desk().status(round_id))
+
+
+@round_app.command("close")
+def round_close(round_id: Annotated[int | None, typer.Argument(help="Round number (default: the open one).")]
+                = None) -> None:
+    """Close a round early; answers can no longer change."""
+    _finish(_desk().set_status(round_id, "closed"))
+
+
+@round_app.command("reopen")
+def round_reopen(round_id: Annotated[int, typer.Argument(help="Round number.")]) -> None:
+    """Open a closed round again."""
+    _finish(_desk().set_status(round_id, "open"))
+
+
+@app.command()
+def tick(now: Annotated[datetime | None, typer.Option("--now", help="Act as if it were this moment (ISO 8601).")]
+         = None) -> None:
+    """Run the scheduler once: send what is due (invitations, reminders) and exit."""
+    settings = settings_or_exit()
+    from bot import wiring
+
+    wiring.prepare_database(settings)
+    moment = now if now is None or now.tzinfo is not None else now.astimezone()
+    sent, pending = with_content(settings, lambda: asyncio.run(wiring.tick(settings, now=moment)))
+    say("rounds.tick", sent=sent, pending=pending)

@@ -1,0 +1,111 @@
+"""A coordinator's round operations (open, list, status, close, reopen), as texts in their language.
+
+Opening a round queues an invitation for every member of its teams in the durable outbox; the
+scheduler's tick sends them within the platforms' limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from bot.instrument import Instrument
+from bot.outbox import scheduled_notice
+from bot.ports import Clock, Outbox, RoundStore
+from bot.rounds import PlanError, RoundConflict, RoundInfo, plan_round
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    ok: bool = True
+
+
+def _date(day: date | None) -> str:
+    return f"{day.day}.{day.month}.{day.year}" if day else "–"
+
+
+class RoundDesk:
+    def __init__(self, rounds: RoundStore, outbox: Outbox, instrument: Instrument, clock: Clock,
+                 language: str = "fi") -> None:
+        self.rounds = rounds
+        self.outbox = outbox
+        self.instrument = instrument
+        self.clock = clock
+        self.language = language
+
+    def t(self, key: str, **values: object) -> str:
+        return self.instrument.text(self.language, key, **values)
+
+    def open(self, *, decision_date: date, team_titles: Sequence[str], responsible: str, opened_by: str,
+             name: str = "", part1_deadline: date | None = None, part2_deadline: date | None = None) -> Reply:
+        known = self.rounds.team_titles()
+        by_folded = {title.casefold(): team_id for title, team_id in known.items()}
+        missing = [title for title in team_titles if title.casefold() not in by_folded]
+        if missing:
+            return Reply(self.t("rounds.unknown_team", title=missing[0], known=", ".join(known) or "–"), ok=False)
+        now = self.clock.now()
+        try:
+            plan = plan_round(today=now.date(), decision_date=decision_date, responsible=responsible, name=name,
+                              team_ids=[by_folded[title.casefold()] for title in team_titles],
+                              part1_deadline=part1_deadline, part2_deadline=part2_deadline)
+            opened = self.rounds.open_round(plan, instrument_version=self.instrument.version, opened_by=opened_by,
+                                            now=now)
+        except PlanError as error:
+            values = {key: _date(value) if isinstance(value, date) else value for key, value in error.values.items()}
+            return Reply(self.t(error.key, **values), ok=False)
+        except RoundConflict as conflict:
+            return Reply(self.t("rounds.conflict", name=conflict.open_round.name, id=conflict.open_round.id), ok=False)
+        invited = self.invite(opened)
+        return Reply(self.t("rounds.opened", name=opened.name, id=opened.id, teams=", ".join(opened.teams),
+                            window_end=_date(opened.window_end), part1=_date(opened.part1_deadline),
+                            part2=_date(opened.part2_deadline), invited=invited))
+
+    def invite(self, opened: RoundInfo) -> int:
+        """Queue one invitation per member (idempotent: a member is invited once per round)."""
+        now = self.clock.now()
+        members = self.rounds.members(opened.id)
+        items = []
+        for member in members:
+            language = self.language  # the member's own language is applied when they answer
+            text = self.instrument.text(language, "rounds.invitation", name=opened.name,
+                                        part1=_date(opened.part1_deadline), part2=_date(opened.part2_deadline))
+            heading = self.instrument.text(language, "rounds.invitation_heading")
+            items.append(scheduled_notice(f"invite:{opened.id}:{member.key}", member, now, text, heading=heading,
+                                          language=language))
+        self.outbox.enqueue(items, now=now)
+        return len(members)
+
+    def list(self) -> Reply:
+        rounds = self.rounds.rounds()
+        if not rounds:
+            return Reply(self.t("rounds.none"))
+        return Reply("\n".join(self.t("rounds.line", id=r.id, name=r.name, status=self.t(f"rounds.{r.status}"),
+                                      opened=_date(r.opened_at.date()), teams=", ".join(r.teams) or "–")
+                               for r in rounds))
+
+    def status(self, round_id: int | None = None) -> Reply:
+        info = self._find(round_id)
+        if info is None:
+            return Reply(self.t("rounds.not_found", id=round_id or "–"), ok=False)
+        lines = [self.t("rounds.status_heading", id=info.id, name=info.name, status=self.t(f"rounds.{info.status}"),
+                        window_end=_date(info.window_end), part1=_date(info.part1_deadline),
+                        part2=_date(info.part2_deadline))]
+        for team in self.rounds.progress(info.id, point_count=len(self.instrument.point_ids)):
+            lines.append(self.t("rounds.status_line", team=team.team, members=team.members, started=team.started,
+                                part1=team.part1_done, finished=team.finished))
+        return Reply("\n".join(lines))
+
+    def set_status(self, round_id: int | None, status: str) -> Reply:
+        info = self._find(round_id)
+        if info is None:
+            return Reply(self.t("rounds.not_found", id=round_id or "–"), ok=False)
+        if not self.rounds.set_status(info.id, status, now=self.clock.now()):
+            return Reply(self.t("rounds.unchanged", id=info.id, status=self.t(f"rounds.{status}")), ok=False)
+        return Reply(self.t("rounds.now_closed" if status == "closed" else "rounds.now_open", id=info.id))
+
+    def _find(self, round_id: int | None) -> RoundInfo | None:
+        if round_id is not None:
+            return self.rounds.round(round_id)
+        return next((r for r in self.rounds.rounds() if r.status == "open"), None)

@@ -1,0 +1,94 @@
+"""Planning assessment rounds: the start window, default deadlines, and what a round's status shows. Pure.
+
+A round records the strategy-funding decision date; the review must start within two months of
+it. Part 1 (the quick overview) is due early, part 2 by the end of the window; both deadlines
+fall on working days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot.workdays import start_window_end, working_days_before
+
+PART1_DEFAULT_DAYS = 21  # three weeks for the two-minute overview, inside the window
+
+
+class PlanError(ValueError):
+    """A round that cannot be opened as asked; `key` names the UI string that explains why."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+@dataclass(frozen=True, slots=True)
+class RoundPlan:
+    name: str
+    decision_date: date
+    window_end: date
+    part1_deadline: date
+    part2_deadline: date
+    responsible: str
+    team_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RoundInfo:
+    id: int
+    name: str
+    status: str
+    instrument_version: str
+    opened_at: datetime
+    closed_at: datetime | None
+    decision_date: date | None
+    window_end: date | None
+    part1_deadline: date | None
+    part2_deadline: date | None
+    responsible: str | None
+    teams: tuple[str, ...]
+
+
+class RoundConflict(Exception):
+    """Another planned round is open; it must be closed before a new one opens."""
+
+    def __init__(self, open_round: RoundInfo) -> None:
+        super().__init__(open_round.name)
+        self.open_round = open_round
+
+
+@dataclass(frozen=True, slots=True)
+class TeamProgress:
+    """Counts only: who has not answered is never shown to anyone."""
+
+    team: str
+    members: int
+    started: int
+    part1_done: int
+    finished: int
+
+
+def plan_round(*, today: date, decision_date: date, team_ids: Sequence[int], responsible: str, name: str = "",
+               part1_deadline: date | None = None, part2_deadline: date | None = None) -> RoundPlan:
+    """Check a coordinator's request and fill in the defaults; raises PlanError with the reason."""
+    window_end = start_window_end(decision_date)
+    if decision_date > today:
+        raise PlanError("rounds.decision_in_future", decision=decision_date)
+    if today > window_end:
+        raise PlanError("rounds.window_passed", decision=decision_date, window_end=window_end)
+    if not team_ids:
+        raise PlanError("rounds.no_teams")
+    part2 = part2_deadline or working_days_before(window_end, 0)
+    part1 = part1_deadline or min(working_days_before(today + timedelta(days=PART1_DEFAULT_DAYS), 0), part2)
+    if part1 < today or part2 < today:
+        raise PlanError("rounds.deadline_past")
+    if part1 > part2:
+        raise PlanError("rounds.deadlines_order", part1=part1, part2=part2)
+    if part2 > window_end:
+        raise PlanError("rounds.deadline_after_window", part2=part2, window_end=window_end)
+    return RoundPlan(name=name.strip() or f"Kartoitus {today:%m/%Y}", decision_date=decision_date,
+                     window_end=window_end, part1_deadline=part1, part2_deadline=part2,
+                     responsible=responsible.strip(), team_ids=tuple(dict.fromkeys(team_ids)))

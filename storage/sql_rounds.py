@@ -1,0 +1,104 @@
+"""Planned assessment rounds on SQL: open (closing the automatic default round), list, status, close, reopen.
+
+Status counts people per team and never names anyone: who has not answered is shown to no one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from bot.identity import UserRef
+from bot.rounds import RoundConflict, RoundInfo, RoundPlan, TeamProgress
+from storage.tables import answer, assessment_round, respondent, round_team, team, team_member
+
+
+class SqlRounds:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def open_round(self, plan: RoundPlan, *, instrument_version: str, opened_by: str, now: datetime) -> RoundInfo:
+        """Open a planned round for `plan.team_ids`; the automatic default round (if open) is closed."""
+        with self.engine.begin() as db:
+            if db.dialect.name == "postgresql":  # two coordinators at once must not both open one
+                db.execute(sa.select(sa.func.pg_advisory_xact_lock(0x6B617274)))
+            planned = db.execute(_rounds().where(assessment_round.c.status == "open",
+                                                 assessment_round.c.decision_date.is_not(None))).first()
+            if planned is not None:
+                raise RoundConflict(self._info(db, planned))
+            db.execute(assessment_round.update().where(assessment_round.c.status == "open")
+                       .values(status="closed", closed_at=now))
+            round_id = db.execute(assessment_round.insert().values(
+                name=plan.name, instrument_version=instrument_version, status="open", opened_at=now,
+                decision_date=plan.decision_date, window_end=plan.window_end, part1_deadline=plan.part1_deadline,
+                part2_deadline=plan.part2_deadline, responsible=plan.responsible, opened_by=opened_by,
+            )).inserted_primary_key[0]  # type: ignore[index]
+            if plan.team_ids:
+                db.execute(round_team.insert(), [{"round_id": round_id, "team_id": t} for t in plan.team_ids])
+            return self._info(db, db.execute(_rounds().where(assessment_round.c.id == round_id)).one())
+
+    def rounds(self) -> list[RoundInfo]:
+        with self.engine.connect() as db:
+            return [self._info(db, row) for row in db.execute(_rounds().order_by(assessment_round.c.id.desc()))]
+
+    def round(self, round_id: int) -> RoundInfo | None:
+        with self.engine.connect() as db:
+            row = db.execute(_rounds().where(assessment_round.c.id == round_id)).first()
+            return self._info(db, row) if row else None
+
+    def set_status(self, round_id: int, status: str, *, now: datetime) -> bool:
+        """Close or reopen; False if the round does not exist or already has that status."""
+        values = {"status": status, "closed_at": now if status == "closed" else None}
+        with self.engine.begin() as db:
+            result = db.execute(assessment_round.update()
+                                .where(assessment_round.c.id == round_id, assessment_round.c.status != status)
+                                .values(**values))
+            return bool(result.rowcount)
+
+    def members(self, round_id: int) -> list[UserRef]:
+        """Everyone in the round's teams, once each."""
+        with self.engine.connect() as db:
+            rows = db.execute(sa.select(respondent.c.platform, respondent.c.workspace, respondent.c.user_id).distinct()
+                              .join(team_member, team_member.c.respondent_id == respondent.c.id)
+                              .join(round_team, round_team.c.team_id == team_member.c.team_id)
+                              .where(round_team.c.round_id == round_id)
+                              .order_by(respondent.c.platform, respondent.c.user_id)).all()
+        return [UserRef(row.platform, row.workspace, row.user_id) for row in rows]
+
+    def progress(self, round_id: int, *, point_count: int) -> list[TeamProgress]:
+        """Per team: members, how many have answered anything, finished part 1, finished everything."""
+        answered = (sa.select(answer.c.respondent_id, sa.func.count(sa.distinct(answer.c.question)).label("questions"),
+                              sa.func.max(sa.case((answer.c.question == "priorities", 1), else_=0)).label("part1"),
+                              sa.func.max(sa.case((answer.c.question == "plan", 1), else_=0)).label("done"))
+                    .where(answer.c.round_id == round_id).group_by(answer.c.respondent_id).subquery())
+        query = (sa.select(team.c.id, team.c.title, sa.func.count(team_member.c.respondent_id).label("members"),
+                           sa.func.count(answered.c.respondent_id).label("started"),
+                           sa.func.coalesce(sa.func.sum(answered.c.part1), 0).label("part1"),
+                           sa.func.coalesce(sa.func.sum(answered.c.done), 0).label("finished"))
+                 .select_from(round_team.join(team, team.c.id == round_team.c.team_id)
+                              .outerjoin(team_member, team_member.c.team_id == team.c.id)
+                              .outerjoin(answered, answered.c.respondent_id == team_member.c.respondent_id))
+                 .where(round_team.c.round_id == round_id).group_by(team.c.id, team.c.title).order_by(team.c.title))
+        with self.engine.connect() as db:
+            return [TeamProgress(row.title, row.members, row.started, int(row.part1), int(row.finished))
+                    for row in db.execute(query)]
+
+    @staticmethod
+    def _info(db: Connection, row: sa.Row[tuple[object, ...]]) -> RoundInfo:
+        titles = db.execute(sa.select(team.c.title).join(round_team, round_team.c.team_id == team.c.id)
+                            .where(round_team.c.round_id == row.id).order_by(team.c.title)).scalars().all()
+        return RoundInfo(id=row.id, name=row.name, status=row.status, instrument_version=row.instrument_version,
+                         opened_at=row.opened_at, closed_at=row.closed_at, decision_date=row.decision_date,
+                         window_end=row.window_end, part1_deadline=row.part1_deadline,
+                         part2_deadline=row.part2_deadline, responsible=row.responsible, teams=tuple(titles))
+
+    def team_titles(self) -> dict[str, int]:
+        """Every team's title → id."""
+        with self.engine.connect() as db:
+            return {row.title: row.id for row in db.execute(sa.select(team.c.id, team.c.title).order_by(team.c.title))}
+
+
+def _rounds() -> sa.Select[tuple[object, ...]]:
+    return sa.select(assessment_round)

@@ -1,0 +1,114 @@
+"""A coordinator opens, follows and closes a round from the command line; a tick sends the invitations."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from bot.content import load_instrument
+from bot.events import TextReceived
+from bot.identity import ChannelRef, UserRef
+from bot.service import TurnService
+from storage.database import create_database_engine
+from storage.migrate import upgrade
+from storage.sql_store import SqlStore
+from storage.sql_teams import SqlTeams
+from tests.support.clock import FakeClock
+from tests.support.conversation import RecordingSender
+from tests.support.slack import BOT_TOKEN, SIGNING_SECRET, FakeSlackApi
+
+TODAY = datetime.now(UTC)
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path / 'rounds.db'}"
+    upgrade(url)
+    engine = create_database_engine(url)
+    teams = SqlTeams(engine)
+    for title, members in (("autoala", ["U0ANNA", "U0BO"]), ("sähköala", ["U0CID", "U0ANNA"]),
+                           ("hallinto", ["U0DAN"])):
+        team = teams.register_team(ChannelRef("slack", "T0KOULU", f"C0{title[:4].upper()}"), title, now=TODAY)
+        for member in members:
+            teams.join(team.id, UserRef("slack", "T0KOULU", member), now=TODAY)
+    engine.dispose()
+    yield url
+
+
+@pytest_asyncio.fixture
+async def slack_api() -> FakeSlackApi:
+    api = FakeSlackApi()
+    await api.start()
+    yield api  # type: ignore[misc]
+    await api.stop()
+
+
+async def kartoitus(database: str, *args: str, api: FakeSlackApi | None = None) -> tuple[int, str]:
+    environment = {key: value for key, value in os.environ.items()
+                   if not key.startswith(("SLACK_", "TELEGRAM_", "KARTOITUS_"))}
+    environment["KARTOITUS_DATABASE_URL"] = database
+    if api is not None:
+        environment.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=api.url)
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", *args, env=environment,
+                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    output, _ = await process.communicate()
+    return process.returncode or 0, output.decode()
+
+
+async def test_a_round_for_two_teams_from_open_to_close(database: str, slack_api: FakeSlackApi) -> None:
+    decision = TODAY.date().replace(day=1).isoformat()
+    code, out = await kartoitus(database, "round", "open", "--decision-date", decision, "--team", "autoala",
+                                "--team", "Sähköala", "--responsible", "Maija Mäki", "--name", "Syksy 2026")
+    assert code == 0, out
+    assert "Kierros ”Syksy 2026” (nro 1) avattiin tiimeille autoala, sähköala" in out
+    assert "Kutsu lähtee 3 henkilölle" in out
+
+    code, out = await kartoitus(database, "round", "open", "--decision-date", decision, "--team", "hallinto",
+                                "--responsible", "X")
+    assert code == 1 and "on jo auki" in out, "one planned round at a time"
+
+    code, out = await kartoitus(database, "tick", api=slack_api)
+    assert code == 0 and "3 viestiä lähetetty, 0 odottaa" in out, out
+    invited = {message.channel for message in slack_api.messages}
+    assert invited == {"D0ANNA", "D0BO", "D0CID"}, "each member once, though Anna is in both teams"
+    assert "/kartoitus aloita" in slack_api.messages[0].shown
+    code, out = await kartoitus(database, "tick", api=slack_api)
+    assert "0 viestiä lähetetty" in out and len(slack_api.messages) == 3, "nobody is invited twice"
+
+    engine = create_database_engine(database)  # Bo starts answering: the answers belong to the open round
+    store = SqlStore(engine)
+    service = TurnService(store, load_instrument(), RecordingSender(), FakeClock(TODAY))
+    await service.handle(TextReceived(event_id="e1", user=UserRef("slack", "T0KOULU", "U0BO"), at=TODAY, text="hei"))
+    await service.handle(TextReceived(event_id="e2", user=UserRef("slack", "T0KOULU", "U0BO"), at=TODAY, text="4"))
+    engine.dispose()
+
+    code, out = await kartoitus(database, "round", "status")
+    assert code == 0
+    assert "autoala: 2 jäsentä, 1 aloittanut, 0 osan 1 tehnyt, 0 valmis" in out
+    assert "sähköala: 2 jäsentä, 0 aloittanut" in out
+    assert "U0" not in out, "status never names anyone"
+
+    code, out = await kartoitus(database, "round", "list")
+    assert "1. Syksy 2026 – auki" in out
+    code, out = await kartoitus(database, "round", "close")
+    assert code == 0 and "suljettiin" in out
+    code, out = await kartoitus(database, "round", "close", "1")
+    assert code == 1 and "on jo suljettu" in out
+    code, out = await kartoitus(database, "round", "reopen", "1")
+    assert code == 0 and "avattiin uudelleen" in out
+
+
+async def test_a_round_outside_the_start_window_or_for_an_unknown_team_is_refused(database: str) -> None:
+    code, out = await kartoitus(database, "round", "open", "--decision-date", "2020-01-10", "--team", "autoala",
+                                "--responsible", "M")
+    assert code == 1 and "olisi pitänyt aloittaa viimeistään 10.3.2020" in out
+    code, out = await kartoitus(database, "round", "open", "--decision-date", TODAY.date().isoformat(),
+                                "--team", "puutarha", "--responsible", "M")
+    assert code == 1 and "Tiimiä ”puutarha” ei löydy" in out and "autoala" in out
