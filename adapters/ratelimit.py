@@ -30,7 +30,8 @@ class _Bucket:
 
 
 # Telegram allows 30/s; slots are reserved evenly, but a request can leave a little after its slot
-# and the next one on time, which would put 31 in some one-second window. A 4% margin absorbs that, even on a busy machine.
+# and the next one on time, which would put 31 in some one-second window. A 4% margin absorbs that,
+# even on a busy machine.
 TELEGRAM_OVERALL_PER_SECOND = 28.8
 
 
