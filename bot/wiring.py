@@ -37,6 +37,7 @@ from bot.instrument import Instrument
 from bot.outbox import OutboxWorker
 from bot.ports import Clock, Sender
 from bot.round_desk import RoundDesk
+from bot.scheduler import TICK_SECONDS, Ticker
 from bot.service import TurnService
 from bot.settings import Settings
 from bot.teams import Dispatcher, TeamDesk
@@ -109,6 +110,7 @@ async def run_platforms(settings: Settings) -> None:
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, stop.set)
     stoppers: list[Callable[[], Awaitable[None]]] = []
+    senders: dict[str, Sender] = {}
     try:
         if settings.telegram_enabled:
             telegram = telegram_bot(settings)
@@ -116,14 +118,33 @@ async def run_platforms(settings: Settings) -> None:
             await telegram.start(webhook_url=settings.telegram_webhook_url, webhook_secret=secret,
                                  listen=settings.http_host, port=settings.http_port)
             stoppers.append(telegram.stop)
+            senders["telegram"] = telegram.sender
         if settings.slack_enabled:
             slack = slack_bot(settings)
             await slack.start(host=settings.http_host, port=settings.http_port)
             stoppers.append(slack.stop)
+            senders["slack"] = slack.sender
+        ticker = scheduler_for(settings, senders)
+        ticker.start()
+        stoppers.append(_stopping(ticker))
         await stop.wait()
     finally:
         for stopper in reversed(stoppers):
             await stopper()
+
+
+def scheduler_for(settings: Settings, senders: dict[str, Sender], *, interval_seconds: float = TICK_SECONDS
+                  ) -> Ticker:
+    """The ticker of a running process: each tick sends what is due through the running platforms."""
+    worker = OutboxWorker(SqlOutbox(create_database_engine(settings.database_url)), senders, SystemClock(),
+                          worker=f"run-{os.getpid()}")
+    return Ticker(worker.drain, interval_seconds=interval_seconds)
+
+
+def _stopping(ticker: Ticker) -> Callable[[], Awaitable[None]]:
+    async def stop() -> None:
+        ticker.stop()
+    return stop
 
 
 def round_desk(settings: Settings) -> RoundDesk:

@@ -112,3 +112,27 @@ async def test_a_round_outside_the_start_window_or_for_an_unknown_team_is_refuse
     code, out = await kartoitus(database, "round", "open", "--decision-date", TODAY.date().isoformat(),
                                 "--team", "puutarha", "--responsible", "M")
     assert code == 1 and "Tiimiä ”puutarha” ei löydy" in out and "autoala" in out
+
+
+async def test_the_running_bot_sends_the_invitations_by_itself(database: str, slack_api: FakeSlackApi) -> None:
+    code, out = await kartoitus(database, "round", "open", "--decision-date", TODAY.date().replace(day=1).isoformat(),
+                                "--team", "hallinto", "--responsible", "Maija Mäki")
+    assert code == 0, out
+    from tests.support.slack import free_port
+
+    environment = {key: value for key, value in os.environ.items()
+                   if not key.startswith(("SLACK_", "TELEGRAM_", "KARTOITUS_"))}
+    environment.update(KARTOITUS_DATABASE_URL=database, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
+                       SLACK_API_URL=slack_api.url, KARTOITUS_HTTP_PORT=str(free_port()))
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", env=environment,
+                                                   stdin=asyncio.subprocess.DEVNULL)
+    try:
+        for _ in range(300):
+            if slack_api.messages:
+                break
+            await asyncio.sleep(0.05)
+        assert [message.channel for message in slack_api.messages] == ["D0DAN"]
+        assert "Kutsu: kriittisten pisteiden kartoitus" in slack_api.messages[0].shown
+    finally:
+        process.terminate()
+        assert await asyncio.wait_for(process.wait(), 20) == 0
