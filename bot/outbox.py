@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.identity import UserRef
-from bot.messages import Notice, Outbound
+from bot.messages import ChoicePrompt, Notice, Option, Outbound
 from bot.ports import Claimed, Clock, Outbox, Scheduled, Sender
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,12 @@ def scheduled_notice(key: str, to: UserRef, due_at: datetime, text: str, *, head
     return Scheduled(key=key, to=to, payload=notice_payload(text, heading=heading, language=language), due_at=due_at)
 
 
+def choice_payload(text: str, options: Sequence[Option], *, prompt_id: str, heading: str | None = None,
+                   language: str = "fi") -> str:
+    return json.dumps({"kind": "choice", "prompt_id": prompt_id, "text": text, "heading": heading, "language": language,
+                       "options": [[o.value, o.label, o.key] for o in options]}, ensure_ascii=False)
+
+
 def message_of(claimed: Claimed) -> Outbound | None:
     """The neutral message a stored payload describes (None for a payload this version cannot read)."""
     try:
@@ -41,6 +47,10 @@ def message_of(claimed: Claimed) -> Outbound | None:
     if data.get("kind") == "notice" and isinstance(data.get("text"), str):
         return Notice(to=claimed.to, text=data["text"], heading=data.get("heading"),
                       language=str(data.get("language") or "fi"))
+    if data.get("kind") == "choice" and isinstance(data.get("text"), str):
+        options = tuple(Option(str(value), str(label), str(key)) for value, label, key in data.get("options", []))
+        return ChoicePrompt(to=claimed.to, prompt_id=str(data["prompt_id"]), text=data["text"], options=options,
+                            heading=data.get("heading"), language=str(data.get("language") or "fi"))
     return None
 
 

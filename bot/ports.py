@@ -10,7 +10,7 @@ from typing import Protocol
 from bot.conversation import AnswerRecord, Conversation, RoundRef
 from bot.identity import ChannelRef, UserRef
 from bot.messages import Outbound
-from bot.rounds import RoundInfo, RoundPlan, TeamProgress
+from bot.rounds import MemberStanding, RoundInfo, RoundPlan, TeamProgress
 
 
 class StaleWrite(Exception):
@@ -203,3 +203,11 @@ class RoundStore(Protocol):
     def progress(self, round_id: int, *, point_count: int) -> list[TeamProgress]: ...
 
     def team_titles(self) -> dict[str, int]: ...
+
+    def standings(self, round_id: int) -> list[MemberStanding]: ...
+
+    def record_reminder(self, round_id: int, user: UserRef, *, phase: str, now: datetime) -> None: ...
+
+    def snooze(self, round_id: int, user: UserRef, *, until: datetime, now: datetime) -> None: ...
+
+    def opt_out(self, round_id: int, user: UserRef, *, now: datetime) -> None: ...

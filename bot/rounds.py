@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from bot.identity import UserRef
 from bot.workdays import start_window_end, working_days_before
 
 PART1_DEFAULT_DAYS = 21  # three weeks for the two-minute overview, inside the window
@@ -92,3 +93,36 @@ def plan_round(*, today: date, decision_date: date, team_ids: Sequence[int], res
     return RoundPlan(name=name.strip() or f"Kartoitus {today:%m/%Y}", decision_date=decision_date,
                      window_end=window_end, part1_deadline=part1, part2_deadline=part2,
                      responsible=responsible.strip(), team_ids=tuple(dict.fromkeys(team_ids)))
+
+
+@dataclass(frozen=True, slots=True)
+class MemberStanding:
+    """One member of a round's teams: what they have answered (question keys only) and their reminders."""
+
+    user: UserRef
+    language: str | None
+    answered: frozenset[str]
+    phase: str = ""
+    sent: int = 0  # in `phase`
+    total: int = 0
+    last_sent: datetime | None = None
+    snoozed_until: datetime | None = None
+    opted_out: bool = False
+
+    def sent_in(self, phase: str) -> int:
+        return self.sent if phase == self.phase else 0
+
+    @property
+    def part1_done(self) -> bool:
+        return "priorities" in self.answered
+
+    @property
+    def finished(self) -> bool:
+        return "plan" in self.answered
+
+    def rated(self) -> int:
+        return sum(1 for question in self.answered if question.startswith("rate:"))
+
+    def deepened(self, point_ids: Sequence[str]) -> int:
+        return sum(1 for point in point_ids
+                   if all(f"{kind}:{point}" in self.answered for kind in ("works", "develop", "promise")))

@@ -6,13 +6,15 @@ points people to a private chat.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 
 from bot.engine import language_code
-from bot.events import CommandReceived, Event
+from bot.events import ChoiceSelected, CommandReceived, Event
 from bot.instrument import Instrument
-from bot.messages import Notice, Outbound
+from bot.messages import Notice, Outbound, PromptClosed
 from bot.ports import Clock, Sender, TeamStore
+from bot.reminders import CONTINUE, REMINDER_PROMPT, ReminderDesk
 from bot.service import TurnService
 
 
@@ -68,11 +70,15 @@ class TeamDesk:
 class Dispatcher:
     """Routes an event: group commands to the team desk, everything private to the conversation."""
 
-    def __init__(self, turns: TurnService, desk: TeamDesk | None = None) -> None:
+    def __init__(self, turns: TurnService, desk: TeamDesk | None = None, reminders: ReminderDesk | None = None
+                 ) -> None:
         self.turns = turns
         self.desk = desk
+        self.reminders = reminders
 
     async def handle(self, event: Event) -> Sequence[Outbound]:
+        if isinstance(event, ChoiceSelected) and event.prompt_id == REMINDER_PROMPT and self.reminders is not None:
+            return await self.reminder_button(event, self.reminders)
         if event.channel is not None:
             if self.desk is not None and isinstance(event, CommandReceived):
                 return await self.desk.group_command(event)
@@ -82,3 +88,14 @@ class Dispatcher:
             sent += await self.desk.join_by_code(event)
         sent += await self.turns.handle(event)
         return sent
+
+    async def reminder_button(self, event: ChoiceSelected, reminders: ReminderDesk) -> Sequence[Outbound]:
+        if event.value == CONTINUE:
+            language = language_code(event.locale) or "fi"
+            closed = PromptClosed(to=event.user, prompt_id=REMINDER_PROMPT, language=language,
+                                  answer=self.turns.instrument.text(language, "reminders.continue"))
+            await self.turns.sender.send([closed])
+            return (closed, *await self.turns.handle(reminders.resume_event(event)))
+        replies = await asyncio.to_thread(reminders.handle, event)
+        await self.turns.sender.send(replies)
+        return replies

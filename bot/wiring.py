@@ -36,11 +36,13 @@ from bot.identity import UserRef
 from bot.instrument import Instrument
 from bot.outbox import OutboxWorker
 from bot.ports import Clock, Sender
+from bot.reminders import ReminderDesk, ReminderPlanner
 from bot.round_desk import RoundDesk
 from bot.scheduler import TICK_SECONDS, Ticker
 from bot.service import TurnService
 from bot.settings import Settings
 from bot.teams import Dispatcher, TeamDesk
+from bot.workdays import ReminderPolicy, WorkingHours
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.sql_outbox import SqlOutbox
@@ -77,7 +79,8 @@ def telegram_bot(settings: Settings, *, limiter: RateLimiter | None = None, poll
 
     def build_dispatcher(sender: Sender, join_link: Callable[[str], str]) -> Dispatcher:
         turns = TurnService(store, instrument, sender, clock)
-        return Dispatcher(turns, TeamDesk(teams, instrument, sender, clock, join_link))
+        return Dispatcher(turns, TeamDesk(teams, instrument, sender, clock, join_link),
+                          ReminderDesk(reminder_planner(settings, clock)))
 
     return TelegramBot(token=settings.telegram_bot_token.get_secret_value(), api_url=settings.telegram_api_url,
                        instrument=instrument, build_dispatcher=build_dispatcher, refs=teams, reachability=teams,
@@ -92,7 +95,8 @@ def slack_bot(settings: Settings, *, limiter: RateLimiter | None = None) -> Slac
 
     def build_dispatcher(sender: Sender, join_link: Callable[[str], str]) -> Dispatcher:
         turns = TurnService(store, instrument, sender, clock)
-        return Dispatcher(turns, TeamDesk(teams, instrument, sender, clock, join_link))
+        return Dispatcher(turns, TeamDesk(teams, instrument, sender, clock, join_link),
+                          ReminderDesk(reminder_planner(settings, clock)))
 
     def secret(value: SecretStr | None) -> str | None:
         return value.get_secret_value() if value is not None else None
@@ -133,12 +137,30 @@ async def run_platforms(settings: Settings) -> None:
             await stopper()
 
 
+def reminder_planner(settings: Settings, clock: Clock | None = None) -> ReminderPlanner:
+    engine = create_database_engine(settings.database_url)
+    policy = ReminderPolicy(hours=WorkingHours(zone=settings.timezone))
+    return ReminderPlanner(SqlRounds(engine), SqlOutbox(engine), instrument_for(settings), clock or SystemClock(),
+                           policy=policy, language=settings.language)
+
+
+def scheduled_work(settings: Settings, senders: dict[str, Sender], clock: Clock) -> Callable[[], Awaitable[int]]:
+    """One tick's work: close rounds whose time is over, queue due reminders, send the outbox."""
+    planner = reminder_planner(settings, clock)
+    worker = OutboxWorker(SqlOutbox(create_database_engine(settings.database_url)), senders, clock,
+                          worker=f"worker-{os.getpid()}")
+
+    async def work() -> int:
+        await asyncio.to_thread(planner.plan)
+        return await worker.drain() if senders else 0
+
+    return work
+
+
 def scheduler_for(settings: Settings, senders: dict[str, Sender], *, interval_seconds: float = TICK_SECONDS
                   ) -> Ticker:
-    """The ticker of a running process: each tick sends what is due through the running platforms."""
-    worker = OutboxWorker(SqlOutbox(create_database_engine(settings.database_url)), senders, SystemClock(),
-                          worker=f"run-{os.getpid()}")
-    return Ticker(worker.drain, interval_seconds=interval_seconds)
+    """The ticker of a running process: each tick does the due work through the running platforms."""
+    return Ticker(scheduled_work(settings, senders, SystemClock()), interval_seconds=interval_seconds)
 
 
 def _stopping(ticker: Ticker) -> Callable[[], Awaitable[None]]:
@@ -186,7 +208,7 @@ async def tick(settings: Settings, *, now: datetime | None = None) -> tuple[int,
     clock: Clock = FixedClock(now) if now is not None else SystemClock()
     async with AsyncExitStack() as stack:
         senders = await platform_senders(settings, stack)
-        sent = await OutboxWorker(outbox, senders, clock, worker=f"tick-{os.getpid()}").drain() if senders else 0
+        sent = await scheduled_work(settings, senders, clock)()
     return sent, outbox.pending()
 
 

@@ -115,8 +115,8 @@ class WorkingHours:
 
 @dataclass(frozen=True, slots=True)
 class ReminderPolicy:
-    before_deadline: tuple[int, ...] = (7, 3, 1)  # working days before the deadline
-    max_per_round: int = 3
+    before_deadline: tuple[int, ...] = (7, 3, 1)  # working days before each deadline
+    max_per_round: int = 6  # both deadlines' escalations
     hours: WorkingHours = field(default_factory=WorkingHours)
 
     def reminder_dates(self, deadline: date) -> list[date]:

@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot.identity import UserRef
-from bot.rounds import RoundConflict, RoundInfo, RoundPlan, TeamProgress
-from storage.tables import answer, assessment_round, respondent, round_team, team, team_member
+from bot.rounds import MemberStanding, RoundConflict, RoundInfo, RoundPlan, TeamProgress
+from storage.sql_teams import ensure_respondent
+from storage.tables import answer, assessment_round, reminder_state, respondent, round_team, team, team_member
 
 
 class SqlRounds:
@@ -93,6 +94,51 @@ class SqlRounds:
                          opened_at=row.opened_at, closed_at=row.closed_at, decision_date=row.decision_date,
                          window_end=row.window_end, part1_deadline=row.part1_deadline,
                          part2_deadline=row.part2_deadline, responsible=row.responsible, teams=tuple(titles))
+
+    def standings(self, round_id: int) -> list[MemberStanding]:
+        """Every member of the round's teams with the questions they answered and their reminder state."""
+        members = (sa.select(respondent.c.id, respondent.c.platform, respondent.c.workspace, respondent.c.user_id,
+                             sa.func.coalesce(respondent.c.language, respondent.c.platform_language).label("language"),
+                             reminder_state.c.phase, reminder_state.c.sent, reminder_state.c.total,
+                             reminder_state.c.last_sent, reminder_state.c.snoozed_until,
+                             reminder_state.c.opted_out).distinct()
+                   .join(team_member, team_member.c.respondent_id == respondent.c.id)
+                   .join(round_team, round_team.c.team_id == team_member.c.team_id)
+                   .outerjoin(reminder_state, sa.and_(reminder_state.c.round_id == round_id,
+                                                      reminder_state.c.respondent_id == respondent.c.id))
+                   .where(round_team.c.round_id == round_id).order_by(respondent.c.id))
+        answered = (sa.select(answer.c.respondent_id, answer.c.question).distinct()
+                    .where(answer.c.round_id == round_id))
+        with self.engine.connect() as db:
+            questions: dict[int, set[str]] = {}
+            for row in db.execute(answered):
+                questions.setdefault(row.respondent_id, set()).add(row.question)
+            return [MemberStanding(UserRef(row.platform, row.workspace, row.user_id), row.language,
+                                   frozenset(questions.get(row.id, ())), row.phase or "", row.sent or 0,
+                                   row.total or 0, row.last_sent, row.snoozed_until, bool(row.opted_out))
+                    for row in db.execute(members)]
+
+    def record_reminder(self, round_id: int, user: UserRef, *, phase: str, now: datetime) -> None:
+        same_phase = reminder_state.c.phase == phase
+        self._update_state(round_id, user, now, phase=phase, total=reminder_state.c.total + 1, last_sent=now,
+                           sent=sa.case((same_phase, reminder_state.c.sent + 1), else_=1))
+
+    def snooze(self, round_id: int, user: UserRef, *, until: datetime, now: datetime) -> None:
+        self._update_state(round_id, user, now, snoozed_until=until)
+
+    def opt_out(self, round_id: int, user: UserRef, *, now: datetime) -> None:
+        self._update_state(round_id, user, now, opted_out=True)
+
+    def _update_state(self, round_id: int, user: UserRef, now: datetime, **values: object) -> None:
+        with self.engine.begin() as db:
+            respondent_id = ensure_respondent(db, user, now)
+            key = {"round_id": round_id, "respondent_id": respondent_id}
+            exists = db.execute(sa.select(reminder_state.c.sent).where(
+                reminder_state.c.round_id == round_id, reminder_state.c.respondent_id == respondent_id)).first()
+            if exists is None:
+                db.execute(reminder_state.insert().values(**key, phase="", sent=0, total=0, opted_out=False))
+            db.execute(reminder_state.update().where(reminder_state.c.round_id == round_id,
+                                                     reminder_state.c.respondent_id == respondent_id).values(**values))
 
     def team_titles(self) -> dict[str, int]:
         """Every team's title → id."""

@@ -172,6 +172,21 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_utc_column())
 
 
+class ReminderState(SQLModel, table=True):
+    """How a person has been reminded in a round, and whether they asked for quiet."""
+
+    __tablename__ = "reminder_state"
+
+    round_id: int = Field(foreign_key="assessment_round.id", primary_key=True)
+    respondent_id: int = Field(foreign_key="respondent.id", primary_key=True)
+    phase: str = Field(default="", max_length=16)  # the deadline being reminded of: "part1" or "part2"
+    sent: int = 0  # reminders in this phase (they escalate toward its deadline)
+    total: int = 0  # reminders in the whole round (capped)
+    last_sent: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    snoozed_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    opted_out: bool = False
+
+
 respondent = Respondent.__table__  # type: ignore[attr-defined]
 assessment_round = AssessmentRound.__table__  # type: ignore[attr-defined]
 conversation = ConversationRow.__table__  # type: ignore[attr-defined]
@@ -182,3 +197,4 @@ team_member = TeamMember.__table__  # type: ignore[attr-defined]
 sent_message = SentMessage.__table__  # type: ignore[attr-defined]
 outbox_message = OutboxMessage.__table__  # type: ignore[attr-defined]
 round_team = RoundTeam.__table__  # type: ignore[attr-defined]
+reminder_state = ReminderState.__table__  # type: ignore[attr-defined]

@@ -78,7 +78,10 @@ def test_reminders_escalate_toward_the_deadline() -> None:
     assert not due(at(1)) and due(at(2))
     assert not due(at(4), sent=1, last_sent=at(2)), "nothing between the reminder days"
     assert due(at(8), sent=1, last_sent=at(2)) and due(at(10), sent=2, last_sent=at(8))
-    assert not due(at(11), sent=3, last_sent=at(10)), "the cap"
+    assert not due(at(11), sent=3, last_sent=at(10)), "nothing on the deadline day itself"
+    capped = ReminderPolicy(max_per_round=2)
+    assert not reminder_due(capped, now=at(10), deadline=DEADLINE, window_end=None, closed=False, finished=False,
+                            opted_out=False, snoozed_until=None, sent=2, last_sent=at(8)), "the cap"
 
 
 def test_reminders_respect_hours_holidays_snooze_opt_out_and_closing() -> None:

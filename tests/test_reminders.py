@@ -1,0 +1,135 @@
+"""Invitations and reminders over weeks of a round, with the clock moved and the tick called:
+escalation, working hours, snooze, opting out, catch-up after downtime, closing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.content import load_instrument
+from bot.events import ChoiceSelected, TextReceived
+from bot.identity import ChannelRef, UserRef
+from bot.messages import ChoicePrompt, Notice, Outbound
+from bot.outbox import OutboxWorker
+from bot.reminders import REMINDER_PROMPT, ReminderDesk, ReminderPlanner
+from bot.round_desk import RoundDesk
+from bot.service import TurnService
+from bot.teams import Dispatcher
+from storage.database import create_database_engine
+from storage.migrate import upgrade
+from storage.sql_outbox import SqlOutbox
+from storage.sql_rounds import SqlRounds
+from storage.sql_store import SqlStore
+from storage.sql_teams import SqlTeams
+from tests.support.clock import FakeClock
+from tests.support.conversation import RecordingSender
+
+INSTRUMENT = load_instrument()
+ANNA, BO, CID = (UserRef("telegram", "bot1", user) for user in ("101", "102", "103"))
+
+
+def helsinki(month: int, day: int, hour: int, year: int = 2026) -> datetime:
+    """A moment given in Helsinki winter time (UTC+2)."""
+    return datetime(year, month, day, hour - 2, 0, tzinfo=UTC)
+
+
+class World:
+    def __init__(self, url: str) -> None:
+        self.engine = create_database_engine(url)
+        self.clock = FakeClock(helsinki(11, 23, 10))
+        self.sender = RecordingSender()
+        self.rounds, self.outbox = SqlRounds(self.engine), SqlOutbox(self.engine)
+        self.planner = ReminderPlanner(self.rounds, self.outbox, INSTRUMENT, self.clock)
+        self.worker = OutboxWorker(self.outbox, {"telegram": self.sender}, self.clock, worker="test")
+        turns = TurnService(SqlStore(self.engine), INSTRUMENT, self.sender, self.clock)
+        self.dispatcher = Dispatcher(turns, None, ReminderDesk(self.planner))
+        self.events = 0
+
+    async def tick(self, moment: datetime) -> dict[str, list[Outbound]]:
+        """Move the clock and run one scheduler tick; what each person received."""
+        self.clock.current = moment
+        before = len(self.sender.sent)
+        self.planner.plan()
+        await self.worker.drain()
+        received: dict[str, list[Outbound]] = {}
+        for message in self.sender.sent[before:]:
+            received.setdefault(message.to.key, []).append(message)
+        return received
+
+    async def act(self, user: UserRef, *, text: str | None = None, button: str | None = None) -> list[Outbound]:
+        self.events += 1
+        before = len(self.sender.sent)
+        if button is not None:
+            event: ChoiceSelected | TextReceived = ChoiceSelected(
+                event_id=f"e{self.events}", user=user, at=self.clock.now(), prompt_id=REMINDER_PROMPT, value=button)
+        else:
+            event = TextReceived(event_id=f"e{self.events}", user=user, at=self.clock.now(), text=text or "")
+        await self.dispatcher.handle(event)
+        return self.sender.sent[before:]
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    url = f"sqlite:///{tmp_path / 'reminders.db'}"
+    upgrade(url)
+    world = World(url)
+    teams = SqlTeams(world.engine)
+    for title, members in (("autoala", [ANNA, BO]), ("sähköala", [CID])):
+        team = teams.register_team(ChannelRef("telegram", "bot1", f"-{len(title)}"), title, now=world.clock.now())
+        for member in members:
+            teams.join(team.id, member, now=world.clock.now())
+    reply = RoundDesk(world.rounds, world.outbox, INSTRUMENT, world.clock).open(
+        decision_date=date(2026, 11, 16), team_titles=["autoala", "sähköala"], responsible="Maija", opened_by="test",
+        part1_deadline=date(2026, 12, 11), part2_deadline=date(2027, 1, 15))
+    assert reply.ok, reply.text
+    yield world
+    world.engine.dispose()
+
+
+def texts(messages: list[Outbound]) -> str:
+    return "\n".join(m.text for m in messages if isinstance(m, Notice | ChoicePrompt))
+
+
+async def test_reminders_over_a_round(world: World) -> None:
+    received = await world.tick(helsinki(11, 23, 10))
+    assert set(received) == {ANNA.key, BO.key, CID.key} and "Kutsu" in str(received[ANNA.key][0])
+    assert await world.tick(helsinki(11, 24, 10)) == {}, "no reminder before the 7th working day before part 1"
+
+    # 2.12. is 7 working days before the part 1 deadline (11.12.), but not before 9:00
+    assert await world.tick(helsinki(12, 2, 8)) == {}
+    received = await world.tick(helsinki(12, 2, 9))
+    assert set(received) == {ANNA.key, BO.key, CID.key}
+    reminder = received[BO.key][0]
+    assert isinstance(reminder, ChoicePrompt) and reminder.prompt_id == REMINDER_PROMPT
+    assert "Et ole vielä aloittanut" in reminder.text and "11.12.2026" in reminder.text
+    assert [o.label for o in reminder.options] == ["Jatka", "Muistuta myöhemmin", "En osallistu"]
+    assert await world.tick(helsinki(12, 2, 15)) == {}, "at most one a day"
+
+    # Anna continues from the reminder and rates one point; Cid opts out; Bo asks to be reminded later.
+    replies = await world.act(ANNA, button="continue")
+    assert "Osa 1 · 1/8" in str(replies) and "Tervetuloa" in texts(replies)
+    await world.act(ANNA, text="4")
+    assert "en muistuta sinua enää" in texts(await world.act(CID, button="optout"))
+    assert "seuraavana arkipäivänä" in texts(await world.act(BO, button="later"))
+
+    # The process is down from 3.12. to 9.12.; on 9.12. the one reminder owed (8.12.) is caught up, once.
+    received = await world.tick(helsinki(12, 9, 11))
+    assert set(received) == {ANNA.key, BO.key}, "Cid opted out"
+    assert "osa 1 on kesken: 1/8" in texts(received[ANNA.key]).lower()
+    assert await world.tick(helsinki(12, 9, 14)) == {}
+    received = await world.tick(helsinki(12, 10, 9))
+    assert set(received) == {ANNA.key, BO.key}, "the 1-day reminder"
+    assert await world.tick(helsinki(12, 11, 10)) == {}, "not on the deadline day nor after the escalation"
+
+    # After the part 1 deadline the reminders turn to part 2 (deadline 15.1.): 7 working days before is 5.1.
+    assert await world.tick(helsinki(12, 14, 10)) == {}
+    received = await world.tick(helsinki(1, 5, 10, year=2027))
+    assert set(received) == {ANNA.key, BO.key} and "15.1.2027" in texts(received[BO.key])
+
+    # The round closes itself when its time is over; nothing is sent after it.
+    assert await world.tick(helsinki(1, 18, 10, year=2027)) == {}
+    assert world.rounds.rounds()[0].status == "closed"
+    assert await world.tick(helsinki(1, 19, 10, year=2027)) == {}
