@@ -86,7 +86,7 @@ class RepairingProxy:
         if method in MENU_METHODS:
             return web.json_response({"ok": True, "result": self._menu(method, params)})
         if method == "getUpdates":
-            return web.json_response(await self._long_poll(token, params))
+            return web.json_response(await self._long_poll(token, params, request))
         if method == "editMessageText" and "reply_markup" not in params:
             params = {**params, "reply_markup": {"inline_keyboard": []}}  # Telegram drops the keyboard too
         if method == "setWebhook":
@@ -119,10 +119,13 @@ class RepairingProxy:
             return True
         return self.menus.get(key, [])
 
-    async def _long_poll(self, token: str, params: dict[str, Any]) -> dict[str, Any]:
+    async def _long_poll(self, token: str, params: dict[str, Any], request: web.Request) -> dict[str, Any]:
         deadline = time.monotonic() + min(float(params.get("timeout") or 0), 2.0)
         offset = int(params.get("offset") or 0)
         while True:
+            if request.transport is None or request.transport.is_closing():
+                # The bot went away (a restart): fetching now would hand its next update to nobody.
+                return {"ok": True, "result": []}
             answer = (await self.client.post(f"{self.emulator_url}/bot{token}/getUpdates", json=params)).json()
             updates = [repair_update(u) for u in answer.get("result") or [] if u["update_id"] >= offset]
             if updates or time.monotonic() >= deadline:
