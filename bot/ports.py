@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.conversation import AnswerRecord, Conversation, RoundRef
+from bot.events import Event
 from bot.identity import ChannelRef, UserRef
 from bot.messages import Outbound
 from bot.rounds import MemberStanding, RoundInfo, RoundPlan, TeamProgress
@@ -137,6 +138,12 @@ class Sender(Protocol):
     """Delivers outbound messages to a platform (after the turn was committed)."""
 
     async def send(self, messages: Sequence[Outbound]) -> None: ...
+
+
+class EventHandler(Protocol):
+    """Whatever handles one inbound event end to end (the turn service, or the dispatcher around it)."""
+
+    async def handle(self, event: Event) -> Sequence[Outbound]: ...
 
 
 class Clock(Protocol):

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = Field(None, alias="TELEGRAM_WEBHOOK_URL")
     telegram_webhook_secret: SecretStr | None = Field(None, alias="TELEGRAM_WEBHOOK_SECRET")
 
+    coordinators: str = Field("", alias="KARTOITUS_COORDINATORS")  # "slack:U123,telegram:456,terminal:maija"
+
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = Field(None, alias="SLACK_APP_TOKEN")
@@ -66,6 +68,19 @@ class Settings(BaseSettings):
     def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not re.fullmatch(r"\d+:[\w-]+", value.get_secret_value()):
             raise ValueError("expected a token from BotFather, like 123456:ABC-def")
+        return value
+
+    @property
+    def coordinator_ids(self) -> frozenset[str]:
+        return frozenset(item.strip() for item in self.coordinators.split(",") if item.strip())
+
+    @field_validator("coordinators")
+    @classmethod
+    def _platform_user_ids(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            platform, _, user = item.partition(":")
+            if platform not in ("slack", "telegram", "terminal") or not user:
+                raise ValueError(f"expected platform:user_id items (slack, telegram or terminal), got '{item}'")
         return value
 
     @field_validator("slack_bot_token")

@@ -15,6 +15,7 @@ from bot.instrument import Instrument
 from bot.messages import Notice, Outbound, PromptClosed
 from bot.ports import Clock, Sender, TeamStore
 from bot.reminders import CONTINUE, REMINDER_PROMPT, ReminderDesk
+from bot.round_commands import RoundCommands
 from bot.service import TurnService
 
 
@@ -70,11 +71,12 @@ class TeamDesk:
 class Dispatcher:
     """Routes an event: group commands to the team desk, everything private to the conversation."""
 
-    def __init__(self, turns: TurnService, desk: TeamDesk | None = None, reminders: ReminderDesk | None = None
-                 ) -> None:
+    def __init__(self, turns: TurnService, desk: TeamDesk | None = None, reminders: ReminderDesk | None = None,
+                 rounds: RoundCommands | None = None) -> None:
         self.turns = turns
         self.desk = desk
         self.reminders = reminders
+        self.rounds = rounds
 
     async def handle(self, event: Event) -> Sequence[Outbound]:
         if isinstance(event, ChoiceSelected) and event.prompt_id == REMINDER_PROMPT and self.reminders is not None:
@@ -83,6 +85,10 @@ class Dispatcher:
             if self.desk is not None and isinstance(event, CommandReceived):
                 return await self.desk.group_command(event)
             return ()
+        if isinstance(event, CommandReceived) and event.name == "round" and self.rounds is not None:
+            replies = await asyncio.to_thread(self.rounds.handle, event)
+            await self.turns.sender.send(replies)
+            return replies
         sent: list[Outbound] = []
         if self.desk is not None and isinstance(event, CommandReceived) and event.name == "start" and event.argument:
             sent += await self.desk.join_by_code(event)

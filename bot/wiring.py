@@ -37,6 +37,7 @@ from bot.instrument import Instrument
 from bot.outbox import OutboxWorker
 from bot.ports import Clock, Sender
 from bot.reminders import ReminderDesk, ReminderPlanner
+from bot.round_commands import Roles, RoundCommands
 from bot.round_desk import RoundDesk
 from bot.scheduler import TICK_SECONDS, Ticker
 from bot.service import TurnService
@@ -80,7 +81,7 @@ def telegram_bot(settings: Settings, *, limiter: RateLimiter | None = None, poll
     def build_dispatcher(sender: Sender, join_link: Callable[[str], str]) -> Dispatcher:
         turns = TurnService(store, instrument, sender, clock)
         return Dispatcher(turns, TeamDesk(teams, instrument, sender, clock, join_link),
-                          ReminderDesk(reminder_planner(settings, clock)))
+                          ReminderDesk(reminder_planner(settings, clock)), round_commands(settings, teams))
 
     return TelegramBot(token=settings.telegram_bot_token.get_secret_value(), api_url=settings.telegram_api_url,
                        instrument=instrument, build_dispatcher=build_dispatcher, refs=teams, reachability=teams,
@@ -96,7 +97,7 @@ def slack_bot(settings: Settings, *, limiter: RateLimiter | None = None) -> Slac
     def build_dispatcher(sender: Sender, join_link: Callable[[str], str]) -> Dispatcher:
         turns = TurnService(store, instrument, sender, clock)
         return Dispatcher(turns, TeamDesk(teams, instrument, sender, clock, join_link),
-                          ReminderDesk(reminder_planner(settings, clock)))
+                          ReminderDesk(reminder_planner(settings, clock)), round_commands(settings, teams))
 
     def secret(value: SecretStr | None) -> str | None:
         return value.get_secret_value() if value is not None else None
@@ -169,10 +170,20 @@ def _stopping(ticker: Ticker) -> Callable[[], Awaitable[None]]:
     return stop
 
 
-def round_desk(settings: Settings) -> RoundDesk:
+def round_desk(settings: Settings, language: str | None = None) -> RoundDesk:
     engine = create_database_engine(settings.database_url)
     return RoundDesk(SqlRounds(engine), SqlOutbox(engine), instrument_for(settings), SystemClock(),
-                     language=settings.language)
+                     language=language or settings.language)
+
+
+def round_commands(settings: Settings, teams: SqlTeams | None = None) -> RoundCommands:
+    desks: dict[str, RoundDesk] = {}
+
+    def desk_for(language: str) -> RoundDesk:
+        return desks.setdefault(language, round_desk(settings, language))
+
+    return RoundCommands(desk_for, Roles(settings.coordinator_ids), instrument_for(settings),
+                         teams.mark_processed if teams is not None else None)
 
 
 class FixedClock:
@@ -218,8 +229,11 @@ def terminal_chat(settings: Settings, user_name: str | None = None) -> TerminalC
     clock = SystemClock()
     user = UserRef("terminal", "local", user_name or getpass.getuser())
 
-    def build_service(sender: TerminalSender) -> TurnService:
-        return TurnService(store, instrument, sender, clock)
+    teams = SqlTeams(store.engine)
+
+    def build_service(sender: TerminalSender) -> Dispatcher:
+        desk = TeamDesk(teams, instrument, sender, clock, join_link=lambda code: "kartoitus chat")
+        return Dispatcher(TurnService(store, instrument, sender, clock), desk, rounds=round_commands(settings, teams))
 
     return TerminalChat(build_service=build_service, instrument=instrument, clock=clock, user=user,
                         language=settings.language)

@@ -83,8 +83,9 @@ class SqlRounds:
                               .outerjoin(answered, answered.c.respondent_id == team_member.c.respondent_id))
                  .where(round_team.c.round_id == round_id).group_by(team.c.id, team.c.title).order_by(team.c.title))
         with self.engine.connect() as db:
-            return [TeamProgress(row.title, row.members, row.started, int(row.part1), int(row.finished))
-                    for row in db.execute(query)]
+            teams = [TeamProgress(row.title, row.members, row.started, int(row.part1), int(row.finished))
+                     for row in db.execute(query)]
+        return sorted(teams, key=lambda progress: progress.team.casefold())
 
     @staticmethod
     def _info(db: Connection, row: sa.Row[tuple[object, ...]]) -> RoundInfo:
@@ -93,7 +94,8 @@ class SqlRounds:
         return RoundInfo(id=row.id, name=row.name, status=row.status, instrument_version=row.instrument_version,
                          opened_at=row.opened_at, closed_at=row.closed_at, decision_date=row.decision_date,
                          window_end=row.window_end, part1_deadline=row.part1_deadline,
-                         part2_deadline=row.part2_deadline, responsible=row.responsible, teams=tuple(titles))
+                         part2_deadline=row.part2_deadline, responsible=row.responsible,
+                         teams=tuple(sorted(titles, key=str.casefold)))
 
     def standings(self, round_id: int) -> list[MemberStanding]:
         """Every member of the round's teams with the questions they answered and their reminder state."""

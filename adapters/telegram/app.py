@@ -29,7 +29,7 @@ from bot.teams import Dispatcher
 
 log = logging.getLogger(__name__)
 GROUP_COMMANDS = ("join", "help")
-PRIVATE_HIDDEN = ("join",)
+PRIVATE_HIDDEN = ("join", "round")  # round: coordinators know it; staff need not see it
 WEBHOOK_PATH = "telegram"
 CONNECTIONS = 32
 

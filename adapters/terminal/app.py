@@ -19,8 +19,7 @@ from bot.events import CommandReceived, Event
 from bot.identity import UserRef
 from bot.instrument import Instrument
 from bot.messages import Outbound
-from bot.ports import Clock
-from bot.service import TurnService
+from bot.ports import Clock, EventHandler
 
 PROMPT = "> "
 
@@ -40,7 +39,7 @@ class TerminalSender:
 
 
 class TerminalChat:
-    def __init__(self, *, build_service: Callable[[TerminalSender], TurnService], instrument: Instrument,
+    def __init__(self, *, build_service: Callable[[TerminalSender], EventHandler], instrument: Instrument,
                  clock: Clock, user: UserRef, language: str, input: TextIO = sys.stdin,
                  output: TextIO = sys.stdout) -> None:
         self.sender = TerminalSender(instrument, output)

@@ -103,3 +103,28 @@ def test_csv_export_to_a_file_has_no_personal_identifiers(tmp_path: Path) -> Non
     assert lines[1].startswith("1,Kartoitus,1,1,tavoitettavuus,rate:tavoitettavuus,4,2026.1,")
     assert ",rate:valmiudet,cant_say," in lines[2]
     assert "anna" not in out.read_text(encoding="utf-8")
+
+
+def test_a_coordinator_opens_a_round_for_two_teams_in_the_terminal(tmp_path: Path) -> None:
+    database = tmp_path / "kartoitus.db"
+    coordinators = {"KARTOITUS_COORDINATORS": "terminal:maija"}
+    for user, team in (("anna", "autoala"), ("bo", "autoala"), ("cid", "Sähköala")):
+        joined = kartoitus("chat", "--user", user, database=database, stdin=f"/liity {team}\n")
+        assert "Olet nyt tiimin" in joined.stdout and team in joined.stdout, joined.stdout
+
+    refused = kartoitus("chat", "--user", "anna", database=database, stdin="/kierros lista\n", env=coordinators)
+    assert "Kierroksia hallitsevat koordinaattorit" in refused.stdout
+
+    decision = time.strftime("1.%m.%Y")
+    maija = kartoitus("chat", "--user", "maija", database=database, env=coordinators,
+                      stdin=f"/kierros uusi {decision} autoala, sähköala; vastuu Maija Mäki\n/kierros tila\n"
+                            "/kierros lista\n/kierros\n")
+    assert maija.returncode == 0, maija.stderr
+    assert "avattiin tiimeille autoala, Sähköala" in maija.stdout and "Kutsu lähtee 3 henkilölle" in maija.stdout
+    assert "autoala: 2 jäsentä, 0 aloittanut" in maija.stdout and "Sähköala: 1 jäsentä" in maija.stdout
+    assert "Käyttö: /kierros uusi PÄÄTÖSPÄIVÄ" in maija.stdout
+
+    answered = kartoitus("chat", "--user", "bo", database=database, stdin="4\n")
+    assert "Osa 1 · 2/8" in answered.stdout
+    status = kartoitus("round", "status", database=database)
+    assert "autoala: 2 jäsentä, 1 aloittanut" in status.stdout

@@ -1,0 +1,100 @@
+"""`/kierros …` in chat (`/kartoitus kierros …` in Slack): a coordinator's rounds, refused politely to others.
+
+    /kierros uusi 16.11.2026 autoala, sähköala; vastuu Maija Mäki
+    /kierros lista · /kierros tila [nro] · /kierros sulje [nro] · /kierros avaa nro
+
+Nobody who is not a coordinator learns anything about any round from these commands.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Sequence
+from datetime import date
+
+from bot.engine import language_code
+from bot.events import CommandReceived
+from bot.identity import UserRef
+from bot.instrument import Instrument
+from bot.messages import Notice, Outbound
+from bot.round_desk import RoundDesk
+
+ProcessedMarker = Callable[..., bool]  # TeamStore.mark_processed(key, now=...)
+SUBCOMMANDS = ("new", "list", "status", "close", "reopen")
+DATE = re.compile(r"^(?:(\d{1,2})\.(\d{1,2})\.(\d{4})|(\d{4})-(\d{1,2})-(\d{1,2}))$")
+
+
+def parse_date(text: str) -> date | None:
+    match = DATE.match(text.strip())
+    if match is None:
+        return None
+    day, month, year = (match[1], match[2], match[3]) if match[1] else (match[6], match[5], match[4])
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+class Roles:
+    """Coordinators are named in the settings as platform:user_id."""
+
+    def __init__(self, coordinators: Collection[str]) -> None:
+        self.coordinators = frozenset(coordinators)
+
+    def is_coordinator(self, user: UserRef) -> bool:
+        return f"{user.platform}:{user.user}" in self.coordinators
+
+
+class RoundCommands:
+    def __init__(self, desk_for: Callable[[str], RoundDesk], roles: Roles, instrument: Instrument,
+                 mark_processed: ProcessedMarker | None = None) -> None:
+        self.desk_for = desk_for
+        self.roles = roles
+        self.instrument = instrument
+        self.mark_processed = mark_processed
+
+    def subcommand(self, word: str) -> str | None:
+        for name in SUBCOMMANDS:
+            for language in self.instrument.languages:
+                listed = self.instrument.text(language, f"rounds.words_{name}")
+                if word.casefold() in {w.strip().casefold() for w in listed.split(",")}:
+                    return name
+        return None
+
+    def handle(self, event: CommandReceived, language: str | None = None) -> Sequence[Outbound]:
+        """The reply to one /kierros command (synchronous: it reads and writes the database)."""
+        language = language or language_code(event.locale) or "fi"
+        desk = self.desk_for(language)
+        if not self.roles.is_coordinator(event.user):
+            return (Notice(to=event.user, text=desk.t("rounds.coordinators_only"), language=language),)
+        if self.mark_processed is not None and not self.mark_processed(
+                f"{event.user.platform}:{event.user.workspace}:{event.event_id}:round", now=desk.clock.now()):
+            return ()
+        word, _, rest = event.argument.strip().partition(" ")
+        text = self.run(desk, self.subcommand(word) if word else None, rest.strip(), event.user)
+        return (Notice(to=event.user, text=text, language=language),)
+
+    def run(self, desk: RoundDesk, name: str | None, rest: str, user: UserRef) -> str:
+        number = int(rest) if rest.isdigit() else None
+        if name == "list":
+            return desk.list().text
+        if name == "status":
+            return desk.status(number).text
+        if name == "close":
+            return desk.set_status(number, "closed").text
+        if name == "reopen" and number is not None:
+            return desk.set_status(number, "open").text
+        if name == "new" and rest:
+            return self.open(desk, rest, user)
+        return desk.t("rounds.usage")
+
+    def open(self, desk: RoundDesk, rest: str, user: UserRef) -> str:
+        first, _, remainder = rest.partition(" ")
+        decision = parse_date(first)
+        if decision is None:
+            return desk.t("rounds.bad_date", text=first)
+        teams_part, _, responsible_part = remainder.partition(";")
+        teams = [title.strip() for title in teams_part.split(",") if title.strip()]
+        responsible = responsible_part.strip().split(" ", 1)[-1].strip() if responsible_part.strip() else user.user
+        return desk.open(decision_date=decision, team_titles=teams, responsible=responsible,
+                         opened_by=f"{user.platform}:{user.user}").text
