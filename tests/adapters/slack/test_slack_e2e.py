@@ -360,3 +360,61 @@ async def test_kartoitus_run_serves_slack_when_it_is_configured(settings: Settin
     finally:
         process.terminate()
         assert await asyncio.wait_for(process.wait(), 20) == 0, "SIGTERM stops it cleanly"
+
+
+async def test_a_coordinator_opens_a_round_for_two_channels_and_members_are_invited_and_reminded(
+        settings: Settings, slack_api: FakeSlackApi, http: httpx.AsyncClient) -> None:
+    from datetime import UTC, datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from adapters.ratelimit import RateLimiter
+    from bot import wiring
+    from bot.workdays import working_days_before
+    from storage.database import create_database_engine
+    from storage.sql_rounds import SqlRounds
+    from tests.adapters.slack.conftest import FAST
+    from tests.support.slack import free_port
+
+    coordinated = settings.model_copy(update={"coordinators": "slack:U0MAIJA"})
+    bot = wiring.slack_bot(coordinated, limiter=RateLimiter(**FAST))  # type: ignore[arg-type]
+    port = free_port()
+    await bot.start(host="127.0.0.1", port=port)
+    url = f"http://127.0.0.1:{port}/slack/events"
+    people = {name: SlackPerson(url, slack_api, http, name) for name in ("U0MAIJA", "U0ANNA", "U0BO", "U0CID")}
+    try:
+        for user, channel, title in (("U0ANNA", "C0AUTO", "autoala"), ("U0BO", "C0AUTO", "autoala"),
+                                     ("U0CID", "C0SAHKO", "sähköala")):
+            await people[user].command("liity", channel=channel, channel_name=title)
+        await people["U0CID"].wait_for(lambda: len(slack_api.in_channel("C0SAHKO")) == 1, "the join")
+
+        await people["U0ANNA"].command("kierros lista")
+        await people["U0ANNA"].expect("Kierroksia hallitsevat koordinaattorit")
+        decision = datetime.now(UTC).date().replace(day=1)
+        await people["U0MAIJA"].command(f"kierros uusi {decision:%d.%m.%Y} autoala, sähköala; vastuu Maija Mäki")
+        await people["U0MAIJA"].expect("avattiin tiimeille autoala, sähköala", "Kutsu lähtee 3 henkilölle")
+
+        sent, pending = await wiring.tick(coordinated)
+        assert (sent, pending) == (3, 0)
+        for user in ("U0ANNA", "U0BO", "U0CID"):
+            assert "Kutsu: kriittisten pisteiden kartoitus" in people[user].transcript()
+            assert "/kartoitus aloita" in people[user].transcript()
+        assert "Kutsu: kriittisten" not in people["U0MAIJA"].transcript(), "the coordinator is in no team"
+
+        engine = create_database_engine(settings.database_url)
+        current = SqlRounds(engine).rounds()[0]
+        engine.dispose()
+        assert current.part1_deadline is not None
+        first_reminder = working_days_before(current.part1_deadline, 7)
+        if first_reminder > datetime.now(UTC).date():
+            morning = datetime.combine(first_reminder, time(10), tzinfo=ZoneInfo("Europe/Helsinki"))
+            assert await wiring.tick(coordinated, now=morning - timedelta(days=1)) == (0, 0)
+            assert await wiring.tick(coordinated, now=morning) == (3, 0)
+            bo = people["U0BO"]
+            await bo.click("Muistuta myöhemmin")
+            await bo.expect("muistutan seuraavana arkipäivänä")
+            await people["U0ANNA"].click("Jatka")
+            await people["U0ANNA"].expect("Osa 1 · 1/8")
+        await people["U0MAIJA"].command("kierros tila")
+        await people["U0MAIJA"].expect("autoala: 2 jäsentä", "sähköala: 1 jäsentä")
+    finally:
+        await bot.stop()
