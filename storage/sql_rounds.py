@@ -13,7 +13,16 @@ from sqlalchemy.engine import Connection, Engine
 from bot.identity import UserRef
 from bot.rounds import MemberStanding, RoundConflict, RoundInfo, RoundPlan, TeamProgress
 from storage.sql_teams import ensure_respondent
-from storage.tables import answer, assessment_round, reminder_state, respondent, round_team, team, team_member
+from storage.tables import (
+    answer,
+    assessment_round,
+    conversation,
+    reminder_state,
+    respondent,
+    round_team,
+    team,
+    team_member,
+)
 
 
 class SqlRounds:
@@ -69,18 +78,20 @@ class SqlRounds:
         return [UserRef(row.platform, row.workspace, row.user_id) for row in rows]
 
     def progress(self, round_id: int, *, point_count: int) -> list[TeamProgress]:
-        """Per team: members, how many have answered anything, finished part 1, finished everything."""
+        """Per team: members, how many have started (opened the review), finished part 1, finished everything."""
         answered = (sa.select(answer.c.respondent_id, sa.func.count(sa.distinct(answer.c.question)).label("questions"),
                               sa.func.max(sa.case((answer.c.question == "priorities", 1), else_=0)).label("part1"),
                               sa.func.max(sa.case((answer.c.question == "plan", 1), else_=0)).label("done"))
                     .where(answer.c.round_id == round_id).group_by(answer.c.respondent_id).subquery())
+        started = (sa.select(conversation.c.respondent_id).where(conversation.c.round_id == round_id).subquery())
         query = (sa.select(team.c.id, team.c.title, sa.func.count(team_member.c.respondent_id).label("members"),
-                           sa.func.count(answered.c.respondent_id).label("started"),
+                           sa.func.count(started.c.respondent_id).label("started"),
                            sa.func.coalesce(sa.func.sum(answered.c.part1), 0).label("part1"),
                            sa.func.coalesce(sa.func.sum(answered.c.done), 0).label("finished"))
                  .select_from(round_team.join(team, team.c.id == round_team.c.team_id)
                               .outerjoin(team_member, team_member.c.team_id == team.c.id)
-                              .outerjoin(answered, answered.c.respondent_id == team_member.c.respondent_id))
+                              .outerjoin(answered, answered.c.respondent_id == team_member.c.respondent_id)
+                              .outerjoin(started, started.c.respondent_id == team_member.c.respondent_id))
                  .where(round_team.c.round_id == round_id).group_by(team.c.id, team.c.title).order_by(team.c.title))
         with self.engine.connect() as db:
             teams = [TeamProgress(row.title, row.members, row.started, int(row.part1), int(row.finished))

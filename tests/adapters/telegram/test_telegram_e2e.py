@@ -230,3 +230,40 @@ async def test_a_429_is_retried_once_and_a_blocked_person_is_marked_unreachable(
     await anna.say("/ohje")
     await anna.replies(expect="Ohje")
     assert not stores[1].is_unreachable(person), "writing again makes a person reachable"
+
+
+async def test_a_coordinator_opens_a_round_for_two_groups_and_members_are_invited(
+        settings: Settings, anna: TelegramPerson) -> None:
+    from datetime import UTC, datetime
+
+    from adapters.ratelimit import RateLimiter
+    from bot import wiring
+    from tests.adapters.telegram.conftest import FAST
+
+    maija = TelegramPerson(anna.http, anna.url, name="Maija")
+    bo, cid = (TelegramPerson(anna.http, anna.url, name=name) for name in ("Bo", "Cid"))
+    coordinated = settings.model_copy(update={"coordinators": f"telegram:{maija.id}"})
+    bot = wiring.telegram_bot(coordinated, limiter=RateLimiter(**FAST))  # type: ignore[arg-type]
+    await bot.start()
+    try:
+        for person, chat_id, title in ((anna, -100901, "Autoala"), (bo, -100901, "Autoala"),
+                                       (cid, -100902, "Sähköala")):
+            group = person.in_group(chat_id, title)
+            await group.say("/liity")
+            await group.replies(expect=f"tiimin {title} jäsen")
+
+        await anna.say("/kierros lista")
+        await anna.replies(expect="Kierroksia hallitsevat koordinaattorit")
+        decision = datetime.now(UTC).date().replace(day=1)
+        await maija.say(f"/kierros uusi {decision:%d.%m.%Y} autoala, sähköala; vastuu Maija Mäki")
+        await maija.replies(expect="Kutsu lähtee 3 henkilölle")
+
+        assert await wiring.tick(coordinated) == (3, 0)
+        for person in (anna, bo, cid):
+            await person.replies(expect="Kutsu: kriittisten pisteiden kartoitus")
+        await bo.say("/aloita")
+        await bo.replies(expect="Osa 1 · 1/8")
+        await maija.say("/kierros tila")
+        await maija.replies(expect="Autoala: 2 jäsentä, 1 aloittanut")
+    finally:
+        await bot.stop()
