@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -212,6 +212,10 @@ class RoundStore(Protocol):
     def team_titles(self) -> dict[str, int]: ...
 
     def standings(self, round_id: int) -> list[MemberStanding]: ...
+
+    def people(self, platform_user_ids: Collection[str]) -> list[UserRef]:
+        """Known people among "platform:user_id" names (those who have used the bot)."""
+        ...
 
     def record_reminder(self, round_id: int, user: UserRef, *, phase: str, now: datetime) -> None: ...
 

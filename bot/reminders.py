@@ -8,19 +8,20 @@ Reminder buttons carry the reserved prompt id "0", which no question ever has.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
 from bot.engine import language_code
 from bot.events import ChoiceSelected, CommandReceived
 from bot.instrument import Instrument
 from bot.messages import Notice, Option, Outbound, PromptClosed
-from bot.outbox import choice_payload
+from bot.outbox import choice_payload, scheduled_notice
 from bot.ports import Clock, Outbox, RoundStore, Scheduled
 from bot.rounds import MemberStanding, RoundInfo
-from bot.workdays import ReminderPolicy, reminder_due
+from bot.workdays import ReminderPolicy, reminder_due, working_days_before
 
 REMINDER_PROMPT = "0"
+WARN_WORKING_DAYS = 5  # how close to the end of the start window a coordinator hears of low participation
 CONTINUE, LATER, OPT_OUT = "continue", "later", "optout"
 
 
@@ -30,7 +31,9 @@ def _date(day: date) -> str:
 
 class ReminderPlanner:
     def __init__(self, rounds: RoundStore, outbox: Outbox, instrument: Instrument, clock: Clock,
-                 policy: ReminderPolicy | None = None, language: str = "fi") -> None:
+                 policy: ReminderPolicy | None = None, language: str = "fi", coordinators: Collection[str] = ()
+                 ) -> None:
+        self.coordinators = frozenset(coordinators)
         self.rounds = rounds
         self.outbox = outbox
         self.instrument = instrument
@@ -52,7 +55,9 @@ class ReminderPlanner:
             self.rounds.set_status(current.id, "closed", now=now)  # its time is over: nothing more is sent
             return 0
         queued = 0
-        for member in self.rounds.standings(current.id):
+        standings = self.rounds.standings(current.id)
+        self.warn_coordinators(current, standings, now)
+        for member in standings:
             # Part 1 is reminded of toward its deadline; after that (done or not) part 2 toward its own.
             phase = "part1" if not member.part1_done and today <= current.part1_deadline else "part2"
             deadline = current.part1_deadline if phase == "part1" else current.part2_deadline
@@ -65,6 +70,20 @@ class ReminderPlanner:
             self.rounds.record_reminder(current.id, member.user, phase=phase, now=now)
             queued += 1
         return queued
+
+    def warn_coordinators(self, current: RoundInfo, standings: Sequence[MemberStanding], now: datetime) -> None:
+        """Once a round, when its start window is about to close and fewer than half have done part 1."""
+        if current.window_end is None or not standings or not self.policy.hours.contains(now):
+            return
+        today = self.policy.hours.local(now).date()
+        done = sum(1 for member in standings if member.part1_done)
+        if today < working_days_before(current.window_end, WARN_WORKING_DAYS) or done * 2 >= len(standings):
+            return
+        text = self.instrument.text(self.language, "rounds.low_participation", name=current.name,
+                                    window_end=_date(current.window_end), done=done, members=len(standings))
+        self.outbox.enqueue([scheduled_notice(f"warn:{current.id}:{person.key}", person, now, text,
+                                              language=self.language)
+                             for person in self.rounds.people(self.coordinators)], now=now)
 
     def reminder(self, current: RoundInfo, member: MemberStanding, deadline: date, now: datetime) -> Scheduled:
         language = language_code(member.language) or self.language

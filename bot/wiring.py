@@ -142,7 +142,7 @@ def reminder_planner(settings: Settings, clock: Clock | None = None) -> Reminder
     engine = create_database_engine(settings.database_url)
     policy = ReminderPolicy(hours=WorkingHours(zone=settings.timezone))
     return ReminderPlanner(SqlRounds(engine), SqlOutbox(engine), instrument_for(settings), clock or SystemClock(),
-                           policy=policy, language=settings.language)
+                           policy=policy, language=settings.language, coordinators=settings.coordinator_ids)
 
 
 def scheduled_work(settings: Settings, senders: dict[str, Sender], clock: Clock) -> Callable[[], Awaitable[int]]:

@@ -5,6 +5,7 @@ Status counts people per team and never names anyone: who has not answered is sh
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -130,6 +131,16 @@ class SqlRounds:
                                    frozenset(questions.get(row.id, ())), row.phase or "", row.sent or 0,
                                    row.total or 0, row.last_sent, row.snoozed_until, bool(row.opted_out))
                     for row in db.execute(members)]
+
+    def people(self, platform_user_ids: Collection[str]) -> list[UserRef]:
+        wanted = {tuple(item.split(":", 1)) for item in platform_user_ids if ":" in item}
+        if not wanted:
+            return []
+        with self.engine.connect() as db:
+            rows = db.execute(sa.select(respondent.c.platform, respondent.c.workspace, respondent.c.user_id)
+                              .where(respondent.c.user_id.in_([user for _, user in wanted]))).all()
+        return [UserRef(row.platform, row.workspace, row.user_id) for row in rows
+                if (row.platform, row.user_id) in wanted]
 
     def record_reminder(self, round_id: int, user: UserRef, *, phase: str, now: datetime) -> None:
         same_phase = reminder_state.c.phase == phase

@@ -28,7 +28,7 @@ from tests.support.clock import FakeClock
 from tests.support.conversation import RecordingSender
 
 INSTRUMENT = load_instrument()
-ANNA, BO, CID = (UserRef("telegram", "bot1", user) for user in ("101", "102", "103"))
+ANNA, BO, CID, MAIJA = (UserRef("telegram", "bot1", user) for user in ("101", "102", "103", "900"))
 
 
 def helsinki(month: int, day: int, hour: int, year: int = 2026) -> datetime:
@@ -42,7 +42,8 @@ class World:
         self.clock = FakeClock(helsinki(11, 23, 10))
         self.sender = RecordingSender()
         self.rounds, self.outbox = SqlRounds(self.engine), SqlOutbox(self.engine)
-        self.planner = ReminderPlanner(self.rounds, self.outbox, INSTRUMENT, self.clock)
+        self.planner = ReminderPlanner(self.rounds, self.outbox, INSTRUMENT, self.clock,
+                                       coordinators=[f"telegram:{MAIJA.user}"])
         self.worker = OutboxWorker(self.outbox, {"telegram": self.sender}, self.clock, worker="test")
         turns = TurnService(SqlStore(self.engine), INSTRUMENT, self.sender, self.clock)
         self.dispatcher = Dispatcher(turns, None, ReminderDesk(self.planner))
@@ -128,6 +129,13 @@ async def test_reminders_over_a_round(world: World) -> None:
     assert await world.tick(helsinki(12, 14, 10)) == {}
     received = await world.tick(helsinki(1, 5, 10, year=2027))
     assert set(received) == {ANNA.key, BO.key} and "15.1.2027" in texts(received[BO.key])
+    # The start window closes on 16.1.; five working days before it, with nobody done with part 1,
+    # the coordinator (who has used the bot) is told, once.
+    await world.act(MAIJA, text="hei")
+    assert await world.tick(helsinki(1, 7, 10, year=2027)) == {}
+    received = await world.tick(helsinki(1, 8, 10, year=2027))
+    assert set(received) == {MAIJA.key} and "osan 1 on tehnyt vasta 0/3" in texts(received[MAIJA.key])
+    assert await world.tick(helsinki(1, 11, 10, year=2027)) == {}
 
     # The round closes itself when its time is over; nothing is sent after it.
     assert await world.tick(helsinki(1, 18, 10, year=2027)) == {}
