@@ -44,7 +44,10 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = Field(None, alias="TELEGRAM_WEBHOOK_URL")
     telegram_webhook_secret: SecretStr | None = Field(None, alias="TELEGRAM_WEBHOOK_SECRET")
 
-    coordinators: str = Field("", alias="KARTOITUS_COORDINATORS")  # "slack:U123,telegram:456,terminal:maija"
+    coordinators: str = Field("", alias="KARTOITUS_COORDINATORS")
+    reminder_days: str = Field("7,3,1", alias="KARTOITUS_REMINDER_DAYS")  # working days before each deadline
+    reminder_max: int = Field(6, ge=0, le=50, alias="KARTOITUS_REMINDER_MAX")  # per person and round
+    working_hours: str = Field("9-16", alias="KARTOITUS_WORKING_HOURS")  # "slack:U123,telegram:456,terminal:maija"
 
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
@@ -73,6 +76,31 @@ class Settings(BaseSettings):
     @property
     def coordinator_ids(self) -> frozenset[str]:
         return frozenset(item.strip() for item in self.coordinators.split(",") if item.strip())
+
+    @property
+    def reminder_offsets(self) -> tuple[int, ...]:
+        return tuple(sorted({int(part) for part in self.reminder_days.split(",") if part.strip()}, reverse=True))
+
+    @property
+    def working_hour_range(self) -> tuple[int, int]:
+        start, end = self.working_hours.split("-")
+        return int(start), int(end)
+
+    @field_validator("reminder_days")
+    @classmethod
+    def _working_day_offsets(cls, value: str) -> str:
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        if not all(part.isdigit() and int(part) <= 60 for part in parts):
+            raise ValueError(f"expected working days before a deadline, like 7,3,1; got '{value}'")
+        return value
+
+    @field_validator("working_hours")
+    @classmethod
+    def _hour_range(cls, value: str) -> str:
+        match = re.fullmatch(r"\s*(\d{1,2})\s*-\s*(\d{1,2})\s*", value)
+        if match is None or not 0 <= int(match[1]) < int(match[2]) <= 24:
+            raise ValueError(f"expected hours like 9-16, got '{value}'")
+        return value
 
     @field_validator("coordinators")
     @classmethod

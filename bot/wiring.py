@@ -12,7 +12,7 @@ import os
 import signal
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
-from datetime import datetime
+from datetime import datetime, time
 
 from pydantic import SecretStr
 from slack_sdk.web.async_client import AsyncWebClient
@@ -140,7 +140,9 @@ async def run_platforms(settings: Settings) -> None:
 
 def reminder_planner(settings: Settings, clock: Clock | None = None) -> ReminderPlanner:
     engine = create_database_engine(settings.database_url)
-    policy = ReminderPolicy(hours=WorkingHours(zone=settings.timezone))
+    start, end = settings.working_hour_range
+    hours = WorkingHours(start=time(start), end=time(end) if end < 24 else time(23, 59), zone=settings.timezone)
+    policy = ReminderPolicy(before_deadline=settings.reminder_offsets, max_per_round=settings.reminder_max, hours=hours)
     return ReminderPlanner(SqlRounds(engine), SqlOutbox(engine), instrument_for(settings), clock or SystemClock(),
                            policy=policy, language=settings.language, coordinators=settings.coordinator_ids)
 

@@ -14,7 +14,8 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in ("KARTOITUS_DATABASE_URL", "KARTOITUS_CONTENT_DIR", "KARTOITUS_TIMEZONE", "KARTOITUS_LANGUAGE",
                 "KARTOITUS_LOG_LEVEL", "KARTOITUS_HTTP_PORT", "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL",
                 "TELEGRAM_WEBHOOK_URL", "TELEGRAM_WEBHOOK_SECRET", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET",
-                "SLACK_APP_TOKEN", "SLACK_API_URL"):
+                "SLACK_APP_TOKEN", "SLACK_API_URL", "KARTOITUS_COORDINATORS", "KARTOITUS_REMINDER_DAYS",
+                "KARTOITUS_REMINDER_MAX", "KARTOITUS_WORKING_HOURS"):
         monkeypatch.delenv(key, raising=False)
 
 
@@ -98,3 +99,22 @@ def test_slack_http_and_a_telegram_webhook_cannot_share_the_port(monkeypatch: py
     monkeypatch.delenv("TELEGRAM_WEBHOOK_URL")
     settings = load_settings(env_file=None)
     assert settings.slack_enabled and settings.telegram_enabled
+
+
+def test_rounds_and_reminder_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = load_settings(env_file=None)
+    assert settings.reminder_offsets == (7, 3, 1) and settings.reminder_max == 6
+    assert settings.working_hour_range == (9, 16) and settings.coordinator_ids == frozenset()
+    monkeypatch.setenv("KARTOITUS_COORDINATORS", "slack:U0MAIJA, telegram:12345")
+    monkeypatch.setenv("KARTOITUS_REMINDER_DAYS", "1,5")
+    monkeypatch.setenv("KARTOITUS_WORKING_HOURS", "8-15")
+    settings = load_settings(env_file=None)
+    assert settings.coordinator_ids == {"slack:U0MAIJA", "telegram:12345"}
+    assert settings.reminder_offsets == (5, 1) and settings.working_hour_range == (8, 15)
+    monkeypatch.setenv("KARTOITUS_COORDINATORS", "maija")
+    monkeypatch.setenv("KARTOITUS_REMINDER_DAYS", "seven")
+    monkeypatch.setenv("KARTOITUS_WORKING_HOURS", "16-9")
+    with pytest.raises(InvalidSettings) as raised:
+        load_settings(env_file=None)
+    assert set(raised.value.problems) == {"KARTOITUS_COORDINATORS", "KARTOITUS_REMINDER_DAYS",
+                                          "KARTOITUS_WORKING_HOURS"}
