@@ -26,10 +26,13 @@ app.add_typer(db_app, name="db")
 T = TypeVar("T")
 
 
+def say_text(key: str, **values: object) -> str:
+    """A message for whoever runs the command, in KARTOITUS_LANGUAGE (Finnish by default)."""
+    return load_instrument(SHIPPED_CONTENT_DIR).text(operator_language(), key, **values)
+
+
 def say(key: str, *, error: bool = False, **values: object) -> None:
-    """A message to whoever runs the command, in KARTOITUS_LANGUAGE (Finnish by default)."""
-    instrument = load_instrument(SHIPPED_CONTENT_DIR)
-    typer.echo(instrument.text(operator_language(), key, **values), err=error)
+    typer.echo(say_text(key, **values), err=error)
 
 
 def settings_or_exit() -> Settings:

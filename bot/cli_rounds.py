@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -86,3 +87,81 @@ def tick(now: Annotated[datetime | None, typer.Option("--now", help="Act as if i
     moment = now if now is None or now.tzinfo is not None else now.astimezone()
     sent, pending = with_content(settings, lambda: asyncio.run(wiring.tick(settings, now=moment)))
     say("rounds.tick", sent=sent, pending=pending)
+
+
+role_app = typer.Typer(help="Grant and revoke roles: coordinator, team lead.")
+app.add_typer(role_app, name="role")
+
+
+class Role(StrEnum):
+    coordinator = "coordinator"
+    lead = "lead"
+
+
+def _role_text(role: Role, team: str) -> str:
+    from bot.cli import say_text
+
+    return say_text("roles.lead", team=team) if role is Role.lead else say_text("roles.coordinator")
+
+
+@role_app.command("grant")
+def role_grant(role: Annotated[Role, typer.Argument(help="coordinator or lead")],
+               person: Annotated[str, typer.Argument(help="platform:user_id, e.g. slack:U0123ABCD")],
+               team: Annotated[str, typer.Option("--team", help="The team a lead leads.")] = "") -> None:
+    """Grant a role (a lead is granted per team)."""
+    _change_role(role, person, team, grant=True)
+
+
+@role_app.command("revoke")
+def role_revoke(role: Annotated[Role, typer.Argument(help="coordinator or lead")],
+                person: Annotated[str, typer.Argument(help="platform:user_id")],
+                team: Annotated[str, typer.Option("--team", help="The team a lead leads.")] = "") -> None:
+    """Take a role away."""
+    _change_role(role, person, team, grant=False)
+
+
+def _change_role(role: Role, person: str, team: str, *, grant: bool) -> None:
+    settings = settings_or_exit()
+    from bot import wiring
+
+    wiring.prepare_database(settings)
+    platform, _, user = person.partition(":")
+    if platform not in ("slack", "telegram", "terminal") or not user:
+        say("roles.bad_user", error=True)
+        raise typer.Exit(1)
+    if role is Role.lead and not team:
+        say("roles.needs_team", error=True)
+        raise typer.Exit(1)
+    roles, rounds = wiring.role_store(settings), wiring.round_desk(settings).rounds
+    team_id = 0
+    if team:
+        titles = {title.casefold(): team_id for title, team_id in rounds.team_titles().items()}
+        if team.casefold() not in titles:
+            say("rounds.unknown_team", error=True, title=team, known=", ".join(rounds.team_titles()) or "–")
+            raise typer.Exit(1)
+        team_id = titles[team.casefold()]
+    label = _role_text(role, team)
+    if grant:
+        changed = roles.grant(person, role.value, team_id=team_id, granted_by=f"cli:{getpass.getuser()}",
+                              now=datetime.now(UTC))
+        say("roles.granted" if changed else "roles.already", user=person, role=label)
+    else:
+        changed = roles.revoke(person, role.value, team_id=team_id)
+        say("roles.revoked" if changed else "roles.not_found", user=person, role=label)
+        if not changed:
+            raise typer.Exit(1)
+
+
+@role_app.command("list")
+def role_list() -> None:
+    """Every granted role (coordinators named in the settings are listed too)."""
+    settings = settings_or_exit()
+    from bot import wiring
+
+    wiring.prepare_database(settings)
+    grants = wiring.role_store(settings).grants()
+    if not grants:
+        say("roles.none", configured=", ".join(sorted(settings.coordinator_ids)) or "–")
+        return
+    for person, role, team in grants:
+        say("roles.line", user=person, role=_role_text(Role(role), team))

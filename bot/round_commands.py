@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Sequence
 from datetime import date
+from typing import Protocol
 
 from bot.engine import language_code
 from bot.events import CommandReceived
@@ -35,14 +36,20 @@ def parse_date(text: str) -> date | None:
         return None
 
 
-class Roles:
-    """Coordinators are named in the settings as platform:user_id."""
+class GrantedRoles(Protocol):
+    def has_role(self, platform_user: str, role: str) -> bool: ...
 
-    def __init__(self, coordinators: Collection[str]) -> None:
+
+class Roles:
+    """Coordinators are named in the settings as platform:user_id, or granted by a coordinator."""
+
+    def __init__(self, coordinators: Collection[str], granted: GrantedRoles | None = None) -> None:
         self.coordinators = frozenset(coordinators)
+        self.granted = granted
 
     def is_coordinator(self, user: UserRef) -> bool:
-        return f"{user.platform}:{user.user}" in self.coordinators
+        name = f"{user.platform}:{user.user}"
+        return name in self.coordinators or (self.granted is not None and self.granted.has_role(name, "coordinator"))
 
 
 class RoundCommands:

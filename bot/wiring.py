@@ -47,6 +47,7 @@ from bot.workdays import ReminderPolicy, WorkingHours
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.sql_outbox import SqlOutbox
+from storage.sql_roles import SqlRoles
 from storage.sql_rounds import SqlRounds
 from storage.sql_store import SqlStore
 from storage.sql_teams import SqlTeams
@@ -178,13 +179,18 @@ def round_desk(settings: Settings, language: str | None = None) -> RoundDesk:
                      language=language or settings.language)
 
 
+def role_store(settings: Settings) -> SqlRoles:
+    return SqlRoles(create_database_engine(settings.database_url))
+
+
 def round_commands(settings: Settings, teams: SqlTeams | None = None) -> RoundCommands:
     desks: dict[str, RoundDesk] = {}
 
     def desk_for(language: str) -> RoundDesk:
         return desks.setdefault(language, round_desk(settings, language))
 
-    return RoundCommands(desk_for, Roles(settings.coordinator_ids), instrument_for(settings),
+    roles = Roles(settings.coordinator_ids, SqlRoles(create_database_engine(settings.database_url)))
+    return RoundCommands(desk_for, roles, instrument_for(settings),
                          teams.mark_processed if teams is not None else None)
 
 

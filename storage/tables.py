@@ -187,6 +187,19 @@ class ReminderState(SQLModel, table=True):
     opted_out: bool = False
 
 
+class RoleGrant(SQLModel, table=True):
+    """A role a coordinator granted: "coordinator", or "lead" of one team (team_id 0 for no team)."""
+
+    __tablename__ = "role_grant"
+
+    platform: str = Field(max_length=32, primary_key=True)
+    user_id: str = Field(max_length=128, primary_key=True)
+    role: str = Field(max_length=16, primary_key=True)
+    team_id: int = Field(default=0, primary_key=True)
+    granted_by: str = Field(max_length=255)
+    granted_at: datetime = Field(sa_column=_utc_column())
+
+
 respondent = Respondent.__table__  # type: ignore[attr-defined]
 assessment_round = AssessmentRound.__table__  # type: ignore[attr-defined]
 conversation = ConversationRow.__table__  # type: ignore[attr-defined]
@@ -198,3 +211,4 @@ sent_message = SentMessage.__table__  # type: ignore[attr-defined]
 outbox_message = OutboxMessage.__table__  # type: ignore[attr-defined]
 round_team = RoundTeam.__table__  # type: ignore[attr-defined]
 reminder_state = ReminderState.__table__  # type: ignore[attr-defined]
+role_grant = RoleGrant.__table__  # type: ignore[attr-defined]

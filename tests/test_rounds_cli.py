@@ -136,3 +136,33 @@ async def test_the_running_bot_sends_the_invitations_by_itself(database: str, sl
     finally:
         process.terminate()
         assert await asyncio.wait_for(process.wait(), 20) == 0
+
+
+async def test_roles_are_granted_listed_and_revoked(database: str) -> None:
+    code, out = await kartoitus(database, "role", "list")
+    assert code == 0 and "Rooleja ei ole myönnetty" in out
+    code, out = await kartoitus(database, "role", "grant", "coordinator", "slack:U0BO")
+    assert code == 0 and "slack:U0BO on nyt koordinaattori" in out
+    code, out = await kartoitus(database, "role", "grant", "coordinator", "slack:U0BO")
+    assert "on jo koordinaattori" in out
+    code, out = await kartoitus(database, "role", "grant", "lead", "slack:U0ANNA")
+    assert code == 1 and "--team" in out
+    code, out = await kartoitus(database, "role", "grant", "lead", "slack:U0ANNA", "--team", "AUTOALA")
+    assert code == 0 and "tiimin AUTOALA vetäjä" in out
+    code, out = await kartoitus(database, "role", "grant", "coordinator", "maija")
+    assert code == 1 and "alusta:tunnus" in out
+    code, out = await kartoitus(database, "role", "list")
+    assert "slack:U0BO: koordinaattori" in out and "slack:U0ANNA: tiimin autoala vetäjä" in out
+
+    engine = create_database_engine(database)
+    from bot.round_commands import Roles
+    from storage.sql_roles import SqlRoles
+
+    roles = Roles(set(), SqlRoles(engine))
+    assert roles.is_coordinator(UserRef("slack", "T0KOULU", "U0BO"))
+    assert not roles.is_coordinator(UserRef("slack", "T0KOULU", "U0ANNA")), "a team lead is not a coordinator"
+    engine.dispose()
+    code, out = await kartoitus(database, "role", "revoke", "coordinator", "slack:U0BO")
+    assert code == 0 and "ei ole enää koordinaattori" in out
+    code, out = await kartoitus(database, "role", "revoke", "coordinator", "slack:U0BO")
+    assert code == 1
