@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from bot.engine import language_code
 from bot.instrument import Instrument
 from bot.outbox import scheduled_notice
 from bot.ports import Clock, Outbox, RoundStore
@@ -65,10 +66,11 @@ class RoundDesk:
     def invite(self, opened: RoundInfo) -> int:
         """Queue one invitation per member (idempotent: a member is invited once per round)."""
         now = self.clock.now()
-        members = self.rounds.members(opened.id)
+        members = self.rounds.standings(opened.id)
         items = []
-        for member in members:
-            language = self.language  # the member's own language is applied when they answer
+        for standing in members:
+            member = standing.user
+            language = language_code(standing.language) or self.language  # their own, where the bot knows it
             text = self.instrument.text(language, "rounds.invitation", name=opened.name,
                                         part1=_date(opened.part1_deadline), part2=_date(opened.part2_deadline))
             heading = self.instrument.text(language, "rounds.invitation_heading")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.content import load_instrument
-from bot.events import ChoiceSelected, TextReceived
+from bot.events import ChoiceSelected, CommandReceived, TextReceived
 from bot.identity import ChannelRef, UserRef
 from bot.messages import ChoicePrompt, Notice, Outbound
 from bot.outbox import OutboxWorker
@@ -141,3 +141,20 @@ async def test_reminders_over_a_round(world: World) -> None:
     assert await world.tick(helsinki(1, 18, 10, year=2027)) == {}
     assert world.rounds.rounds()[0].status == "closed"
     assert await world.tick(helsinki(1, 19, 10, year=2027)) == {}
+
+
+async def test_invitations_speak_each_members_language(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'languages.db'}"
+    upgrade(url)
+    world = World(url)
+    teams = SqlTeams(world.engine)
+    team = teams.register_team(ChannelRef("telegram", "bot1", "-1"), "lager", now=world.clock.now())
+    for member in (ANNA, BO):
+        teams.join(team.id, member, now=world.clock.now())
+    await world.dispatcher.handle(CommandReceived(event_id="lang", user=BO, at=world.clock.now(), name="language",
+                                                  argument="sv"))  # Bo chose Swedish before the round
+    assert RoundDesk(world.rounds, world.outbox, INSTRUMENT, world.clock).open(
+        decision_date=date(2026, 11, 16), team_titles=["lager"], responsible="M", opened_by="test").ok
+    received = await world.tick(helsinki(11, 23, 11))
+    assert "Kutsu" in str(received[ANNA.key][0]) and "Inbjudan" in str(received[BO.key][0])
+    world.engine.dispose()
