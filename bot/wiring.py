@@ -72,18 +72,25 @@ def store_for(settings: Settings) -> SqlStore:
     return SqlStore(create_database_engine(settings.database_url))
 
 
-def telegram_bot(settings: Settings, *, limiter: RateLimiter | None = None, poll_interval: float = 0.0
-                 ) -> TelegramBot:
-    assert settings.telegram_bot_token is not None
-    instrument = instrument_for(settings)
-    engine = create_database_engine(settings.database_url)
-    store, teams, clock = SqlStore(engine), SqlTeams(engine), SystemClock()
+def dispatcher_factory(settings: Settings, instrument: Instrument, teams: SqlTeams, clock: Clock
+                       ) -> Callable[[Sender, Callable[[str], str]], Dispatcher]:
+    """What a platform app calls with its sender and join links: the whole core around one person's turn."""
+    store = SqlStore(teams.engine)
 
-    def build_dispatcher(sender: Sender, join_link: Callable[[str], str]) -> Dispatcher:
+    def build(sender: Sender, join_link: Callable[[str], str]) -> Dispatcher:
         turns = TurnService(store, instrument, sender, clock)
         return Dispatcher(turns, TeamDesk(teams, instrument, sender, clock, join_link),
                           ReminderDesk(reminder_planner(settings, clock)), round_commands(settings, teams))
 
+    return build
+
+
+def telegram_bot(settings: Settings, *, limiter: RateLimiter | None = None, poll_interval: float = 0.0
+                 ) -> TelegramBot:
+    assert settings.telegram_bot_token is not None
+    instrument, clock = instrument_for(settings), SystemClock()
+    teams = SqlTeams(create_database_engine(settings.database_url))
+    build_dispatcher = dispatcher_factory(settings, instrument, teams, clock)
     return TelegramBot(token=settings.telegram_bot_token.get_secret_value(), api_url=settings.telegram_api_url,
                        instrument=instrument, build_dispatcher=build_dispatcher, refs=teams, reachability=teams,
                        clock=clock, limiter=limiter, poll_interval=poll_interval)
@@ -91,14 +98,9 @@ def telegram_bot(settings: Settings, *, limiter: RateLimiter | None = None, poll
 
 def slack_bot(settings: Settings, *, limiter: RateLimiter | None = None) -> SlackBot:
     assert settings.slack_bot_token is not None
-    instrument = instrument_for(settings)
-    engine = create_database_engine(settings.database_url)
-    store, teams, clock = SqlStore(engine), SqlTeams(engine), SystemClock()
-
-    def build_dispatcher(sender: Sender, join_link: Callable[[str], str]) -> Dispatcher:
-        turns = TurnService(store, instrument, sender, clock)
-        return Dispatcher(turns, TeamDesk(teams, instrument, sender, clock, join_link),
-                          ReminderDesk(reminder_planner(settings, clock)), round_commands(settings, teams))
+    instrument, clock = instrument_for(settings), SystemClock()
+    teams = SqlTeams(create_database_engine(settings.database_url))
+    build_dispatcher = dispatcher_factory(settings, instrument, teams, clock)
 
     def secret(value: SecretStr | None) -> str | None:
         return value.get_secret_value() if value is not None else None

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.slack.capabilities import CAPABILITIES
+from adapters.text import split_text as split_chunks
 from bot.capabilities import choice_payload
 from bot.identity import ChannelRef, Recipient
 from bot.messages import ChoicePrompt, FreeTextPrompt, Image, MultiChoicePrompt, Notice, Option, Outbound
@@ -66,16 +67,7 @@ class CommandStyle:
 
 
 def split_text(text: str, limit: int = SECTION_MAX) -> list[str]:
-    """Chunks of at most `limit` characters, cut at paragraph, then line, then word boundaries."""
-    chunks: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        window = rest[:limit]
-        cut = max(window.rfind("\n\n"), 0) or max(window.rfind("\n"), 0) or max(window.rfind(" "), 0) or limit
-        chunks.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip("\n ")
-    chunks.append(rest)
-    return [chunk for chunk in chunks if chunk] or [""]
+    return split_chunks(text, limit)
 
 
 def _mrkdwn_sections(text: str, style: CommandStyle, *, bold: bool = False) -> Iterator[Block]:

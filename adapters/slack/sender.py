@@ -15,10 +15,10 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.delivery import Unreachable, deliver_in_order
 from adapters.ratelimit import RateLimiter
 from adapters.slack import outbound
 from adapters.slack.outbound import CommandStyle, Texts
-from bot.identity import UserRef
 from bot.messages import FreeTextPrompt, MultiChoicePrompt, Outbound, PromptClosed
 from bot.ports import Clock, MessageRefs, Reachability
 
@@ -37,10 +37,6 @@ def slack_limiter(**overrides: Any) -> RateLimiter:
     return RateLimiter(**{**limits, **overrides})
 
 
-class Unreachable(Exception):
-    pass
-
-
 class SlackSender:
     def __init__(self, client: AsyncWebClient, *, texts: Texts, style: CommandStyle, refs: MessageRefs,
                  reachability: Reachability, clock: Clock, limiter: RateLimiter | None = None) -> None:
@@ -53,20 +49,8 @@ class SlackSender:
         self.limiter = limiter or slack_limiter()
 
     async def send(self, messages: Sequence[Outbound]) -> None:
-        blocked: set[str] = set()
-        for message in messages:
-            if message.to.key in blocked:
-                continue
-            try:
-                await self._deliver(message)
-            except Unreachable as error:
-                blocked.add(message.to.key)
-                if isinstance(message.to, UserRef):
-                    self.reachability.mark_unreachable(message.to, now=self.clock.now())
-                log.warning("slack: %s cannot be reached (%s); marked unreachable", message.to.key, error)
-            except SlackApiError as error:  # the answers are saved already; a lost reply must not stop the rest
-                blocked.add(message.to.key)
-                log.error("slack: sending to %s failed: %s", message.to.key, error.response.get("error"))
+        await deliver_in_order(messages, self._deliver, platform="slack", reachability=self.reachability,
+                               clock=self.clock, give_up_on=(SlackApiError,))
 
     async def _deliver(self, message: Outbound) -> None:
         if isinstance(message, PromptClosed):

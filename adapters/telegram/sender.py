@@ -17,18 +17,15 @@ from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
+from adapters.delivery import Unreachable, deliver_in_order
 from adapters.ratelimit import RateLimiter
 from adapters.telegram import outbound
-from bot.identity import ChannelRef, UserRef
+from bot.identity import ChannelRef
 from bot.messages import MultiChoicePrompt, Outbound, PromptClosed
 from bot.ports import Clock, MessageRefs, Reachability
 
 log = logging.getLogger(__name__)
 MAX_RETRIES = 5
-
-
-class Unreachable(Exception):
-    pass
 
 
 class TelegramSender:
@@ -41,17 +38,8 @@ class TelegramSender:
         self.limiter = limiter or RateLimiter()
 
     async def send(self, messages: Sequence[Outbound]) -> None:
-        blocked: set[str] = set()
-        for message in messages:
-            if message.to.key in blocked:
-                continue
-            try:
-                await self._deliver(message)
-            except Unreachable:
-                blocked.add(message.to.key)
-                if isinstance(message.to, UserRef):
-                    self.reachability.mark_unreachable(message.to, now=self.clock.now())
-                log.warning("telegram: %s cannot be reached; marked unreachable", message.to.key)
+        await deliver_in_order(messages, self._deliver, platform="telegram", reachability=self.reachability,
+                               clock=self.clock)
 
     async def _deliver(self, message: Outbound) -> None:
         if isinstance(message, PromptClosed):
