@@ -40,6 +40,10 @@ def round_open(
     name: Annotated[str, typer.Option("--name", help="Name of the round.")] = "",
     part1_deadline: Annotated[datetime | None, typer.Option("--part1-deadline", formats=["%Y-%m-%d"])] = None,
     part2_deadline: Annotated[datetime | None, typer.Option("--part2-deadline", formats=["%Y-%m-%d"])] = None,
+    reminder_days: Annotated[str, typer.Option("--reminder-days", help="This round's own reminder days, e.g. 5,2 "
+                                               "(working days before each deadline).")] = "",
+    reminder_max: Annotated[int | None, typer.Option("--reminder-max", min=0, max=50,
+                                                     help="This round's own cap of reminders per person.")] = None,
 ) -> None:
     """Open a round for teams; every member gets an invitation."""
     def day(value: datetime | None) -> date | None:
@@ -47,7 +51,8 @@ def round_open(
 
     _finish(_desk().open(decision_date=decision_date.date(), team_titles=team, responsible=responsible,
                          opened_by=f"cli:{getpass.getuser()}", name=name, part1_deadline=day(part1_deadline),
-                         part2_deadline=day(part2_deadline)))
+                         part2_deadline=day(part2_deadline), reminder_max=reminder_max,
+                         reminder_days=[int(d) for d in reminder_days.split(",") if d.strip().isdigit()] or None))
 
 
 @round_app.command("list")

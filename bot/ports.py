@@ -134,6 +134,12 @@ class Reachability(Protocol):
     def is_unreachable(self, user: UserRef) -> bool: ...
 
 
+class PeopleDirectory(Protocol):
+    def set_timezone(self, user: UserRef, zone: str, *, now: datetime) -> None:
+        """The person's time zone as the platform tells it (reminders keep to their working hours)."""
+        ...
+
+
 class Sender(Protocol):
     """Delivers outbound messages to a platform (after the turn was committed)."""
 

@@ -9,7 +9,9 @@ Reminder buttons carry the reserved prompt id "0", which no question ever has.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.engine import language_code
 from bot.events import ChoiceSelected, CommandReceived
@@ -27,6 +29,17 @@ CONTINUE, LATER, OPT_OUT = "continue", "later", "optout"
 
 def _date(day: date) -> str:
     return f"{day.day}.{day.month}.{day.year}"
+
+
+def personal(policy: ReminderPolicy, zone: str | None) -> ReminderPolicy:
+    """The policy in the person's own time zone, where the platform tells it."""
+    if not zone or zone == policy.hours.zone:
+        return policy
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return policy
+    return replace(policy, hours=replace(policy.hours, zone=zone))
 
 
 class ReminderPlanner:
@@ -55,14 +68,18 @@ class ReminderPlanner:
             self.rounds.set_status(current.id, "closed", now=now)  # its time is over: nothing more is sent
             return 0
         queued = 0
+        policy = replace(self.policy, before_deadline=current.reminder_days or self.policy.before_deadline,
+                         max_per_round=current.reminder_max if current.reminder_max is not None
+                         else self.policy.max_per_round)
         standings = self.rounds.standings(current.id)
         self.warn_coordinators(current, standings, now)
         for member in standings:
             # Part 1 is reminded of toward its deadline; after that (done or not) part 2 toward its own.
             phase = "part1" if not member.part1_done and today <= current.part1_deadline else "part2"
             deadline = current.part1_deadline if phase == "part1" else current.part2_deadline
-            if member.total >= self.policy.max_per_round or not reminder_due(
-                    self.policy, now=now, deadline=deadline, window_end=current.window_end, closed=False,
+            if member.total >= policy.max_per_round or not reminder_due(
+                    personal(policy, member.timezone), now=now, deadline=deadline, window_end=current.window_end,
+                    closed=False,
                     finished=member.finished, opted_out=member.opted_out, snoozed_until=member.snoozed_until,
                     sent=member.sent_in(phase), last_sent=member.last_sent):
                 continue

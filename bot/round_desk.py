@@ -40,7 +40,8 @@ class RoundDesk:
         return self.instrument.text(self.language, key, **values)
 
     def open(self, *, decision_date: date, team_titles: Sequence[str], responsible: str, opened_by: str,
-             name: str = "", part1_deadline: date | None = None, part2_deadline: date | None = None) -> Reply:
+             name: str = "", part1_deadline: date | None = None, part2_deadline: date | None = None,
+             reminder_days: Sequence[int] | None = None, reminder_max: int | None = None) -> Reply:
         known = self.rounds.team_titles()
         by_folded = {title.casefold(): team_id for title, team_id in known.items()}
         missing = [title for title in team_titles if title.casefold() not in by_folded]
@@ -50,7 +51,8 @@ class RoundDesk:
         try:
             plan = plan_round(today=now.date(), decision_date=decision_date, responsible=responsible, name=name,
                               team_ids=[by_folded[title.casefold()] for title in team_titles],
-                              part1_deadline=part1_deadline, part2_deadline=part2_deadline)
+                              part1_deadline=part1_deadline, part2_deadline=part2_deadline,
+                              reminder_days=reminder_days, reminder_max=reminder_max)
             opened = self.rounds.open_round(plan, instrument_version=self.instrument.version, opened_by=opened_by,
                                             now=now)
         except PlanError as error:

@@ -35,6 +35,8 @@ class RoundPlan:
     part2_deadline: date
     responsible: str
     team_ids: tuple[int, ...]
+    reminder_days: tuple[int, ...] | None = None  # this round's own escalation, else the settings'
+    reminder_max: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,8 @@ class RoundInfo:
     part2_deadline: date | None
     responsible: str | None
     teams: tuple[str, ...]
+    reminder_days: tuple[int, ...] | None = None
+    reminder_max: int | None = None
 
 
 class RoundConflict(Exception):
@@ -73,7 +77,8 @@ class TeamProgress:
 
 
 def plan_round(*, today: date, decision_date: date, team_ids: Sequence[int], responsible: str, name: str = "",
-               part1_deadline: date | None = None, part2_deadline: date | None = None) -> RoundPlan:
+               part1_deadline: date | None = None, part2_deadline: date | None = None,
+               reminder_days: Sequence[int] | None = None, reminder_max: int | None = None) -> RoundPlan:
     """Check a coordinator's request and fill in the defaults; raises PlanError with the reason."""
     window_end = start_window_end(decision_date)
     if decision_date > today:
@@ -92,7 +97,9 @@ def plan_round(*, today: date, decision_date: date, team_ids: Sequence[int], res
         raise PlanError("rounds.deadline_after_window", part2=part2, window_end=window_end)
     return RoundPlan(name=name.strip() or f"Kartoitus {today:%m/%Y}", decision_date=decision_date,
                      window_end=window_end, part1_deadline=part1, part2_deadline=part2,
-                     responsible=responsible.strip(), team_ids=tuple(dict.fromkeys(team_ids)))
+                     responsible=responsible.strip(), team_ids=tuple(dict.fromkeys(team_ids)),
+                     reminder_days=tuple(sorted(set(reminder_days), reverse=True)) if reminder_days else None,
+                     reminder_max=reminder_max)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +109,7 @@ class MemberStanding:
     user: UserRef
     language: str | None
     answered: frozenset[str]
+    timezone: str | None = None
     phase: str = ""
     sent: int = 0  # in `phase`
     total: int = 0

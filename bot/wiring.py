@@ -108,7 +108,7 @@ def slack_bot(settings: Settings, *, limiter: RateLimiter | None = None) -> Slac
     return SlackBot(bot_token=settings.slack_bot_token.get_secret_value(),
                     signing_secret=secret(settings.slack_signing_secret), app_token=secret(settings.slack_app_token),
                     api_url=settings.slack_api_url, instrument=instrument, build_dispatcher=build_dispatcher,
-                    refs=teams, reachability=teams, clock=clock, limiter=limiter)
+                    refs=teams, reachability=teams, clock=clock, limiter=limiter, directory=teams)
 
 
 async def run_platforms(settings: Settings) -> None:

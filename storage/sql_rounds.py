@@ -45,6 +45,8 @@ class SqlRounds:
                 name=plan.name, instrument_version=instrument_version, status="open", opened_at=now,
                 decision_date=plan.decision_date, window_end=plan.window_end, part1_deadline=plan.part1_deadline,
                 part2_deadline=plan.part2_deadline, responsible=plan.responsible, opened_by=opened_by,
+                reminder_days=",".join(map(str, plan.reminder_days)) if plan.reminder_days else None,
+                reminder_max=plan.reminder_max,
             )).inserted_primary_key[0]  # type: ignore[index]
             if plan.team_ids:
                 db.execute(round_team.insert(), [{"round_id": round_id, "team_id": t} for t in plan.team_ids])
@@ -107,12 +109,15 @@ class SqlRounds:
                          opened_at=row.opened_at, closed_at=row.closed_at, decision_date=row.decision_date,
                          window_end=row.window_end, part1_deadline=row.part1_deadline,
                          part2_deadline=row.part2_deadline, responsible=row.responsible,
-                         teams=tuple(sorted(titles, key=str.casefold)))
+                         teams=tuple(sorted(titles, key=str.casefold)),
+                         reminder_days=tuple(map(int, row.reminder_days.split(","))) if row.reminder_days else None,
+                         reminder_max=row.reminder_max)
 
     def standings(self, round_id: int) -> list[MemberStanding]:
         """Every member of the round's teams with the questions they answered and their reminder state."""
         members = (sa.select(respondent.c.id, respondent.c.platform, respondent.c.workspace, respondent.c.user_id,
                              sa.func.coalesce(respondent.c.language, respondent.c.platform_language).label("language"),
+                             respondent.c.timezone,
                              reminder_state.c.phase, reminder_state.c.sent, reminder_state.c.total,
                              reminder_state.c.last_sent, reminder_state.c.snoozed_until,
                              reminder_state.c.opted_out).distinct()
@@ -128,7 +133,7 @@ class SqlRounds:
             for row in db.execute(answered):
                 questions.setdefault(row.respondent_id, set()).add(row.question)
             return [MemberStanding(UserRef(row.platform, row.workspace, row.user_id), row.language,
-                                   frozenset(questions.get(row.id, ())), row.phase or "", row.sent or 0,
+                                   frozenset(questions.get(row.id, ())), row.timezone, row.phase or "", row.sent or 0,
                                    row.total or 0, row.last_sent, row.snoozed_until, bool(row.opted_out))
                     for row in db.execute(members)]
 

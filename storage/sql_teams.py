@@ -75,6 +75,13 @@ class SqlTeams:
                               .where(team_member.c.team_id == team_id).order_by(team_member.c.joined_at)).all()
         return [UserRef(row.platform, row.workspace, row.user_id) for row in rows]
 
+    def set_timezone(self, user: UserRef, zone: str, *, now: datetime) -> None:
+        with self.engine.begin() as db:
+            respondent_id = ensure_respondent(db, user, now)
+            db.execute(respondent.update()
+                       .where(respondent.c.id == respondent_id, respondent.c.timezone.is_distinct_from(zone))
+                       .values(timezone=zone[:64]))
+
     def mark_processed(self, event_key: str, *, now: datetime) -> bool:
         try:
             with self.engine.begin() as db:

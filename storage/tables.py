@@ -53,6 +53,7 @@ class Respondent(SQLModel, table=True):
     platform_language: str | None = Field(default=None, max_length=8)
     created_at: datetime = Field(sa_column=_utc_column())
     unreachable_since: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    timezone: str | None = Field(default=None, max_length=64)  # where the platform tells it (Slack)
 
 
 class AssessmentRound(SQLModel, table=True):
@@ -71,6 +72,8 @@ class AssessmentRound(SQLModel, table=True):
     part2_deadline: date | None = None
     responsible: str | None = Field(default=None, max_length=200)
     opened_by: str | None = Field(default=None, max_length=255)
+    reminder_days: str | None = Field(default=None, max_length=64)  # this round's own "7,3,1", if any
+    reminder_max: int | None = None
 
 
 class RoundTeam(SQLModel, table=True):

@@ -158,3 +158,25 @@ async def test_invitations_speak_each_members_language(tmp_path: Path) -> None:
     received = await world.tick(helsinki(11, 23, 11))
     assert "Kutsu" in str(received[ANNA.key][0]) and "Inbjudan" in str(received[BO.key][0])
     world.engine.dispose()
+
+
+async def test_a_rounds_own_reminder_days_and_a_persons_own_time_zone(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'own.db'}"
+    upgrade(url)
+    world = World(url)
+    teams = SqlTeams(world.engine)
+    team = teams.register_team(ChannelRef("telegram", "bot1", "-2"), "tokio", now=world.clock.now())
+    for member in (ANNA, BO):
+        teams.join(team.id, member, now=world.clock.now())
+    teams.set_timezone(BO, "Asia/Tokyo", now=world.clock.now())  # Bo works from Tokyo this autumn
+    assert RoundDesk(world.rounds, world.outbox, INSTRUMENT, world.clock).open(
+        decision_date=date(2026, 11, 16), team_titles=["tokio"], responsible="M", opened_by="test",
+        part1_deadline=date(2026, 12, 11), part2_deadline=date(2027, 1, 15), reminder_days=[2], reminder_max=1).ok
+    await world.tick(helsinki(11, 23, 10))  # the invitations
+    assert await world.tick(helsinki(12, 8, 10)) == {}, "this round reminds only 2 working days before"
+    received = await world.tick(helsinki(12, 9, 10))
+    assert set(received) == {ANNA.key}, "10:00 in Helsinki is 17:00 in Tokyo: after Bo's working hours"
+    received = await world.tick(datetime(2026, 12, 10, 0, 30, tzinfo=UTC))  # 9:30 in Tokyo, 2:30 in Helsinki
+    assert set(received) == {BO.key}
+    assert await world.tick(helsinki(1, 5, 10, year=2027)) == {}, "the round's cap of one reminder"
+    world.engine.dispose()

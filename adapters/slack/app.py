@@ -31,7 +31,7 @@ from bot.engine import language_code
 from bot.events import Event
 from bot.identity import UserRef
 from bot.instrument import Instrument
-from bot.ports import Clock, MessageRefs, Reachability, Sender
+from bot.ports import Clock, MessageRefs, PeopleDirectory, Reachability, Sender
 from bot.teams import Dispatcher
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,10 @@ class SlackBot:
     def __init__(self, *, bot_token: str, signing_secret: str | None, api_url: str, instrument: Instrument,
                  build_dispatcher: Callable[[Sender, Callable[[str], str]], Dispatcher],
                  refs: MessageRefs, reachability: Reachability, clock: Clock,
-                 limiter: RateLimiter | None = None, app_token: str | None = None) -> None:
+                 limiter: RateLimiter | None = None, app_token: str | None = None,
+                 directory: PeopleDirectory | None = None) -> None:
+        self.directory = directory
+        self.clock = clock
         self.client = AsyncWebClient(token=bot_token, base_url=api_url.rstrip("/") + "/")
         self.client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=RETRIES_ON_429))
         self.app_token = app_token
@@ -115,6 +118,9 @@ class SlackBot:
             response = await self.client.users_info(user=user_id, include_locale=True)
             profile: dict[str, Any] = response.get("user") or {}
             locale = profile.get("locale")
+            if self.directory is not None and isinstance(profile.get("tz"), str) and self.team_id:
+                self.directory.set_timezone(UserRef(inbound.PLATFORM, self.team_id, user_id), profile["tz"],
+                                            now=self.clock.now())
         except SlackApiError as error:
             log.info("slack: no locale for a user: %s", error.response.get("error"))
             locale = None

@@ -69,6 +69,7 @@ class Posted:
 @dataclass
 class FakeSlackApi:
     locales: dict[str, str] = field(default_factory=dict)
+    timezones: dict[str, str] = field(default_factory=dict)  # users.info "tz"; Europe/Helsinki otherwise
     gone: set[str] = field(default_factory=set)  # user ids Slack answers with user_not_found
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     messages: list[Posted] = field(default_factory=list)
@@ -152,7 +153,8 @@ class FakeSlackApi:
         user = str(params.get("user"))
         if user in self.gone:
             return {"ok": False, "error": "user_not_found"}
-        profile: dict[str, Any] = {"id": user, "team_id": TEAM, "name": user.lower()}
+        profile: dict[str, Any] = {"id": user, "team_id": TEAM, "name": user.lower(),
+                                   "tz": self.timezones.get(user, "Europe/Helsinki")}
         if str(params.get("include_locale")).lower() in ("true", "1"):
             profile["locale"] = self.locales.get(user, "en-US")
         return {"ok": True, "user": profile}

@@ -11,12 +11,14 @@ import sys
 from collections.abc import Awaitable, Callable
 
 import httpx
+import sqlalchemy as sa
 from pydantic import SecretStr
 
 from bot.identity import UserRef
 from bot.settings import Settings
 from storage.sql_store import SqlStore
 from storage.sql_teams import SqlTeams
+from storage.tables import respondent
 from tests.support.slack import TEAM, FakeSlackApi, Posted, SlackPerson
 
 Start = Callable[[], Awaitable[str]]
@@ -243,14 +245,18 @@ async def test_slash_commands_and_localised_help(anna: SlackPerson, slack_api: F
 
 
 async def test_the_language_follows_a_swedish_slack_locale_but_not_the_english_default(
-        app_url: str, slack_api: FakeSlackApi, http: httpx.AsyncClient) -> None:
+        app_url: str, slack_api: FakeSlackApi, http: httpx.AsyncClient, stores: tuple[SqlStore, SqlTeams]) -> None:
     slack_api.locales.update({"U0SVEA": "sv-SE", "U0EERO": "en-US"})
+    slack_api.timezones["U0SVEA"] = "Europe/Stockholm"
     svea, eero = SlackPerson(app_url, slack_api, http, "U0SVEA"), SlackPerson(app_url, slack_api, http, "U0EERO")
     await svea.say("hej")
     await svea.expect("Välkommen", "Del 1 · 1/8")
     await eero.say("hello")
     await eero.expect("Tervetuloa", "Osa 1 · 1/8")
     assert slack_api.count("users.info") == 2, "each person's locale is looked up once, then cached"
+    with stores[0].engine.connect() as db:  # the time zone is kept for reminders in their working hours
+        zones = dict(db.execute(sa.select(respondent.c.user_id, respondent.c.timezone)).all())
+    assert zones == {"U0SVEA": "Europe/Stockholm", "U0EERO": "Europe/Helsinki"}
     await eero.command("language en")
     await eero.expect("The language is now English")
     await eero.say("4")
