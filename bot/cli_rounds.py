@@ -82,6 +82,19 @@ def round_reopen(round_id: Annotated[int, typer.Argument(help="Round number.")])
 
 
 @app.command()
+def digest(team: Annotated[str, typer.Option("--team", help="The team (its group or channel title).")],
+           round_id: Annotated[int | None, typer.Option("--round", help="Round number (default: the open one).")]
+           = None) -> None:
+    """Print a team's digest of a round: participation, scores, targets, open answers (with the thresholds)."""
+    settings = settings_or_exit()
+    from bot import wiring
+
+    wiring.prepare_database(settings)
+    desk = with_content(settings, lambda: wiring.round_desk(settings))
+    _finish(desk.digest(team, round_id, min_scores=settings.min_scores, min_texts=settings.min_texts))
+
+
+@app.command()
 def tick(now: Annotated[datetime | None, typer.Option("--now", help="Act as if it were this moment (ISO 8601).")]
          = None) -> None:
     """Run the scheduler once: send what is due (invitations, reminders) and exit."""

@@ -44,10 +44,12 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = Field(None, alias="TELEGRAM_WEBHOOK_URL")
     telegram_webhook_secret: SecretStr | None = Field(None, alias="TELEGRAM_WEBHOOK_SECRET")
 
-    coordinators: str = Field("", alias="KARTOITUS_COORDINATORS")
+    coordinators: str = Field("", alias="KARTOITUS_COORDINATORS")  # "slack:U123,telegram:456,terminal:maija"
     reminder_days: str = Field("7,3,1", alias="KARTOITUS_REMINDER_DAYS")  # working days before each deadline
     reminder_max: int = Field(6, ge=0, le=50, alias="KARTOITUS_REMINDER_MAX")  # per person and round
-    working_hours: str = Field("9-16", alias="KARTOITUS_WORKING_HOURS")  # "slack:U123,telegram:456,terminal:maija"
+    working_hours: str = Field("9-16", alias="KARTOITUS_WORKING_HOURS")
+    min_scores: int = Field(3, ge=2, le=100, alias="KARTOITUS_MIN_SCORES")  # anonymity: scores from at least
+    min_texts: int = Field(5, ge=2, le=100, alias="KARTOITUS_MIN_TEXTS")  # anonymity: open answers from at least
 
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")

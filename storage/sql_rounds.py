@@ -169,6 +169,32 @@ class SqlRounds:
             db.execute(reminder_state.update().where(reminder_state.c.round_id == round_id,
                                                      reminder_state.c.respondent_id == respondent_id).values(**values))
 
+    def team_answers(self, round_id: int, team_id: int) -> list[dict[str, str | None]]:
+        """The latest answers of each member of the team in the round, one mapping per person who answered."""
+        latest = (sa.select(sa.func.max(answer.c.id)).where(answer.c.round_id == round_id)
+                  .join(team_member, team_member.c.respondent_id == answer.c.respondent_id)
+                  .where(team_member.c.team_id == team_id)
+                  .group_by(answer.c.respondent_id, answer.c.question))
+        query = (sa.select(answer.c.respondent_id, answer.c.question, answer.c.value)
+                 .where(answer.c.id.in_(latest)).order_by(answer.c.respondent_id))
+        people: dict[int, dict[str, str | None]] = {}
+        with self.engine.connect() as db:
+            for row in db.execute(query):
+                people.setdefault(row.respondent_id, {})[row.question] = row.value
+        return list(people.values())
+
+    def team_size(self, team_id: int) -> int:
+        with self.engine.connect() as db:
+            return int(db.execute(sa.select(sa.func.count()).select_from(team_member)
+                                  .where(team_member.c.team_id == team_id)).scalar_one())
+
+    def previous_round(self, round_id: int, team_id: int) -> int | None:
+        """The newest earlier round that covered the team."""
+        with self.engine.connect() as db:
+            found = db.execute(sa.select(sa.func.max(round_team.c.round_id)).where(
+                round_team.c.team_id == team_id, round_team.c.round_id < round_id)).scalar()
+        return int(found) if found is not None else None
+
     def team_titles(self) -> dict[str, int]:
         """Every team's title → id."""
         with self.engine.connect() as db:

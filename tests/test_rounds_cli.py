@@ -166,3 +166,42 @@ async def test_roles_are_granted_listed_and_revoked(database: str) -> None:
     assert code == 0 and "ei ole enää koordinaattori" in out
     code, out = await kartoitus(database, "role", "revoke", "coordinator", "slack:U0BO")
     assert code == 1
+
+
+async def test_a_teams_digest_from_the_command_line(tmp_path: Path) -> None:
+    from tests.bot.test_assessment_flow import rate_all
+    from tests.support.conversation import Chat
+
+    url = f"sqlite:///{tmp_path / 'digest.db'}"
+    upgrade(url)
+    engine = create_database_engine(url)
+    teams = SqlTeams(engine)
+    team = teams.register_team(ChannelRef("terminal", "local", "autoala"), "autoala", now=TODAY)
+    names = ["anna", "bo", "cid", "dan", "eva", "fia"]
+    for name in names:
+        teams.join(team.id, UserRef("terminal", "local", name), now=TODAY)
+    code, out = await kartoitus(url, "round", "open", "--decision-date", TODAY.date().replace(day=1).isoformat(),
+                                "--team", "autoala", "--responsible", "M")
+    assert code == 0, out
+    code, out = await kartoitus(url, "digest", "--team", "autoala")
+    assert "Vastanneita 0/6" in out and "Tavoitettavuus ja näkyvyys: tarvitaan vielä 3 arviota" in out
+
+    store = SqlStore(engine)
+
+    def five_answer() -> None:  # the conversation driver runs its own event loop: in a thread
+        for index, name in enumerate(names[:5]):
+            chat = Chat(store, load_instrument(), user=name)
+            rate_all(chat.send("/start"), "43215432" if index % 2 else "54215432")
+            chat.send("3 7").send("1").send(f"Toimii {name} <b>hyvin</b>")
+            chat.close()
+
+    await asyncio.to_thread(five_answer)
+    engine.dispose()
+
+    code, out = await kartoitus(url, "digest", "--team", "autoala")
+    assert code == 0, out
+    assert "Tiimin autoala kooste" in out and "Vastanneita 5/6; osan 1 tehnyt 5" in out
+    assert "Tavoitettavuus ja näkyvyys: 4,6" in out and "(5 arviota)" in out  # (5+4+5+4+5)/5
+    assert "Yhteinen ennakkosuunnittelu: 5 ääntä" in out
+    assert "Avoimet vastaukset: Yhteinen ennakkosuunnittelu" in out and "• Toimii anna <b>hyvin</b>" in out
+    assert "anna:" not in out.lower() and "bo" not in out.split("Avoimet")[0], "no names outside the answers"
