@@ -46,6 +46,7 @@ class OpenAnswers:
     works: tuple[str, ...] = ()
     develop: tuple[str, ...] = ()
     promise: tuple[str, ...] = ()
+    more: tuple[int, int, int] = (0, 0, 0)  # answers left out of each list (a chat message is no report)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +96,8 @@ def _score(answers: Sequence[Answers], previous: Sequence[Answers] | None, point
                       previous_mean=round(_mean(before), 2) if len(before) >= minimum else None)
 
 
-def _open_answers(answers: Sequence[Answers], point_id: str, minimum: int, shuffle: random.Random) -> OpenAnswers:
+def _open_answers(answers: Sequence[Answers], point_id: str, minimum: int, shuffle: random.Random,
+                  shown_at_most: int) -> OpenAnswers:
     texts: dict[str, list[str]] = {kind: [] for kind in DEEPENING}
     writers = 0
     for person in answers:
@@ -110,12 +112,14 @@ def _open_answers(answers: Sequence[Answers], point_id: str, minimum: int, shuff
         return OpenAnswers(point_id, writers, shown=False)
     for values in texts.values():
         shuffle.shuffle(values)  # the order must not follow who answered first
-    return OpenAnswers(point_id, writers, True, *(tuple(texts[kind]) for kind in DEEPENING))
+    lists = [tuple(texts[kind][:shown_at_most]) for kind in DEEPENING]
+    more = tuple(max(len(texts[kind]) - shown_at_most, 0) for kind in DEEPENING)
+    return OpenAnswers(point_id, writers, True, lists[0], lists[1], lists[2], (more[0], more[1], more[2]))
 
 
 def build_digest(*, team: str, round_name: str, invited: int, answers: Sequence[Answers], instrument: Instrument,
                  previous: Sequence[Answers] | None = None, min_scores: int = 3, min_texts: int = 5,
-                 seed: int = 0) -> TeamDigest:
+                 seed: int = 0, shown_at_most: int = 15) -> TeamDigest:
     """The digest of one team's answers (one mapping per respondent: question → latest value)."""
     min_scores, min_texts = max(min_scores, ANONYMITY_FLOOR), max(min_texts, ANONYMITY_FLOOR)
     votes = Counter(point for person in answers for point in chosen_points(person))
@@ -135,5 +139,5 @@ def build_digest(*, team: str, round_name: str, invited: int, answers: Sequence[
         min_scores=min_scores, min_texts=min_texts,
         scores=tuple(_score(answers, previous, point, min_scores) for point in instrument.point_ids),
         priorities=ranking,
-        open_answers=tuple(_open_answers(answers, point, min_texts, shuffle) for point in top),
+        open_answers=tuple(_open_answers(answers, point, min_texts, shuffle, shown_at_most) for point in top),
     )

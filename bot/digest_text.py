@@ -51,9 +51,12 @@ def digest_text(digest: TeamDigest, instrument: Instrument, language: str) -> tu
                            writers=group.writers))
             continue
         lines.append(t("digest.open_heading", title=title(group.point_id)))
-        for kind, answers in (("works", group.works), ("develop", group.develop), ("promise", group.promise)):
+        lists = (("works", group.works), ("develop", group.develop), ("promise", group.promise))
+        for (kind, answers), more in zip(lists, group.more, strict=True):
             if answers:
                 lines.append(t(f"digest.{kind}") + ":")
                 lines += [f"• {answer}" for answer in answers]
+            if more:
+                lines.append(t("digest.more", count=more))
     lines += ["", t("digest.anonymity", scores=digest.min_scores, texts=digest.min_texts)]
     return t("digest.heading", team=digest.team, round=digest.round_name), "\n".join(lines)

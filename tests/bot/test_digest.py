@@ -80,3 +80,9 @@ def test_trend_against_the_previous_round(instrument: Instrument) -> None:
 def test_open_answers_are_shuffled_not_in_answering_order(instrument: Instrument) -> None:
     orders = {digest(instrument, min_texts=2, seed=seed).open_answers[0].works for seed in range(20)}
     assert len(orders) > 1
+
+
+def test_long_lists_of_open_answers_are_cut_for_chat(instrument: Instrument) -> None:
+    result = digest(instrument, people=PEOPLE * 10, shown_at_most=6)
+    planning = result.open_answers[0]
+    assert len(planning.works) == 6 and planning.more == (34, 14, 0)
