@@ -86,3 +86,37 @@ def test_long_lists_of_open_answers_are_cut_for_chat(instrument: Instrument) -> 
     result = digest(instrument, people=PEOPLE * 10, shown_at_most=6)
     planning = result.open_answers[0]
     assert len(planning.works) == 6 and planning.more == (34, 14, 0)
+
+
+def test_the_chart_is_a_png_of_a_sensible_size_labelled_with_the_points(instrument: Instrument) -> None:
+    from io import BytesIO
+
+    import matplotlib.image
+
+    from bot.chart import score_chart
+
+    result = digest(instrument, people=PEOPLE * 2, previous=PEOPLE)
+    png = score_chart(result, instrument, "fi")
+    assert png is not None and png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert 10_000 < len(png) < 400_000
+    height, width, _ = matplotlib.image.imread(BytesIO(png)).shape
+    assert (width, height) == (864, 768), "about 7 by 6 inches: readable on a phone"
+    assert score_chart(digest(instrument, people=PEOPLE[:1]), instrument, "fi") is None, "nothing to draw"
+
+
+def test_the_chart_labels_are_the_point_names(instrument: Instrument, monkeypatch: pytest.MonkeyPatch) -> None:
+    import matplotlib.axes
+
+    from bot.chart import score_chart
+
+    labels: list[str] = []
+    original = matplotlib.axes.Axes.set_yticks
+
+    def spy(self: matplotlib.axes.Axes, ticks: object, tick_labels: list[str] | None = None, **kwargs: object
+            ) -> object:
+        labels.extend(tick_labels or [])
+        return original(self, ticks, tick_labels, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(matplotlib.axes.Axes, "set_yticks", spy)
+    score_chart(digest(instrument, people=PEOPLE * 2), instrument, "sv")
+    assert [label.replace("\n", " ") for label in labels] == [p.title["sv"] for p in instrument.points]
