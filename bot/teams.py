@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 
+from bot.digest_commands import DigestCommands
 from bot.engine import language_code
 from bot.events import ChoiceSelected, CommandReceived, Event
 from bot.instrument import Instrument
@@ -72,7 +73,8 @@ class Dispatcher:
     """Routes an event: group commands to the team desk, everything private to the conversation."""
 
     def __init__(self, turns: TurnService, desk: TeamDesk | None = None, reminders: ReminderDesk | None = None,
-                 rounds: RoundCommands | None = None) -> None:
+                 rounds: RoundCommands | None = None, digests: DigestCommands | None = None) -> None:
+        self.digests = digests
         self.turns = turns
         self.desk = desk
         self.reminders = reminders
@@ -81,19 +83,26 @@ class Dispatcher:
     async def handle(self, event: Event) -> Sequence[Outbound]:
         if isinstance(event, ChoiceSelected) and event.prompt_id == REMINDER_PROMPT and self.reminders is not None:
             return await self.reminder_button(event, self.reminders)
+        if isinstance(event, CommandReceived) and event.name == "digest" and self.digests is not None:
+            return await self._answer(self.digests.handle, event)
         if event.channel is not None:
             if self.desk is not None and isinstance(event, CommandReceived):
                 return await self.desk.group_command(event)
             return ()
         if isinstance(event, CommandReceived) and event.name == "round" and self.rounds is not None:
-            replies = await asyncio.to_thread(self.rounds.handle, event)
-            await self.turns.sender.send(replies)
-            return replies
+            return await self._answer(self.rounds.handle, event)
         sent: list[Outbound] = []
         if self.desk is not None and isinstance(event, CommandReceived) and event.name == "start" and event.argument:
             sent += await self.desk.join_by_code(event)
         sent += await self.turns.handle(event)
         return sent
+
+    async def _answer(self, handle: Callable[[CommandReceived], Sequence[Outbound]], event: CommandReceived
+                      ) -> Sequence[Outbound]:
+        """Run a command that reads and writes the database (off the event loop), then send its replies."""
+        replies = await asyncio.to_thread(handle, event)
+        await self.turns.sender.send(replies)
+        return replies
 
     async def reminder_button(self, event: ChoiceSelected, reminders: ReminderDesk) -> Sequence[Outbound]:
         if event.value == CONTINUE:

@@ -32,6 +32,7 @@ from bot.capabilities import Capabilities
 from bot.clock import SystemClock
 from bot.commands import command_aliases
 from bot.content import SHIPPED_CONTENT_DIR, load_instrument
+from bot.digest_commands import DigestCommands
 from bot.identity import UserRef
 from bot.instrument import Instrument
 from bot.outbox import OutboxWorker
@@ -80,7 +81,8 @@ def dispatcher_factory(settings: Settings, instrument: Instrument, teams: SqlTea
     def build(sender: Sender, join_link: Callable[[str], str]) -> Dispatcher:
         turns = TurnService(store, instrument, sender, clock)
         return Dispatcher(turns, TeamDesk(teams, instrument, sender, clock, join_link),
-                          ReminderDesk(reminder_planner(settings, clock)), round_commands(settings, teams))
+                          ReminderDesk(reminder_planner(settings, clock)), round_commands(settings, teams),
+                          digest_commands(settings, teams))
 
     return build
 
@@ -185,6 +187,12 @@ def role_store(settings: Settings) -> SqlRoles:
     return SqlRoles(create_database_engine(settings.database_url))
 
 
+def digest_commands(settings: Settings, teams: SqlTeams) -> DigestCommands:
+    roles = role_store(settings)
+    return DigestCommands(lambda language: round_desk(settings, language), Roles(settings.coordinator_ids, roles),
+                          roles, teams, min_scores=settings.min_scores, min_texts=settings.min_texts)
+
+
 def round_commands(settings: Settings, teams: SqlTeams | None = None) -> RoundCommands:
     desks: dict[str, RoundDesk] = {}
 
@@ -243,7 +251,8 @@ def terminal_chat(settings: Settings, user_name: str | None = None) -> TerminalC
 
     def build_service(sender: TerminalSender) -> Dispatcher:
         desk = TeamDesk(teams, instrument, sender, clock, join_link=lambda code: "kartoitus chat")
-        return Dispatcher(TurnService(store, instrument, sender, clock), desk, rounds=round_commands(settings, teams))
+        return Dispatcher(TurnService(store, instrument, sender, clock), desk, rounds=round_commands(settings, teams),
+                          digests=digest_commands(settings, teams))
 
     return TerminalChat(build_service=build_service, instrument=instrument, clock=clock, user=user,
                         language=settings.language)

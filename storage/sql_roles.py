@@ -39,6 +39,13 @@ class SqlRoles:
                 role_grant.c.platform == platform, role_grant.c.user_id == user,
                 role_grant.c.role == role)).first() is not None
 
+    def has_team_role(self, platform_user: str, role: str, team_id: int) -> bool:
+        platform, _, user = platform_user.partition(":")
+        with self.engine.connect() as db:
+            return db.execute(sa.select(role_grant.c.role).where(
+                role_grant.c.platform == platform, role_grant.c.user_id == user, role_grant.c.role == role,
+                role_grant.c.team_id == team_id)).first() is not None
+
     def grants(self) -> list[tuple[str, str, str]]:
         """(platform:user_id, role, team title or "") for every grant."""
         with self.engine.connect() as db:

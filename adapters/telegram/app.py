@@ -28,8 +28,8 @@ from bot.ports import Clock, MessageRefs, Reachability, Sender
 from bot.teams import Dispatcher
 
 log = logging.getLogger(__name__)
-GROUP_COMMANDS = ("join", "help")
-PRIVATE_HIDDEN = ("join", "round")  # round: coordinators know it; staff need not see it
+GROUP_COMMANDS = ("join", "digest", "help")
+PRIVATE_HIDDEN = ("join", "round", "digest")  # round and digest: coordinators and leads know them
 WEBHOOK_PATH = "telegram"
 CONNECTIONS = 32
 

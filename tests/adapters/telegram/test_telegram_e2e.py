@@ -174,8 +174,9 @@ async def test_command_menus_in_three_languages(start_bot: Start, telegram_proxy
     await start_bot()
     menus = telegram_proxy.menus  # type: ignore[attr-defined]
     finnish = [c["command"] for c in menus[("all_private_chats", "")]]
-    assert finnish[:3] == ["aloita", "tauko", "jatka"] and "liity" not in finnish
-    assert [c["command"] for c in menus[("all_group_chats", "")]] == ["ohje", "liity"]
+    assert finnish[:3] == ["aloita", "tauko", "jatka"]
+    assert not {"liity", "kierros", "yhteenveto"} & set(finnish), "group and coordinator commands stay out of DMs"
+    assert [c["command"] for c in menus[("all_group_chats", "")]] == ["ohje", "liity", "yhteenveto"]
     assert "paus" in [c["command"] for c in menus[("all_private_chats", "sv")]]
     assert "pause" in [c["command"] for c in menus[("all_private_chats", "en")]]
     assert menus[("all_group_chats", "en")][1] == {"command": "join",
@@ -265,5 +266,24 @@ async def test_a_coordinator_opens_a_round_for_two_groups_and_members_are_invite
         await bo.replies(expect="Osa 1 · 1/8")
         await maija.say("/kierros tila")
         await maija.replies(expect="Autoala: 2 jäsentä, 1 aloittanut")
+
+        # The team's summary: a lead or a coordinator asks in the group; others are refused.
+        from datetime import UTC as utc
+
+        from storage.database import create_database_engine
+        from storage.sql_roles import SqlRoles
+        from storage.sql_rounds import SqlRounds
+
+        engine = create_database_engine(settings.database_url)
+        autoala = SqlRounds(engine).team_titles()["Autoala"]
+        SqlRoles(engine).grant(f"telegram:{bo.id}", "lead", team_id=autoala, granted_by="test",
+                               now=datetime.now(utc))
+        engine.dispose()
+        group = anna.in_group(-100901, "Autoala")
+        await group.say("/yhteenveto")
+        await group.replies(expect="Koosteen voivat pyytää tiimin vetäjä ja koordinaattorit")
+        await bo.in_group(-100901, "Autoala").say("/yhteenveto")
+        summary = await group.replies(expect="Tiimin Autoala kooste")
+        assert "Vastanneita 0/2" in summary and "tarvitaan vielä 3 arviota" in summary
     finally:
         await bot.stop()
