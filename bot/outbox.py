@@ -15,21 +15,22 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.identity import UserRef
+from bot.identity import ChannelRef, Recipient
 from bot.messages import ChoicePrompt, Notice, Option, Outbound
 from bot.ports import Claimed, Clock, Outbox, Scheduled, Sender
 
 log = logging.getLogger(__name__)
 
 
-def notice_payload(text: str, *, heading: str | None = None, language: str = "fi") -> str:
-    return json.dumps({"kind": "notice", "text": text, "heading": heading, "language": language},
+def notice_payload(text: str, *, heading: str | None = None, language: str = "fi", channel: bool = False) -> str:
+    return json.dumps({"kind": "notice", "text": text, "heading": heading, "language": language, "channel": channel},
                       ensure_ascii=False)
 
 
-def scheduled_notice(key: str, to: UserRef, due_at: datetime, text: str, *, heading: str | None = None,
+def scheduled_notice(key: str, to: Recipient, due_at: datetime, text: str, *, heading: str | None = None,
                      language: str = "fi") -> Scheduled:
-    return Scheduled(key=key, to=to, payload=notice_payload(text, heading=heading, language=language), due_at=due_at)
+    payload = notice_payload(text, heading=heading, language=language, channel=isinstance(to, ChannelRef))
+    return Scheduled(key=key, to=to, payload=payload, due_at=due_at)
 
 
 def choice_payload(text: str, options: Sequence[Option], *, prompt_id: str, heading: str | None = None,
@@ -44,9 +45,10 @@ def message_of(claimed: Claimed) -> Outbound | None:
         data: dict[str, Any] = json.loads(claimed.payload)
     except ValueError:
         return None
+    to: Recipient = ChannelRef(claimed.to.platform, claimed.to.workspace, claimed.to.user) if data.get("channel") \
+        else claimed.to
     if data.get("kind") == "notice" and isinstance(data.get("text"), str):
-        return Notice(to=claimed.to, text=data["text"], heading=data.get("heading"),
-                      language=str(data.get("language") or "fi"))
+        return Notice(to=to, text=data["text"], heading=data.get("heading"), language=str(data.get("language") or "fi"))
     if data.get("kind") == "choice" and isinstance(data.get("text"), str):
         options = tuple(Option(str(value), str(label), str(key)) for value, label, key in data.get("options", []))
         return ChoicePrompt(to=claimed.to, prompt_id=str(data["prompt_id"]), text=data["text"], options=options,

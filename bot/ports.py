@@ -161,8 +161,8 @@ class Scheduled:
     """A message to send at `due_at`, at most once per `key` (e.g. "remind:<round>:<person>:2")."""
 
     key: str
-    to: UserRef
-    payload: str  # JSON, see bot.outbox.payload_of
+    to: UserRef | ChannelRef
+    payload: str  # JSON, see bot.outbox.message_of
     due_at: datetime
 
 
@@ -220,6 +220,8 @@ class RoundStore(Protocol):
     def standings(self, round_id: int) -> list[MemberStanding]: ...
 
     def team_answers(self, round_id: int, team_id: int) -> list[dict[str, str | None]]: ...
+
+    def round_teams(self, round_id: int) -> list[Team]: ...
 
     def team_size(self, team_id: int) -> int: ...
 

@@ -33,6 +33,7 @@ from bot.clock import SystemClock
 from bot.commands import command_aliases
 from bot.content import SHIPPED_CONTENT_DIR, load_instrument
 from bot.digest_commands import DigestCommands
+from bot.digest_schedule import DigestSchedule
 from bot.identity import UserRef
 from bot.instrument import Instrument
 from bot.outbox import OutboxWorker
@@ -155,11 +156,15 @@ def reminder_planner(settings: Settings, clock: Clock | None = None) -> Reminder
 def scheduled_work(settings: Settings, senders: dict[str, Sender], clock: Clock) -> Callable[[], Awaitable[int]]:
     """One tick's work: close rounds whose time is over, queue due reminders, send the outbox."""
     planner = reminder_planner(settings, clock)
-    worker = OutboxWorker(SqlOutbox(create_database_engine(settings.database_url)), senders, clock,
-                          worker=f"worker-{os.getpid()}")
+    engine = create_database_engine(settings.database_url)
+    digests = DigestSchedule(SqlRounds(engine), SqlOutbox(engine), lambda language: round_desk(settings, language),
+                             clock, hours=planner.policy.hours, language=settings.language,
+                             min_scores=settings.min_scores, min_texts=settings.min_texts)
+    worker = OutboxWorker(SqlOutbox(engine), senders, clock, worker=f"worker-{os.getpid()}")
 
     async def work() -> int:
         await asyncio.to_thread(planner.plan)
+        await asyncio.to_thread(digests.plan)
         return await worker.drain() if senders else 0
 
     return work

@@ -30,8 +30,8 @@ class SqlOutbox:
         if not items:
             return 0
         rows = [{"key": item.key, "platform": item.to.platform, "workspace": item.to.workspace,
-                 "user_id": item.to.user, "payload": item.payload, "due_at": item.due_at, "attempts": 0,
-                 "created_at": now} for item in items]
+                 "user_id": item.to.user if isinstance(item.to, UserRef) else item.to.channel,
+                 "payload": item.payload, "due_at": item.due_at, "attempts": 0, "created_at": now} for item in items]
         added = 0
         with self.engine.begin() as db:
             for start in range(0, len(rows), CHUNK):

@@ -11,7 +11,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from bot.identity import UserRef
+from bot.identity import ChannelRef, UserRef
+from bot.ports import Team
 from bot.rounds import MemberStanding, RoundConflict, RoundInfo, RoundPlan, TeamProgress
 from storage.sql_teams import ensure_respondent
 from storage.tables import (
@@ -182,6 +183,13 @@ class SqlRounds:
             for row in db.execute(query):
                 people.setdefault(row.respondent_id, {})[row.question] = row.value
         return list(people.values())
+
+    def round_teams(self, round_id: int) -> list[Team]:
+        with self.engine.connect() as db:
+            rows = db.execute(sa.select(team).join(round_team, round_team.c.team_id == team.c.id)
+                              .where(round_team.c.round_id == round_id).order_by(team.c.id)).all()
+        return [Team(row.id, ChannelRef(row.platform, row.workspace, row.channel_id), row.title, row.join_code)
+                for row in rows]
 
     def team_size(self, team_id: int) -> int:
         with self.engine.connect() as db:

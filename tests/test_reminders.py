@@ -13,6 +13,7 @@ from bot.content import load_instrument
 from bot.events import ChoiceSelected, CommandReceived, TextReceived
 from bot.identity import ChannelRef, UserRef
 from bot.messages import ChoicePrompt, Notice, Outbound
+from bot.digest_schedule import DigestSchedule
 from bot.outbox import OutboxWorker
 from bot.reminders import REMINDER_PROMPT, ReminderDesk, ReminderPlanner
 from bot.round_desk import RoundDesk
@@ -37,7 +38,7 @@ def helsinki(month: int, day: int, hour: int, year: int = 2026) -> datetime:
 
 
 class World:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, digests: bool = False) -> None:
         self.engine = create_database_engine(url)
         self.clock = FakeClock(helsinki(11, 23, 10))
         self.sender = RecordingSender()
@@ -48,12 +49,17 @@ class World:
         turns = TurnService(SqlStore(self.engine), INSTRUMENT, self.sender, self.clock)
         self.dispatcher = Dispatcher(turns, None, ReminderDesk(self.planner))
         self.events = 0
+        self.digests = DigestSchedule(self.rounds, self.outbox,
+                                      lambda language: RoundDesk(self.rounds, self.outbox, INSTRUMENT, self.clock,
+                                                                 language), self.clock) if digests else None
 
     async def tick(self, moment: datetime) -> dict[str, list[Outbound]]:
         """Move the clock and run one scheduler tick; what each person received."""
         self.clock.current = moment
         before = len(self.sender.sent)
         self.planner.plan()
+        if self.digests is not None:
+            self.digests.plan()
         await self.worker.drain()
         received: dict[str, list[Outbound]] = {}
         for message in self.sender.sent[before:]:
@@ -179,4 +185,39 @@ async def test_a_rounds_own_reminder_days_and_a_persons_own_time_zone(tmp_path: 
     received = await world.tick(datetime(2026, 12, 10, 0, 30, tzinfo=UTC))  # 9:30 in Tokyo, 2:30 in Helsinki
     assert set(received) == {BO.key}
     assert await world.tick(helsinki(1, 5, 10, year=2027)) == {}, "the round's cap of one reminder"
+    world.engine.dispose()
+
+
+async def test_digests_go_to_the_team_channels_weekly_and_at_the_close(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'digests.db'}"
+    upgrade(url)
+    world = World(url, digests=True)
+    world.clock.current = helsinki(11, 23, 7)
+    teams = SqlTeams(world.engine)
+    channels = {}
+    for title, members in (("autoala", [ANNA, BO]), ("sähköala", [CID])):
+        team = teams.register_team(ChannelRef("telegram", "bot1", f"-{len(title)}"), title, now=world.clock.now())
+        channels[title] = team.channel.key
+        for member in members:
+            teams.join(team.id, member, now=world.clock.now())
+    assert RoundDesk(world.rounds, world.outbox, INSTRUMENT, world.clock).open(
+        decision_date=date(2026, 11, 16), team_titles=["autoala", "sähköala"], responsible="M", opened_by="test",
+        part1_deadline=date(2026, 12, 11), part2_deadline=date(2026, 12, 18)).ok
+
+    received = await world.tick(helsinki(11, 23, 8))  # Monday before 9: invitations only
+    assert set(received) == {ANNA.key, BO.key, CID.key}
+    received = await world.tick(helsinki(11, 23, 9))  # Monday 9:00: this week's digests
+    assert set(received) == set(channels.values())
+    digest = received[channels["autoala"]][0]
+    assert isinstance(digest, Notice) and digest.heading == "Tiimin autoala kooste · Kartoitus 11/2026"
+    assert "Vastanneita 0/2" in digest.text
+    assert await world.tick(helsinki(11, 23, 15)) == {}, "once a week"
+    assert await world.tick(helsinki(11, 26, 10)) == {}, "only on Mondays"
+    received = await world.tick(helsinki(11, 30, 10))
+    assert set(received) >= set(channels.values()), "next Monday again"
+
+    received = await world.tick(helsinki(12, 21, 10, year=2026))  # after part 2's deadline: closed, final digests
+    assert world.rounds.rounds()[0].status == "closed"
+    assert set(channels.values()) <= set(received)
+    assert await world.tick(helsinki(12, 22, 10)) == {}, "the final digest once"
     world.engine.dispose()
