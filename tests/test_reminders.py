@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from bot.content import load_instrument
+from bot.digest_schedule import DigestSchedule
 from bot.events import ChoiceSelected, CommandReceived, TextReceived
 from bot.identity import ChannelRef, UserRef
 from bot.messages import ChoicePrompt, Notice, Outbound
-from bot.digest_schedule import DigestSchedule
 from bot.outbox import OutboxWorker
 from bot.reminders import REMINDER_PROMPT, ReminderDesk, ReminderPlanner
 from bot.round_desk import RoundDesk
