@@ -121,6 +121,9 @@ def db_upgrade() -> None:
 class ExportFormat(StrEnum):
     json = "json"
     csv = "csv"
+    md = "md"
+    html = "html"
+    pdf = "pdf"
 
 
 @contextmanager
@@ -134,20 +137,55 @@ def output_stream(out: Path | None) -> Iterator[TextIO]:
 
 @app.command()
 def export(
-    format: Annotated[ExportFormat, typer.Option("--format", help="json or csv")] = ExportFormat.json,
+    format: Annotated[ExportFormat, typer.Option("--format", help="json or csv: every answer without identifiers; "
+                                                 "md, html or pdf: a team's filled-in workbook")] = ExportFormat.json,
     out: Annotated[Path | None, typer.Option("--out", help="File to write (default: standard output).")] = None,
+    team: Annotated[str, typer.Option("--team", help="The team of the workbook (md, html, pdf).")] = "",
+    round_id: Annotated[int | None, typer.Option("--round", help="The round (default: the open one).")] = None,
 ) -> None:
-    """Write every current answer without personal identifiers."""
+    """Write every current answer without personal identifiers, or a team's filled-in workbook."""
     settings = settings_or_exit()
     from bot import wiring
 
     wiring.prepare_database(settings)
+    if format in (ExportFormat.md, ExportFormat.html, ExportFormat.pdf):
+        export_workbook(settings, format, out, team, round_id)
+        return
     store = wiring.store_for(settings)
     writer = write_json if format is ExportFormat.json else write_csv
     with output_stream(out) as stream:
         count = writer(store.export_rows(), stream)
     if out is not None:
         say("cli.export_written", path=out, rows=count)
+
+
+def export_workbook(settings: Settings, format: ExportFormat, out: Path | None, team: str, round_id: int | None
+                    ) -> None:
+    from bot import wiring
+    from bot.round_desk import Reply
+    from bot.workbook import to_html, to_markdown, to_pdf
+
+    if not team:
+        say("cli.workbook_needs_team", error=True)
+        raise typer.Exit(2)
+    desk = with_content(settings, lambda: wiring.round_desk(settings))
+    book = desk.workbook(team, round_id, min_scores=settings.min_scores, min_texts=settings.min_texts)
+    if isinstance(book, Reply):
+        typer.echo(book.text, err=True)
+        raise typer.Exit(1)
+    language = settings.language
+    if format is ExportFormat.pdf:
+        data = to_pdf(book, desk.instrument, language)
+        if out is None:
+            sys.stdout.buffer.write(data)
+            return
+        out.write_bytes(data)
+    else:
+        render = to_markdown if format is ExportFormat.md else to_html
+        with output_stream(out) as stream:
+            stream.write(render(book, desk.instrument, language))
+    if out is not None:
+        say("cli.workbook_written", path=out)
 
 
 def main() -> None:

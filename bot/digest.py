@@ -96,7 +96,7 @@ def _score(answers: Sequence[Answers], previous: Sequence[Answers] | None, point
                       previous_mean=round(_mean(before), 2) if len(before) >= minimum else None)
 
 
-def _open_answers(answers: Sequence[Answers], point_id: str, minimum: int, shuffle: random.Random,
+def open_answers_for(answers: Sequence[Answers], point_id: str, minimum: int, shuffle: random.Random,
                   shown_at_most: int) -> OpenAnswers:
     texts: dict[str, list[str]] = {kind: [] for kind in DEEPENING}
     writers = 0
@@ -139,5 +139,5 @@ def build_digest(*, team: str, round_name: str, invited: int, answers: Sequence[
         min_scores=min_scores, min_texts=min_texts,
         scores=tuple(_score(answers, previous, point, min_scores) for point in instrument.point_ids),
         priorities=ranking,
-        open_answers=tuple(_open_answers(answers, point, min_texts, shuffle, shown_at_most) for point in top),
+        open_answers=tuple(open_answers_for(answers, point, min_texts, shuffle, shown_at_most) for point in top),
     )

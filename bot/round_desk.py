@@ -10,13 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.digest import build_digest
+from bot.digest import Answers, build_digest
 from bot.digest_text import digest_text
 from bot.engine import language_code
 from bot.instrument import Instrument
 from bot.outbox import scheduled_notice
 from bot.ports import Clock, Outbox, RoundStore
 from bot.rounds import PlanError, RoundConflict, RoundInfo, plan_round
+from bot.workbook import Workbook, build_workbook, dates_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,25 +112,48 @@ class RoundDesk:
             return Reply(self.t("rounds.unchanged", id=info.id, status=self.t(f"rounds.{status}")), ok=False)
         return Reply(self.t("rounds.now_closed" if status == "closed" else "rounds.now_open", id=info.id))
 
-    def digest(self, team_title: str, round_id: int | None = None, *, min_scores: int = 3, min_texts: int = 5
-               ) -> Reply:
-        """The team's digest of a round (default: the open one, else the newest), as text."""
+    def _team_round(self, team_title: str, round_id: int | None) -> tuple[str, int, RoundInfo] | Reply:
         teams = {title.casefold(): (title, team_id) for title, team_id in self.rounds.team_titles().items()}
         if team_title.casefold() not in teams:
             return Reply(self.t("rounds.unknown_team", title=team_title, known=", ".join(self.rounds.team_titles())
                                 or "–"), ok=False)
         title, team_id = teams[team_title.casefold()]
-        info = self._find(round_id) or next(iter(self.rounds.rounds()), None)
+        info = self._find(round_id) or (next(iter(self.rounds.rounds()), None) if round_id is None else None)
         if info is None:
             return Reply(self.t("rounds.not_found", id=round_id or "–"), ok=False)
+        return title, team_id, info
+
+    def _previous_answers(self, info: RoundInfo, team_id: int) -> Sequence[Answers] | None:
         previous_id = self.rounds.previous_round(info.id, team_id)
-        previous = self.rounds.team_answers(previous_id, team_id) if previous_id is not None else None
+        return self.rounds.team_answers(previous_id, team_id) if previous_id is not None else None
+
+    def digest(self, team_title: str, round_id: int | None = None, *, min_scores: int = 3, min_texts: int = 5
+               ) -> Reply:
+        """The team's digest of a round (default: the open one, else the newest), as text."""
+        found = self._team_round(team_title, round_id)
+        if isinstance(found, Reply):
+            return found
+        title, team_id, info = found
         result = build_digest(team=title, round_name=info.name, invited=self.rounds.team_size(team_id),
-                              answers=self.rounds.team_answers(info.id, team_id), previous=previous,
-                              instrument=self.instrument, min_scores=min_scores, min_texts=min_texts,
-                              seed=info.id * 7919 + team_id)
+                              answers=self.rounds.team_answers(info.id, team_id),
+                              previous=self._previous_answers(info, team_id), instrument=self.instrument,
+                              min_scores=min_scores, min_texts=min_texts, seed=info.id * 7919 + team_id)
         heading, text = digest_text(result, self.instrument, self.language)
         return Reply(f"{heading}\n\n{text}")
+
+    def workbook(self, team_title: str, round_id: int | None = None, *, min_scores: int = 3, min_texts: int = 5
+                 ) -> Workbook | Reply:
+        """The team's filled-in workbook of a round, or the reason there is none."""
+        found = self._team_round(team_title, round_id)
+        if isinstance(found, Reply):
+            return found
+        title, team_id, info = found
+        closed = info.closed_at.date() if info.closed_at else None
+        return build_workbook(team=title, round_name=info.name, dates=dates_text(info.opened_at.date(), closed),
+                              invited=self.rounds.team_size(team_id),
+                              answers=self.rounds.team_answers(info.id, team_id),
+                              previous=self._previous_answers(info, team_id), instrument=self.instrument,
+                              min_scores=min_scores, min_texts=min_texts, seed=info.id * 7919 + team_id)
 
     def _find(self, round_id: int | None) -> RoundInfo | None:
         if round_id is not None:

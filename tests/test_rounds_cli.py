@@ -205,3 +205,52 @@ async def test_a_teams_digest_from_the_command_line(tmp_path: Path) -> None:
     assert "Yhteinen ennakkosuunnittelu: 5 ääntä" in out
     assert "Avoimet vastaukset: Yhteinen ennakkosuunnittelu" in out and "• Toimii anna <b>hyvin</b>" in out
     assert "anna:" not in out.lower() and "bo" not in out.split("Avoimet")[0], "no names outside the answers"
+
+
+async def test_the_filled_in_workbook_as_markdown_html_and_pdf(tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from tests.bot.test_assessment_flow import rate_all
+    from tests.support.conversation import Chat
+
+    url = f"sqlite:///{tmp_path / 'workbook.db'}"
+    upgrade(url)
+    engine = create_database_engine(url)
+    teams = SqlTeams(engine)
+    team = teams.register_team(ChannelRef("terminal", "local", "Åbo"), "Åbo", now=TODAY)
+    names = ["anna", "bo", "cid", "dan", "eva"]
+    for name in names:
+        teams.join(team.id, UserRef("terminal", "local", name), now=TODAY)
+    code, out = await kartoitus(url, "round", "open", "--decision-date", TODAY.date().replace(day=1).isoformat(),
+                                "--team", "Åbo", "--responsible", "M")
+    assert code == 0, out
+    store = SqlStore(engine)
+
+    def everyone_answers() -> None:
+        for name in names:
+            chat = Chat(store, load_instrument(), user=name)
+            rate_all(chat.send("/start"), "43215432")
+            chat.send("3 7").send("1").send(f"Työpaikat <script>{name}</script> & ohjaajat").send("/ohita")
+            chat.close()
+
+    await asyncio.to_thread(everyone_answers)
+    engine.dispose()
+
+    code, markdown = await kartoitus(url, "export", "--format", "md", "--team", "åbo")
+    assert code == 0, markdown
+    assert markdown.startswith("# Kriittisten pisteiden tarkastelu – oma suunnitelmamme")
+    assert "## 3. Yhteinen ennakkosuunnittelu" in markdown and "Arvio: 2,0 / 5 (5 arviota)" in markdown
+    assert "### Mikä meillä jo toimii?" in markdown and "- Työpaikat <script>anna</script> & ohjaajat" in markdown
+    assert "Yhteinen ennakkosuunnittelu (5)" in markdown, "the development targets with their votes"
+    code, page = await kartoitus(url, "export", "--format", "html", "--team", "Åbo")
+    assert "&lt;script&gt;anna&lt;/script&gt; &amp; ohjaajat" in page and "<script>" not in page
+    pdf = tmp_path / "tyokirja.pdf"
+    code, out = await kartoitus(url, "export", "--format", "pdf", "--team", "Åbo", "--out", str(pdf))
+    assert code == 0 and "Työkirja kirjoitettiin" in out, out
+    reader = PdfReader(pdf)
+    first = reader.pages[0]
+    assert round(float(first.mediabox.width)) == 595 and round(float(first.mediabox.height)) == 842, "A4"
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    assert "Tiimi: Åbo" in text and "Yhteinen ennakkosuunnittelu" in text and "Työpaikat <script>cid</script>" in text
+    code, out = await kartoitus(url, "export", "--format", "pdf")
+    assert code == 2 and "--team" in out

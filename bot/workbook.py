@@ -1,0 +1,127 @@
+"""The filled-in workbook ("Kirjaa oma suunnitelmasi") of one team and round, as Markdown, HTML or PDF.
+
+The structure follows the seed workbook: a cover, then per critical point the results of the
+review (scores, what works, what to develop) and how the service promise is kept, the two
+development targets, the levels of partnership, and the summary of how to proceed. The same
+anonymity thresholds as the digest apply; every answer is escaped for HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from bot.digest import Answers, OpenAnswers, TeamDigest, build_digest, open_answers_for
+from bot.instrument import Instrument, pick
+
+
+@dataclass(frozen=True, slots=True)
+class Workbook:
+    team: str
+    round_name: str
+    dates: str
+    digest: TeamDigest
+    points: tuple[OpenAnswers, ...]  # every critical point's open answers (thresholded)
+    levels: Mapping[str, tuple[str, ...]]  # partnership level id → answers (empty below the threshold)
+    plans: tuple[str, ...]
+
+
+def build_workbook(*, team: str, round_name: str, dates: str, invited: int, answers: Sequence[Answers],
+                   instrument: Instrument, previous: Sequence[Answers] | None = None, min_scores: int = 3,
+                   min_texts: int = 5, seed: int = 0) -> Workbook:
+    digest = build_digest(team=team, round_name=round_name, invited=invited, answers=answers, instrument=instrument,
+                          previous=previous, min_scores=min_scores, min_texts=min_texts, seed=seed)
+    shuffle = random.Random(seed)
+    points = tuple(open_answers_for(answers, point, digest.min_texts, shuffle, len(answers))
+                   for point in instrument.point_ids)
+
+    def texts(question: str) -> tuple[str, ...]:
+        values = [person[question] for person in answers if person.get(question)]
+        if len(values) < digest.min_texts:
+            return ()
+        shuffle.shuffle(values)
+        return tuple(value for value in values if value)
+
+    return Workbook(team=team, round_name=round_name, dates=dates, digest=digest, points=points,
+                    levels={level: texts(f"level:{level}") for level in instrument.level_ids}, plans=texts("plan"))
+
+
+@dataclass(frozen=True, slots=True)
+class _Section:
+    heading: str
+    paragraphs: tuple[str, ...] = ()
+    bullets: tuple[str, ...] = ()
+    level: int = 2
+
+
+def _sections(book: Workbook, instrument: Instrument, language: str) -> list[_Section]:
+    def t(key: str, **values: object) -> str:
+        return instrument.text(language, key, **values)
+
+    d = book.digest
+    sections = [_Section(t("workbook.title"), (t("workbook.cover", team=book.team, round=book.round_name,
+                                                 dates=book.dates, answered=d.answered, invited=d.invited,
+                                                 finished=d.finished),), level=1)]
+    for point, score, group in zip(instrument.points, d.scores, book.points, strict=True):
+        result = (t("workbook.score", mean=f"{score.mean:.1f}".replace(".", ","), raters=score.raters)
+                  if score.mean is not None else t("workbook.score_hidden", minimum=d.min_scores))
+        sections.append(_Section(f"{point.number}. {pick(point.title, language)}",
+                                 (pick(point.descriptors, language), result)))
+        for kind, values in (("works", group.works), ("develop", group.develop), ("promise", group.promise)):
+            question = pick(instrument.deepening[kind], language)
+            shown = values if group.shown else (t("workbook.texts_hidden", minimum=d.min_texts),)
+            sections.append(_Section(question, bullets=shown or (t("workbook.none"),), level=3))
+    targets = tuple(f"{pick(instrument.point(p).title, language)} ({votes})" for p, votes in d.priorities)
+    sections.append(_Section(t("workbook.targets"), bullets=targets or (t("workbook.targets_hidden"),)))
+    for level in instrument.levels:
+        answers = book.levels.get(level.id, ())
+        sections.append(_Section(f"{t('workbook.partnership')}: {pick(level.title, language)}",
+                                 bullets=answers or (t("workbook.texts_hidden", minimum=d.min_texts),), level=3))
+    sections.append(_Section(t("workbook.summary"), (pick(instrument.plan_question, language),),
+                             bullets=book.plans or (t("workbook.texts_hidden", minimum=d.min_texts),)))
+    return sections
+
+
+def to_markdown(book: Workbook, instrument: Instrument, language: str) -> str:
+    lines: list[str] = []
+    for section in _sections(book, instrument, language):
+        lines += ["#" * section.level + " " + section.heading, ""]
+        lines += [paragraph + "\n" for paragraph in section.paragraphs]
+        lines += [f"- {bullet}" for bullet in section.bullets]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+STYLE = """@page { size: A4; margin: 20mm 18mm; }
+body { font-family: 'DejaVu Sans', sans-serif; font-size: 10.5pt; line-height: 1.45; color: #1b2a33; }
+h1 { color: #1d4f6e; font-size: 20pt; } h2 { color: #1d4f6e; border-bottom: 1px solid #9bbad0; margin-top: 18pt; }
+h3 { font-size: 11pt; margin-bottom: 2pt; } li { margin-bottom: 2pt; }"""
+
+
+def to_html(book: Workbook, instrument: Instrument, language: str) -> str:
+    title = f"{html.escape(book.team)} · {html.escape(book.round_name)}"
+    parts = [f"<!DOCTYPE html><html lang=\"{language}\"><head><meta charset=\"utf-8\">"
+             f"<title>{title}</title><style>{STYLE}</style></head><body>"]
+    for section in _sections(book, instrument, language):
+        parts.append(f"<h{section.level}>{html.escape(section.heading)}</h{section.level}>")
+        parts += [f"<p>{html.escape(paragraph)}</p>" for paragraph in section.paragraphs]
+        if section.bullets:
+            parts.append("<ul>" + "".join(f"<li>{html.escape(b)}</li>" for b in section.bullets) + "</ul>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def to_pdf(book: Workbook, instrument: Instrument, language: str) -> bytes:
+    """An A4 PDF for printing (weasyprint renders Finnish and Swedish letters with the system fonts)."""
+    from weasyprint import HTML  # imported here: the rest of the bot never needs it
+
+    pdf: bytes = HTML(string=to_html(book, instrument, language)).write_pdf()
+    return pdf
+
+
+def dates_text(opened: date, closed: date | None) -> str:
+    return f"{opened.day}.{opened.month}.{opened.year}–" + (f"{closed.day}.{closed.month}.{closed.year}" if closed
+                                                            else "")
