@@ -11,7 +11,7 @@ from typing import Protocol
 
 from bot.engine import language_code
 from bot.events import CommandReceived
-from bot.messages import Notice, Outbound
+from bot.messages import Image, Notice, Outbound
 from bot.ports import TeamStore
 from bot.round_commands import Roles
 from bot.round_desk import RoundDesk
@@ -49,9 +49,12 @@ class DigestCommands:
         if not self.teams.mark_processed(event_key, now=desk.clock.now()):
             return ()  # the platform delivered the command twice: post once
         if not (self.roles.is_coordinator(event.user) or self.leads.has_team_role(name, "lead", team_id)):
-            return (Notice(to=event.user if event.channel is None else to, text=desk.t("digest.digest_not_allowed"),
-                           language=language),)
+            return (Notice(to=to, text=desk.t("digest.digest_not_allowed"), language=language),)
         reply = desk.digest(title, min_scores=self.min_scores, min_texts=self.min_texts)
         heading, _, text = reply.text.partition("\n\n")
-        return (Notice(to=to, heading=heading if reply.ok else None, text=text if reply.ok else reply.text,
-                       language=language),)
+        notice = Notice(to=to, heading=heading if reply.ok else None, text=text if reply.ok else reply.text,
+                        language=language)
+        chart = desk.digest_chart(title, min_scores=self.min_scores, min_texts=self.min_texts) if reply.ok else None
+        if chart is None:
+            return (notice,)
+        return (notice, Image(to=to, png=chart, caption=heading, fallback_text="", language=language))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.outbox import scheduled_notice
+from bot.outbox import scheduled_image, scheduled_notice
 from bot.ports import Clock, Outbox, RoundStore
 from bot.round_desk import RoundDesk
 from bot.rounds import RoundInfo
@@ -54,6 +54,10 @@ class DigestSchedule:
         for team in self.rounds.round_teams(info.id):
             reply = desk.digest(team.title, info.id, min_scores=self.min_scores, min_texts=self.min_texts)
             heading, _, text = reply.text.partition("\n\n")
-            items.append(scheduled_notice(f"digest:{info.id}:{team.id}:{occasion}", team.channel, now, text,
-                                          heading=heading, language=self.language))
+            key = f"digest:{info.id}:{team.id}:{occasion}"
+            items.append(scheduled_notice(key, team.channel, now, text, heading=heading, language=self.language))
+            chart = desk.digest_chart(team.title, info.id, min_scores=self.min_scores, min_texts=self.min_texts)
+            if chart is not None:
+                items.append(scheduled_image(f"{key}:chart", team.channel, now, chart, caption=heading,
+                                             language=self.language))
         return self.outbox.enqueue(items, now=now)

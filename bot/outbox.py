@@ -9,6 +9,7 @@ Several workers, in one process or many, share the fan-out without sending anyth
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.identity import ChannelRef, Recipient
-from bot.messages import ChoicePrompt, Notice, Option, Outbound
+from bot.messages import ChoicePrompt, Image, Notice, Option, Outbound
 from bot.ports import Claimed, Clock, Outbox, Scheduled, Sender
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,13 @@ def notice_payload(text: str, *, heading: str | None = None, language: str = "fi
 def scheduled_notice(key: str, to: Recipient, due_at: datetime, text: str, *, heading: str | None = None,
                      language: str = "fi") -> Scheduled:
     payload = notice_payload(text, heading=heading, language=language, channel=isinstance(to, ChannelRef))
+    return Scheduled(key=key, to=to, payload=payload, due_at=due_at)
+
+
+def scheduled_image(key: str, to: Recipient, due_at: datetime, png: bytes, *, caption: str, language: str = "fi"
+                    ) -> Scheduled:
+    payload = json.dumps({"kind": "image", "png": base64.b64encode(png).decode("ascii"), "caption": caption,
+                          "language": language, "channel": isinstance(to, ChannelRef)}, ensure_ascii=False)
     return Scheduled(key=key, to=to, payload=payload, due_at=due_at)
 
 
@@ -49,6 +57,9 @@ def message_of(claimed: Claimed) -> Outbound | None:
         else claimed.to
     if data.get("kind") == "notice" and isinstance(data.get("text"), str):
         return Notice(to=to, text=data["text"], heading=data.get("heading"), language=str(data.get("language") or "fi"))
+    if data.get("kind") == "image" and isinstance(data.get("png"), str):
+        return Image(to=to, png=base64.b64decode(data["png"]), caption=str(data.get("caption", "")),
+                     fallback_text="", language=str(data.get("language") or "fi"))
     if data.get("kind") == "choice" and isinstance(data.get("text"), str):
         options = tuple(Option(str(value), str(label), str(key)) for value, label, key in data.get("options", []))
         return ChoicePrompt(to=claimed.to, prompt_id=str(data["prompt_id"]), text=data["text"], options=options,

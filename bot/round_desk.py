@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.digest import Answers, build_digest
+from bot.chart import score_chart
+from bot.digest import Answers, TeamDigest, build_digest
 from bot.digest_text import digest_text
 from bot.engine import language_code
 from bot.instrument import Instrument
@@ -127,19 +128,31 @@ class RoundDesk:
         previous_id = self.rounds.previous_round(info.id, team_id)
         return self.rounds.team_answers(previous_id, team_id) if previous_id is not None else None
 
-    def digest(self, team_title: str, round_id: int | None = None, *, min_scores: int = 3, min_texts: int = 5
-               ) -> Reply:
-        """The team's digest of a round (default: the open one, else the newest), as text."""
+    def team_digest(self, team_title: str, round_id: int | None = None, *, min_scores: int = 3, min_texts: int = 5
+                    ) -> TeamDigest | Reply:
         found = self._team_round(team_title, round_id)
         if isinstance(found, Reply):
             return found
         title, team_id, info = found
-        result = build_digest(team=title, round_name=info.name, invited=self.rounds.team_size(team_id),
-                              answers=self.rounds.team_answers(info.id, team_id),
-                              previous=self._previous_answers(info, team_id), instrument=self.instrument,
-                              min_scores=min_scores, min_texts=min_texts, seed=info.id * 7919 + team_id)
+        return build_digest(team=title, round_name=info.name, invited=self.rounds.team_size(team_id),
+                            answers=self.rounds.team_answers(info.id, team_id),
+                            previous=self._previous_answers(info, team_id), instrument=self.instrument,
+                            min_scores=min_scores, min_texts=min_texts, seed=info.id * 7919 + team_id)
+
+    def digest(self, team_title: str, round_id: int | None = None, *, min_scores: int = 3, min_texts: int = 5
+               ) -> Reply:
+        """The team's digest of a round (default: the open one, else the newest), as text."""
+        result = self.team_digest(team_title, round_id, min_scores=min_scores, min_texts=min_texts)
+        if isinstance(result, Reply):
+            return result
         heading, text = digest_text(result, self.instrument, self.language)
         return Reply(f"{heading}\n\n{text}")
+
+    def digest_chart(self, team_title: str, round_id: int | None = None, *, min_scores: int = 3, min_texts: int = 5
+                     ) -> bytes | None:
+        """The digest's chart (PNG), or None when nothing can be shown yet."""
+        result = self.team_digest(team_title, round_id, min_scores=min_scores, min_texts=min_texts)
+        return None if isinstance(result, Reply) else score_chart(result, self.instrument, self.language)
 
     def workbook(self, team_title: str, round_id: int | None = None, *, min_scores: int = 3, min_texts: int = 5
                  ) -> Workbook | Reply:

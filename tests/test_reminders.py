@@ -216,6 +216,9 @@ async def test_digests_go_to_the_team_channels_weekly_and_at_the_close(tmp_path:
     received = await world.tick(helsinki(11, 30, 10))
     assert set(received) >= set(channels.values()), "next Monday again"
 
+    for person in (ANNA, BO, CID):
+        await world.act(person, text="/aloita")
+        await world.act(person, text="4")  # the reminder's buttons aside, answering is answering
     received = await world.tick(helsinki(12, 21, 10, year=2026))  # after part 2's deadline: closed, final digests
     assert world.rounds.rounds()[0].status == "closed"
     assert set(channels.values()) <= set(received)

@@ -179,8 +179,12 @@ def render(message: Outbound, texts: Texts, style: CommandStyle) -> list[Call]:
         return _messages(message.to, _body(message.heading, message.context, message.text, message.hint, style),
                          buttons, _fallback(message.text), message.prompt_id)
     if isinstance(message, Image):
-        return _messages(message.to, _body(None, (), message.fallback_text, None, style), [],
-                         _fallback(message.caption), None)
+        if isinstance(message.to, ChannelRef):  # files upload v2 (see the sender)
+            return [Call("files.uploadV2", {"channel": message.to.channel, "file": message.png,
+                                            "filename": "kaavio.png", "title": message.caption[:250]})]
+        if message.fallback_text:  # a DM would need conversations.open: the text stands in for the picture
+            return _messages(message.to, _body(None, (), message.fallback_text, None, style), [],
+                             _fallback(message.caption), None)
     return []
 
 

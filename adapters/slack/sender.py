@@ -87,7 +87,10 @@ class SlackSender:
         channel = str(call.params.get("channel", ""))
         await self.limiter.wait(channel, group=not channel.startswith(("U", "W", "D")))
         try:
-            response = await self.client.api_call(call.method, json=call.params)
+            if call.method == "files.uploadV2":
+                response = await self.client.files_upload_v2(**call.params)
+            else:
+                response = await self.client.api_call(call.method, json=call.params)
         except SlackApiError as error:
             code = str(error.response.get("error", ""))
             if call.method == "chat.update" and code in EDIT_ERRORS:

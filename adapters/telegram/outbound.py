@@ -17,6 +17,7 @@ from bot.identity import ChannelRef, Recipient
 from bot.messages import ChoicePrompt, FreeTextPrompt, Image, MultiChoicePrompt, Notice, Option, Outbound, PromptClosed
 
 TEXT_LIMIT = CAPABILITIES.text_max
+CAPTION_LIMIT = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +111,9 @@ def render(message: Outbound) -> list[Call]:
         keyboard = [[_button(message.skip.label, message.prompt_id, message.skip.value)]] if message.skip else None
         return _messages(message.to, _body(message.heading, message.context, message.text, message.hint),
                          keyboard, message.prompt_id)
-    if isinstance(message, Image):
-        return _messages(message.to, _body(None, (), message.fallback_text, None), None, None)
+    if isinstance(message, Image):  # sendPhoto: a caption is plain text, at most 1,024 characters
+        return [Call("sendPhoto", {"chat_id": chat_id(message.to), "photo": message.png,
+                                   "caption": message.caption[:CAPTION_LIMIT]})]
     return []
 
 

@@ -73,6 +73,8 @@ class TelegramSender:
         keyboard = InlineKeyboardMarkup.de_json(markup, self.bot) if markup is not None else None
         if call.method == "sendMessage":
             return await self.bot.send_message(reply_markup=keyboard, **params)
+        if call.method == "sendPhoto":
+            return await self.bot.send_photo(**params)
         if call.method == "editMessageText":
             return await self.bot.edit_message_text(reply_markup=keyboard, **params)
         return await self.bot.edit_message_reply_markup(reply_markup=keyboard, **params)

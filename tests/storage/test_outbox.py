@@ -121,3 +121,20 @@ def test_two_worker_processes_share_a_fanout_without_duplicates_or_losses(fresh_
     assert len(sent) == 1000 and len(set(sent)) == 1000, "every reminder went out exactly once"
     per_worker = [len(log.read_text().splitlines()) for log in logs]
     assert all(count > 0 for count in per_worker), f"both workers took part: {per_worker}"
+
+
+def test_stored_payloads_come_back_as_the_same_messages(outbox: SqlOutbox) -> None:
+    from bot.identity import ChannelRef
+    from bot.messages import Image
+    from bot.outbox import message_of, scheduled_image
+
+    team = ChannelRef("slack", "T1", "C0AUTO")
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
+    outbox.enqueue([scheduled_image("digest:1:1:final:chart", team, NOW, png, caption="Tiimin autoala kooste"),
+                    scheduled_notice("digest:1:1:final", team, NOW, "Kooste <b>", heading="Tiimi")], now=NOW)
+    claimed = outbox.claim(worker="w", platforms=["slack"], now=NOW, lease_seconds=60, limit=10)
+    messages = {c.key: message_of(c) for c in claimed}
+    image = messages["digest:1:1:final:chart"]
+    assert isinstance(image, Image) and image.png == png and image.to == team
+    notice = messages["digest:1:1:final"]
+    assert isinstance(notice, Notice) and notice.to == team and notice.text == "Kooste <b>"

@@ -79,6 +79,7 @@ class FakeSlackApi:
     retry_after: int = 1
     url: str = ""
     socket_acks: list[dict[str, Any]] = field(default_factory=list)  # what the app answered over Socket Mode
+    files: list[dict[str, Any]] = field(default_factory=list)  # files upload v2: channel, title, data
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _runner: web.AppRunner | None = None
 
@@ -86,6 +87,7 @@ class FakeSlackApi:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self.handle)
         app.router.add_get("/socket", self.socket)
+        app.router.add_post("/upload/{file_id}", self.upload)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         port = free_port()
@@ -125,6 +127,24 @@ class FakeSlackApi:
     def api_auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": "https://koulu.slack.com/", "team": "Koulu", "user": "kartoitus",
                 "team_id": TEAM, "user_id": "U0BOT", "bot_id": "B0BOT", "is_enterprise_install": False}
+
+    def api_files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = f"F{next(_ids):08d}"
+        self.files.append({"id": file_id, "filename": params.get("filename"), "length": int(params["length"]),
+                           "data": b"", "channel": None, "title": None})
+        return {"ok": True, "upload_url": self.url.replace("/api/", f"/upload/{file_id}"), "file_id": file_id}
+
+    async def upload(self, request: web.Request) -> web.Response:
+        found = next(f for f in self.files if f["id"] == request.match_info["file_id"])
+        found["data"] = await request.read()
+        return web.Response(text="OK - " + str(len(found["data"])))
+
+    def api_files_completeUploadExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        listed = params["files"] if isinstance(params["files"], list) else json.loads(params["files"])
+        for item in listed:
+            found = next(f for f in self.files if f["id"] == item["id"])
+            found.update(channel=params.get("channel_id"), title=item.get("title"))
+        return {"ok": True, "files": [{"id": item["id"], "title": item.get("title")} for item in listed]}
 
     def api_apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": self.url.replace("http://", "ws://").replace("/api/", "/socket")}

@@ -12,7 +12,7 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +116,12 @@ class TelegramPerson:
                 continue
             messages.append({**message, "message_id": item["messageId"]})
         return messages
+
+    async def wait_until(self, condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            await asyncio.sleep(0.05)
 
     async def replies(self, *, expect: str | None = None, timeout: float = 10.0, quiet: float = 0.25) -> str:
         """New messages from the bot, waiting until `expect` shows up (if given) and the chat is quiet."""

@@ -53,6 +53,7 @@ class RepairingProxy:
         self.emulator_url = emulator_url.rstrip("/")
         self.client = httpx.AsyncClient(timeout=30)
         self.menus: dict[tuple[str, str], list[dict[str, str]]] = {}  # (scope type, language) -> commands
+        self.photos: list[dict[str, Any]] = []  # sendPhoto: chat_id, caption, png bytes
         self.webhook: dict[str, str] = {}
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.fail_next: dict[str, list[dict[str, Any]]] = {}  # method -> canned error answers, for tests
@@ -78,6 +79,8 @@ class RepairingProxy:
 
     async def bot_method(self, request: web.Request) -> web.Response:
         token, method = request.match_info["token"], request.match_info["method"]
+        if method == "sendPhoto":  # the emulator has no photos: the proxy keeps them
+            return web.json_response(await self._photo(request))
         params = await self._params(request)
         self.calls.append((method, params))
         if self.fail_next.get(method):
@@ -94,6 +97,19 @@ class RepairingProxy:
             params = {**params, "url": f"{self.url}/relay"}
         answer = (await self.client.post(f"{self.emulator_url}/bot{token}/{method}", json=params)).json()
         return self._repair_answer(method, answer)
+
+    async def _photo(self, request: web.Request) -> dict[str, Any]:
+        form = await request.post()
+        upload = form["photo"]
+        data = upload.file.read() if hasattr(upload, "file") else bytes(str(upload), "utf-8")
+        chat = int(str(form["chat_id"]))
+        self.photos.append({"chat_id": chat, "caption": str(form.get("caption", "")), "png": data})
+        self.calls.append(("sendPhoto", {"chat_id": chat}))
+        return {"ok": True, "result": {"message_id": 900000 + len(self.photos), "date": int(time.time()),
+                                       "chat": {"id": chat, "type": "group" if chat < 0 else "private"},
+                                       "caption": str(form.get("caption", "")),
+                                       "photo": [{"file_id": f"photo{len(self.photos)}", "file_unique_id": "u",
+                                                  "width": 864, "height": 768, "file_size": len(data)}]}}
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
         if request.content_type == "application/json":

@@ -381,7 +381,7 @@ async def test_a_coordinator_opens_a_round_for_two_channels_and_members_are_invi
     from tests.adapters.slack.conftest import FAST
     from tests.support.slack import free_port
 
-    coordinated = settings.model_copy(update={"coordinators": "slack:U0MAIJA"})
+    coordinated = settings.model_copy(update={"coordinators": "slack:U0MAIJA", "min_scores": 2})
     bot = wiring.slack_bot(coordinated, limiter=RateLimiter(**FAST))  # type: ignore[arg-type]
     port = free_port()
     await bot.start(host="127.0.0.1", port=port)
@@ -422,5 +422,23 @@ async def test_a_coordinator_opens_a_round_for_two_channels_and_members_are_invi
             await people["U0ANNA"].expect("Osa 1 · 1/8")
         await people["U0MAIJA"].command("kierros tila")
         await people["U0MAIJA"].expect("autoala: 2 jäsentä", "sähköala: 1 jäsentä")
+
+        # Two ratings in autoala: the summary, asked for in the channel, comes with its chart.
+        for user in ("U0ANNA", "U0BO"):
+            await people[user].command("aloita")
+            await people[user].expect("Osa 1 · 1/8")
+            await people[user].click("4 Toimii hyvin")
+            await people[user].expect("Osa 1 · 2/8")
+        await people["U0ANNA"].command("yhteenveto", channel="C0AUTO", channel_name="autoala")
+        await people["U0ANNA"].wait_for(lambda: any("vetäjä ja koordinaattorit" in m.shown
+                                                    for m in slack_api.in_channel("C0AUTO")), "the refusal")
+        await people["U0MAIJA"].command("yhteenveto", channel="C0AUTO", channel_name="autoala")
+        await people["U0MAIJA"].wait_for(lambda: any("Tiimin autoala kooste" in m.shown
+                                                     for m in slack_api.in_channel("C0AUTO")), "the summary")
+        await people["U0MAIJA"].wait_for(lambda: bool(slack_api.files) and bool(slack_api.files[-1]["channel"]),
+                                         "the chart")
+        chart = slack_api.files[-1]
+        assert chart["channel"] == "C0AUTO" and chart["data"][:4] == b"\x89PNG" and chart["length"] > 10_000
+        assert chart["title"].startswith("Tiimin autoala kooste")
     finally:
         await bot.stop()

@@ -14,6 +14,7 @@ from bot.settings import Settings
 from storage.sql_store import SqlStore
 from storage.sql_teams import SqlTeams
 from tests.support.telegram import TelegramPerson
+from tests.support.telegram_proxy import RepairingProxy
 
 Start = Callable[..., Awaitable[TelegramBot]]
 
@@ -234,7 +235,7 @@ async def test_a_429_is_retried_once_and_a_blocked_person_is_marked_unreachable(
 
 
 async def test_a_coordinator_opens_a_round_for_two_groups_and_members_are_invited(
-        settings: Settings, anna: TelegramPerson) -> None:
+        settings: Settings, anna: TelegramPerson, telegram_proxy: RepairingProxy) -> None:
     from datetime import UTC, datetime
 
     from adapters.ratelimit import RateLimiter
@@ -243,7 +244,7 @@ async def test_a_coordinator_opens_a_round_for_two_groups_and_members_are_invite
 
     maija = TelegramPerson(anna.http, anna.url, name="Maija")
     bo, cid = (TelegramPerson(anna.http, anna.url, name=name) for name in ("Bo", "Cid"))
-    coordinated = settings.model_copy(update={"coordinators": f"telegram:{maija.id}"})
+    coordinated = settings.model_copy(update={"coordinators": f"telegram:{maija.id}", "min_scores": 2})
     bot = wiring.telegram_bot(coordinated, limiter=RateLimiter(**FAST))  # type: ignore[arg-type]
     await bot.start()
     try:
@@ -284,6 +285,21 @@ async def test_a_coordinator_opens_a_round_for_two_groups_and_members_are_invite
         await group.replies(expect="Koosteen voivat pyytää tiimin vetäjä ja koordinaattorit")
         await bo.in_group(-100901, "Autoala").say("/yhteenveto")
         summary = await group.replies(expect="Tiimin Autoala kooste")
-        assert "Vastanneita 0/2" in summary and "tarvitaan vielä 3 arviota" in summary
+        assert "Vastanneita 0/2" in summary and "tarvitaan vielä 2 arviota" in summary
+        assert not telegram_proxy.photos, "no chart while nothing can be shown"
+
+        # With enough ratings the summary comes with its chart, sent as a photo.
+        for person in (anna, bo, cid):
+            await person.say("/aloita")
+            await person.replies(expect="Osa 1 · 1/8")
+            await person.say("4")
+            await person.replies(expect="Osa 1 · 2/8")
+        await maija.in_group(-100901, "Autoala").say("/yhteenveto")
+        summary = await group.replies(expect="Tiimin Autoala kooste")
+        assert "Tavoitettavuus ja näkyvyys: 4,0" in summary and "(2 arviota)" in summary
+        await group.wait_until(lambda: bool(telegram_proxy.photos), "the chart")
+        photo = telegram_proxy.photos[-1]
+        assert photo["chat_id"] == -100901 and photo["png"][:4] == b"\x89PNG" and len(photo["png"]) > 10_000
+        assert photo["caption"] == "Tiimin Autoala kooste · Kartoitus " + datetime.now(UTC).strftime("%m/%Y")
     finally:
         await bot.stop()
