@@ -36,6 +36,7 @@ test: $(STAMP) $(NODE_STAMP) lint
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/slack.py
+	$(BIN)/python bench/digest.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .coverage
