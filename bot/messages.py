@@ -100,5 +100,16 @@ class Image:
     fallback_text: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Document:
+    """A file to hand over (the filled-in workbook), with a caption."""
+
+    to: Recipient
+    language: str = "fi"
+    data: bytes = field(repr=False)
+    filename: str
+    caption: str
+
+
 Prompt = ChoicePrompt | MultiChoicePrompt | FreeTextPrompt
-Outbound = Notice | ChoicePrompt | MultiChoicePrompt | FreeTextPrompt | PromptClosed | Image
+Outbound = Notice | ChoicePrompt | MultiChoicePrompt | FreeTextPrompt | PromptClosed | Image | Document

@@ -17,11 +17,13 @@ from bot.engine import language_code
 from bot.events import CommandReceived
 from bot.identity import UserRef
 from bot.instrument import Instrument
-from bot.messages import Notice, Outbound
-from bot.round_desk import RoundDesk
+from bot.messages import Document, Notice, Outbound
+from bot.round_desk import Reply, RoundDesk
+from bot.workbook import to_html, to_markdown, to_pdf
 
 ProcessedMarker = Callable[..., bool]  # TeamStore.mark_processed(key, now=...)
-SUBCOMMANDS = ("new", "list", "status", "close", "reopen")
+SUBCOMMANDS = ("new", "list", "status", "close", "reopen", "workbook")
+WORKBOOK_FORMATS = ("pdf", "md", "html")
 DATE = re.compile(r"^(?:(\d{1,2})\.(\d{1,2})\.(\d{4})|(\d{4})-(\d{1,2})-(\d{1,2}))$")
 
 
@@ -34,6 +36,11 @@ def parse_date(text: str) -> date | None:
         return date(int(year), int(month), int(day))
     except ValueError:
         return None
+
+
+def slug(text: str) -> str:
+    """A file-name-safe form of a title: letters (ä, ö, å kept), digits and dashes."""
+    return re.sub(r"[^\w]+", "-", text.casefold()).strip("-") or "tiimi"
 
 
 class GrantedRoles(Protocol):
@@ -78,8 +85,28 @@ class RoundCommands:
                 f"{event.user.platform}:{event.user.workspace}:{event.event_id}:round", now=desk.clock.now()):
             return ()
         word, _, rest = event.argument.strip().partition(" ")
-        text = self.run(desk, self.subcommand(word) if word else None, rest.strip(), event.user)
+        name = self.subcommand(word) if word else None
+        if name == "workbook" and rest.strip():
+            return self.workbook(desk, rest.strip(), event, language)
+        text = self.run(desk, name, rest.strip(), event.user)
         return (Notice(to=event.user, text=text, language=language),)
+
+    def workbook(self, desk: RoundDesk, rest: str, event: CommandReceived, language: str) -> Sequence[Outbound]:
+        """`/kierros tyokirja TIIMI [pdf|md|html]`: the team's filled-in workbook as a file."""
+        team, _, kind = rest.rpartition(" ")
+        if kind.casefold() not in WORKBOOK_FORMATS:
+            team, kind = rest, "pdf"
+        book = desk.workbook(team.strip())
+        if isinstance(book, Reply):
+            return (Notice(to=event.user, text=book.text, language=language),)
+        kind = kind.casefold()
+        if kind == "pdf":
+            data = to_pdf(book, desk.instrument, language)
+        else:
+            data = (to_markdown if kind == "md" else to_html)(book, desk.instrument, language).encode("utf-8")
+        filename = f"tyokirja-{slug(book.team)}-{slug(book.round_name)}.{kind}"
+        caption = desk.t("rounds.workbook_caption", team=book.team, round=book.round_name)
+        return (Document(to=event.user, data=data, filename=filename, caption=caption, language=language),)
 
     def run(self, desk: RoundDesk, name: str | None, rest: str, user: UserRef) -> str:
         number = int(rest) if rest.isdigit() else None

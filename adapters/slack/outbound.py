@@ -17,7 +17,7 @@ from adapters.slack.capabilities import CAPABILITIES
 from adapters.text import split_text as split_chunks
 from bot.capabilities import choice_payload
 from bot.identity import ChannelRef, Recipient
-from bot.messages import ChoicePrompt, FreeTextPrompt, Image, MultiChoicePrompt, Notice, Option, Outbound
+from bot.messages import ChoicePrompt, Document, FreeTextPrompt, Image, MultiChoicePrompt, Notice, Option, Outbound
 
 SLASH_COMMAND = "/kartoitus"
 SECTION_MAX = CAPABILITIES.text_max
@@ -185,6 +185,9 @@ def render(message: Outbound, texts: Texts, style: CommandStyle) -> list[Call]:
         if message.fallback_text:  # a DM would need conversations.open: the text stands in for the picture
             return _messages(message.to, _body(None, (), message.fallback_text, None, style), [],
                              _fallback(message.caption), None)
+    if isinstance(message, Document):  # to a person: the sender opens the DM first (conversations.open)
+        return [Call("files.uploadV2", {"channel": channel_of(message.to), "file": message.data,
+                                        "filename": message.filename, "title": message.caption[:250]})]
     return []
 
 

@@ -88,7 +88,11 @@ class SlackSender:
         await self.limiter.wait(channel, group=not channel.startswith(("U", "W", "D")))
         try:
             if call.method == "files.uploadV2":
-                response = await self.client.files_upload_v2(**call.params)
+                params = dict(call.params)
+                if str(params["channel"]).startswith(("U", "W")):  # a person: uploads need the DM's channel id
+                    opened = await self.client.conversations_open(users=params["channel"])
+                    params["channel"] = opened["channel"]["id"]
+                response = await self.client.files_upload_v2(**params)
             else:
                 response = await self.client.api_call(call.method, json=call.params)
         except SlackApiError as error:

@@ -14,7 +14,17 @@ from adapters.telegram.capabilities import CAPABILITIES
 from adapters.text import split_text as split_chunks
 from bot.capabilities import choice_payload
 from bot.identity import ChannelRef, Recipient
-from bot.messages import ChoicePrompt, FreeTextPrompt, Image, MultiChoicePrompt, Notice, Option, Outbound, PromptClosed
+from bot.messages import (
+    ChoicePrompt,
+    Document,
+    FreeTextPrompt,
+    Image,
+    MultiChoicePrompt,
+    Notice,
+    Option,
+    Outbound,
+    PromptClosed,
+)
 
 TEXT_LIMIT = CAPABILITIES.text_max
 CAPTION_LIMIT = 1024
@@ -114,6 +124,9 @@ def render(message: Outbound) -> list[Call]:
     if isinstance(message, Image):  # sendPhoto: a caption is plain text, at most 1,024 characters
         return [Call("sendPhoto", {"chat_id": chat_id(message.to), "photo": message.png,
                                    "caption": message.caption[:CAPTION_LIMIT]})]
+    if isinstance(message, Document):
+        return [Call("sendDocument", {"chat_id": chat_id(message.to), "document": message.data,
+                                      "filename": message.filename, "caption": message.caption[:CAPTION_LIMIT]})]
     return []
 
 

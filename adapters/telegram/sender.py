@@ -75,6 +75,8 @@ class TelegramSender:
             return await self.bot.send_message(reply_markup=keyboard, **params)
         if call.method == "sendPhoto":
             return await self.bot.send_photo(**params)
+        if call.method == "sendDocument":
+            return await self.bot.send_document(**params)
         if call.method == "editMessageText":
             return await self.bot.edit_message_text(reply_markup=keyboard, **params)
         return await self.bot.edit_message_reply_markup(reply_markup=keyboard, **params)

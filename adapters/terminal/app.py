@@ -10,6 +10,7 @@ import asyncio
 import sys
 import uuid
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TextIO
 
 from adapters.terminal.inbound import to_event
@@ -18,7 +19,7 @@ from bot.commands import command_aliases
 from bot.events import CommandReceived, Event
 from bot.identity import UserRef
 from bot.instrument import Instrument
-from bot.messages import Outbound
+from bot.messages import Document, Outbound
 from bot.ports import Clock, EventHandler
 
 PROMPT = "> "
@@ -33,6 +34,11 @@ class TerminalSender:
 
     async def send(self, messages: Sequence[Outbound]) -> None:
         for message in messages:
+            if isinstance(message, Document):  # the terminal hands a file over by saving it here
+                path = Path(message.filename).resolve()
+                path.write_bytes(message.data)
+                print(self.instrument.text(message.language, "terminal.saved", path=path), file=self.output, flush=True)
+                continue
             text = render(message, self.instrument)
             if text:
                 print(text, file=self.output, flush=True)

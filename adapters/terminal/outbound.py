@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.instrument import Instrument
 from bot.messages import (
     ChoicePrompt,
+    Document,
     FreeTextPrompt,
     Image,
     MultiChoicePrompt,
@@ -26,6 +27,8 @@ def render(message: Outbound, instrument: Instrument) -> str:
         return f"✓ {message.answer}" if message.answer else ""
     if isinstance(message, Image):
         return message.fallback_text
+    if isinstance(message, Document):
+        return ""  # the sender saves the file and says where
     lines = _head(message.heading, getattr(message, "context", ()) if not isinstance(message, Notice) else ())
     lines.append(message.text)
     if isinstance(message, ChoicePrompt):

@@ -15,10 +15,10 @@ import pytest
 pytestmark = pytest.mark.slow
 
 
-def kartoitus(*args: str, database: Path, stdin: str = "", env: dict[str, str] | None = None
-              ) -> subprocess.CompletedProcess[str]:
+def kartoitus(*args: str, database: Path, stdin: str = "", env: dict[str, str] | None = None,
+              cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-                          timeout=60, env=environment(database, env), check=False)
+                          timeout=60, env=environment(database, env), check=False, cwd=cwd)
 
 
 def environment(database: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -128,3 +128,9 @@ def test_a_coordinator_opens_a_round_for_two_teams_in_the_terminal(tmp_path: Pat
     assert "Osa 1 · 2/8" in answered.stdout
     status = kartoitus("round", "status", database=database)
     assert "autoala: 2 jäsentä, 1 aloittanut" in status.stdout
+
+    handed = kartoitus("chat", "--user", "maija", database=database, env=coordinators, cwd=tmp_path,
+                       stdin="/kierros tyokirja autoala md\n")
+    saved = tmp_path / f"tyokirja-autoala-kartoitus-{time.strftime('%m-%Y')}.md"
+    assert f"Tiedosto tallennettiin: {saved}" in handed.stdout, handed.stdout
+    assert saved.read_text(encoding="utf-8").startswith("# Kriittisten pisteiden tarkastelu – oma suunnitelmamme")

@@ -146,6 +146,10 @@ class FakeSlackApi:
             found.update(channel=params.get("channel_id"), title=item.get("title"))
         return {"ok": True, "files": [{"id": item["id"], "title": item.get("title")} for item in listed]}
 
+    def api_conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = str(params["users"])
+        return {"ok": True, "channel": {"id": "D" + user[1:]}}
+
     def api_apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": self.url.replace("http://", "ws://").replace("/api/", "/socket")}
 

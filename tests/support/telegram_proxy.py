@@ -54,6 +54,7 @@ class RepairingProxy:
         self.client = httpx.AsyncClient(timeout=30)
         self.menus: dict[tuple[str, str], list[dict[str, str]]] = {}  # (scope type, language) -> commands
         self.photos: list[dict[str, Any]] = []  # sendPhoto: chat_id, caption, png bytes
+        self.documents: list[dict[str, Any]] = []  # sendDocument: chat_id, caption, the bytes in "png", filename
         self.webhook: dict[str, str] = {}
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.fail_next: dict[str, list[dict[str, Any]]] = {}  # method -> canned error answers, for tests
@@ -79,8 +80,8 @@ class RepairingProxy:
 
     async def bot_method(self, request: web.Request) -> web.Response:
         token, method = request.match_info["token"], request.match_info["method"]
-        if method == "sendPhoto":  # the emulator has no photos: the proxy keeps them
-            return web.json_response(await self._photo(request))
+        if method in ("sendPhoto", "sendDocument"):  # the emulator has no files: the proxy keeps them
+            return web.json_response(await self._photo(request, "photo" if method == "sendPhoto" else "document"))
         params = await self._params(request)
         self.calls.append((method, params))
         if self.fail_next.get(method):
@@ -98,13 +99,15 @@ class RepairingProxy:
         answer = (await self.client.post(f"{self.emulator_url}/bot{token}/{method}", json=params)).json()
         return self._repair_answer(method, answer)
 
-    async def _photo(self, request: web.Request) -> dict[str, Any]:
+    async def _photo(self, request: web.Request, field: str) -> dict[str, Any]:
         form = await request.post()
-        upload = form["photo"]
+        upload = form[field]
         data = upload.file.read() if hasattr(upload, "file") else bytes(str(upload), "utf-8")
+        filename = getattr(upload, "filename", "")
         chat = int(str(form["chat_id"]))
-        self.photos.append({"chat_id": chat, "caption": str(form.get("caption", "")), "png": data})
-        self.calls.append(("sendPhoto", {"chat_id": chat}))
+        kept = self.photos if field == "photo" else self.documents
+        kept.append({"chat_id": chat, "caption": str(form.get("caption", "")), "png": data, "filename": filename})
+        self.calls.append(("sendPhoto" if field == "photo" else "sendDocument", {"chat_id": chat}))
         return {"ok": True, "result": {"message_id": 900000 + len(self.photos), "date": int(time.time()),
                                        "chat": {"id": chat, "type": "group" if chat < 0 else "private"},
                                        "caption": str(form.get("caption", "")),

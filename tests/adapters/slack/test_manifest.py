@@ -18,7 +18,7 @@ def test_the_manifest_matches_what_the_app_listens_to() -> None:
     assert MANIFEST["features"]["app_home"]["messages_tab_read_only_enabled"] is False
     assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
     assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == {"chat:write", "chat:write.public", "commands",
-                                                               "files:write", "im:history", "users:read"}
+                                                               "files:write", "im:history", "im:write", "users:read"}
     assert "user" not in MANIFEST["oauth_config"]["scopes"], "the app acts as its bot only"
     assert len(MANIFEST["display_information"]["description"]) <= 140
     assert len(MANIFEST["features"]["slash_commands"][0]["description"]) <= 100

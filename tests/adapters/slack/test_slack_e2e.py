@@ -440,5 +440,12 @@ async def test_a_coordinator_opens_a_round_for_two_channels_and_members_are_invi
         chart = slack_api.files[-1]
         assert chart["channel"] == "C0AUTO" and chart["data"][:4] == b"\x89PNG" and chart["length"] > 10_000
         assert chart["title"].startswith("Tiimin autoala kooste")
+
+        await people["U0MAIJA"].command("kierros tyokirja autoala md")
+        await people["U0MAIJA"].wait_for(lambda: len(slack_api.files) == 2 and bool(slack_api.files[-1]["channel"]),
+                                         "the workbook")
+        workbook = slack_api.files[-1]
+        assert workbook["channel"] == "D0MAIJA" and workbook["filename"].endswith(".md")
+        assert workbook["data"].decode("utf-8").startswith("# Kriittisten pisteiden tarkastelu")
     finally:
         await bot.stop()

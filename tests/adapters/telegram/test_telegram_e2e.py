@@ -301,5 +301,15 @@ async def test_a_coordinator_opens_a_round_for_two_groups_and_members_are_invite
         photo = telegram_proxy.photos[-1]
         assert photo["chat_id"] == -100901 and photo["png"][:4] == b"\x89PNG" and len(photo["png"]) > 10_000
         assert photo["caption"] == "Tiimin Autoala kooste · Kartoitus " + datetime.now(UTC).strftime("%m/%Y")
+
+        # The coordinator gets the team's filled-in workbook as a PDF file in the private chat.
+        await maija.say("/kierros tyokirja autoala pdf")
+        await maija.wait_until(lambda: bool(telegram_proxy.documents), "the workbook")
+        workbook = telegram_proxy.documents[-1]
+        assert workbook["chat_id"] == maija.id and workbook["png"][:5] == b"%PDF-"
+        assert workbook["filename"].startswith("tyokirja-autoala-") and workbook["filename"].endswith(".pdf")
+        assert workbook["caption"].startswith("Täytetty työkirja: tiimi Autoala")
+        await anna.say("/kierros tyokirja autoala")
+        await anna.replies(expect="Kierroksia hallitsevat koordinaattorit")
     finally:
         await bot.stop()
