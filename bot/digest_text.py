@@ -33,8 +33,10 @@ def digest_text(digest: TeamDigest, instrument: Instrument, language: str) -> tu
             lines.append(t("digest.score_hidden", title=title(score.point_id),
                            needed=digest.min_scores - score.raters))
             continue
-        trend = f"{score.trend}{t('digest.previous', previous=_number(score.previous_mean))}" \
-            if score.previous_mean is not None else ""
+        trend = ""
+        if score.previous_mean is not None:
+            change = f"{score.mean - score.previous_mean:+.1f}".replace(".", ",")
+            trend = f"{score.trend} {change}{t('digest.previous', previous=_number(score.previous_mean))}"
         cant_say = t("digest.cant_say", count=score.cant_say) if score.cant_say else ""
         lines.append(t("digest.score", title=title(score.point_id), mean=_number(score.mean), trend=trend,
                        bar=distribution_bar(score.distribution), raters=score.raters, cant_say=cant_say))

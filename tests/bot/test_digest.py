@@ -120,3 +120,12 @@ def test_the_chart_labels_are_the_point_names(instrument: Instrument, monkeypatc
     monkeypatch.setattr(matplotlib.axes.Axes, "set_yticks", spy)
     score_chart(digest(instrument, people=PEOPLE * 2), instrument, "sv")
     assert [label.replace("\n", " ") for label in labels] == [p.title["sv"] for p in instrument.points]
+
+
+def test_the_text_shows_the_trend_with_its_difference_and_no_names(instrument: Instrument) -> None:
+    from bot.digest_text import digest_text
+
+    heading, text = digest_text(digest(instrument, previous=[{"rate:tavoitettavuus": "3"}] * 3), instrument, "fi")
+    assert heading == "Tiimin autoala kooste · Syksy 2026"
+    assert "Tavoitettavuus ja näkyvyys: 4,0 ↑ +1,0 (edellinen 3,0)" in text and "en osaa sanoa 1" in text
+    assert "• <!channel> digi" in text, "plain text here; the platforms escape it"
