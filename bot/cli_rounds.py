@@ -84,14 +84,25 @@ def round_reopen(round_id: Annotated[int, typer.Argument(help="Round number.")])
 @app.command()
 def digest(team: Annotated[str, typer.Option("--team", help="The team (its group or channel title).")],
            round_id: Annotated[int | None, typer.Option("--round", help="Round number (default: the open one).")]
-           = None) -> None:
+           = None,
+           post: Annotated[bool, typer.Option("--post", help="Also post it to the team's channel now.")] = False
+           ) -> None:
     """Print a team's digest of a round: participation, scores, targets, open answers (with the thresholds)."""
     settings = settings_or_exit()
     from bot import wiring
 
     wiring.prepare_database(settings)
     desk = with_content(settings, lambda: wiring.round_desk(settings))
-    _finish(desk.digest(team, round_id, min_scores=settings.min_scores, min_texts=settings.min_texts))
+    reply = desk.digest(team, round_id, min_scores=settings.min_scores, min_texts=settings.min_texts)
+    typer.echo(reply.text)
+    if not reply.ok:
+        raise typer.Exit(1)
+    if post:
+        if not wiring.queue_digest(settings, team, round_id):
+            say("digest.not_in_round", error=True, team=team)
+            raise typer.Exit(1)
+        sent, pending = asyncio.run(wiring.tick(settings))
+        say("rounds.tick", sent=sent, pending=pending)
 
 
 @app.command()

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.outbox import scheduled_image, scheduled_notice
-from bot.ports import Clock, Outbox, RoundStore
+from bot.ports import Clock, Outbox, RoundStore, Team
 from bot.round_desk import RoundDesk
 from bot.rounds import RoundInfo
 from bot.workdays import WorkingHours
@@ -49,15 +49,17 @@ class DigestSchedule:
         return queued
 
     def post(self, info: RoundInfo, occasion: str, now: datetime) -> int:
+        return sum(self.post_team(info, team, occasion, now) for team in self.rounds.round_teams(info.id))
+
+    def post_team(self, info: RoundInfo, team: Team, occasion: str, now: datetime) -> int:
+        """Queue one team's digest (and its chart) for its channel; 0 if that occasion was queued already."""
         desk = self.desk_for(self.language)
-        items = []
-        for team in self.rounds.round_teams(info.id):
-            reply = desk.digest(team.title, info.id, min_scores=self.min_scores, min_texts=self.min_texts)
-            heading, _, text = reply.text.partition("\n\n")
-            key = f"digest:{info.id}:{team.id}:{occasion}"
-            items.append(scheduled_notice(key, team.channel, now, text, heading=heading, language=self.language))
-            chart = desk.digest_chart(team.title, info.id, min_scores=self.min_scores, min_texts=self.min_texts)
-            if chart is not None:
-                items.append(scheduled_image(f"{key}:chart", team.channel, now, chart, caption=heading,
-                                             language=self.language))
-        return self.outbox.enqueue(items, now=now)
+        reply = desk.digest(team.title, info.id, min_scores=self.min_scores, min_texts=self.min_texts)
+        heading, _, text = reply.text.partition("\n\n")
+        key = f"digest:{info.id}:{team.id}:{occasion}"
+        items = [scheduled_notice(key, team.channel, now, text, heading=heading, language=self.language)]
+        chart = desk.digest_chart(team.title, info.id, min_scores=self.min_scores, min_texts=self.min_texts)
+        if chart is not None:
+            items.append(scheduled_image(f"{key}:chart", team.channel, now, chart, caption=heading,
+                                         language=self.language))
+        return min(self.outbox.enqueue(items, now=now), 1)

@@ -153,13 +153,35 @@ def reminder_planner(settings: Settings, clock: Clock | None = None) -> Reminder
                            policy=policy, language=settings.language, coordinators=settings.coordinator_ids)
 
 
+def digest_schedule(settings: Settings, clock: Clock) -> DigestSchedule:
+    engine = create_database_engine(settings.database_url)
+    start, end = settings.working_hour_range
+    hours = WorkingHours(start=time(start), end=time(end) if end < 24 else time(23, 59), zone=settings.timezone)
+    return DigestSchedule(SqlRounds(engine), SqlOutbox(engine), lambda language: round_desk(settings, language),
+                          clock, hours=hours, language=settings.language, min_scores=settings.min_scores,
+                          min_texts=settings.min_texts)
+
+
+def queue_digest(settings: Settings, team_title: str, round_id: int | None) -> bool:
+    """Queue a team's digest for its channel now (`kartoitus digest --post`); False if the team is unknown."""
+    clock = SystemClock()
+    schedule = digest_schedule(settings, clock)
+    rounds = schedule.rounds
+    info = rounds.round(round_id) if round_id is not None else next(
+        (r for r in rounds.rounds() if r.status == "open"), next(iter(rounds.rounds()), None))
+    team = next((t for t in rounds.round_teams(info.id) if t.title.casefold() == team_title.casefold()), None) \
+        if info is not None else None
+    if info is None or team is None:
+        return False
+    schedule.post_team(info, team, f"manual-{clock.now():%Y%m%dT%H%M%S}", clock.now())
+    return True
+
+
 def scheduled_work(settings: Settings, senders: dict[str, Sender], clock: Clock) -> Callable[[], Awaitable[int]]:
     """One tick's work: close rounds whose time is over, queue due reminders, send the outbox."""
     planner = reminder_planner(settings, clock)
     engine = create_database_engine(settings.database_url)
-    digests = DigestSchedule(SqlRounds(engine), SqlOutbox(engine), lambda language: round_desk(settings, language),
-                             clock, hours=planner.policy.hours, language=settings.language,
-                             min_scores=settings.min_scores, min_texts=settings.min_texts)
+    digests = digest_schedule(settings, clock)
     worker = OutboxWorker(SqlOutbox(engine), senders, clock, worker=f"worker-{os.getpid()}")
 
     async def work() -> int:

@@ -95,6 +95,13 @@ async def test_a_round_for_two_teams_from_open_to_close(database: str, slack_api
     assert "sähköala: 2 jäsentä, 0 aloittanut" in out
     assert "U0" not in out, "status never names anyone"
 
+    code, out = await kartoitus(database, "digest", "--team", "autoala", "--post", api=slack_api)
+    assert code == 0 and "Tiimin autoala kooste" in out and "1 viestiä lähetetty" in out, out
+    posted = slack_api.in_channel("C0AUTO")
+    assert len(posted) == 1 and "Vastanneita 1/2" in posted[0].shown, "no chart yet: one rating is too few"
+    code, out = await kartoitus(database, "digest", "--team", "hallinto", "--post", api=slack_api)
+    assert code == 1 and "ei ole mukana kierroksella" in out
+
     code, out = await kartoitus(database, "round", "list")
     assert "1. Syksy 2026 – auki" in out
     code, out = await kartoitus(database, "round", "close")
