@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -140,17 +142,22 @@ def export(
     format: Annotated[ExportFormat, typer.Option("--format", help="json or csv: every answer without identifiers; "
                                                  "md, html or pdf: a team's filled-in workbook")] = ExportFormat.json,
     out: Annotated[Path | None, typer.Option("--out", help="File to write (default: standard output).")] = None,
-    team: Annotated[str, typer.Option("--team", help="The team of the workbook (md, html, pdf).")] = "",
+    team: Annotated[str, typer.Option("--team", help="The team whose results or workbook to write.")] = "",
     round_id: Annotated[int | None, typer.Option("--round", help="The round (default: the open one).")] = None,
+    raw: Annotated[bool, typer.Option("--raw", help="csv or json: every answer of every round, anonymised, "
+                                      "without the thresholds (for analysis).")] = False,
 ) -> None:
-    """Write every current answer without personal identifiers, or a team's filled-in workbook."""
+    """A team's results or filled-in workbook (with the anonymity thresholds), or every answer anonymised (--raw)."""
     settings = settings_or_exit()
     from bot import wiring
 
     wiring.prepare_database(settings)
-    if format in (ExportFormat.md, ExportFormat.html, ExportFormat.pdf):
+    if format in (ExportFormat.md, ExportFormat.html, ExportFormat.pdf) or (team and not raw):
         export_workbook(settings, format, out, team, round_id)
         return
+    if not raw:
+        say("cli.export_choose", error=True)
+        raise typer.Exit(2)
     store = wiring.store_for(settings)
     writer = write_json if format is ExportFormat.json else write_csv
     with output_stream(out) as stream:
@@ -163,7 +170,7 @@ def export_workbook(settings: Settings, format: ExportFormat, out: Path | None, 
                     ) -> None:
     from bot import wiring
     from bot.round_desk import Reply
-    from bot.workbook import to_html, to_markdown, to_pdf
+    from bot.workbook import RESULT_COLUMNS, result_rows, to_html, to_markdown, to_pdf
 
     if not team:
         say("cli.workbook_needs_team", error=True)
@@ -174,7 +181,17 @@ def export_workbook(settings: Settings, format: ExportFormat, out: Path | None, 
         typer.echo(book.text, err=True)
         raise typer.Exit(1)
     language = settings.language
-    if format is ExportFormat.pdf:
+    if format in (ExportFormat.csv, ExportFormat.json):
+        rows = result_rows(book, desk.instrument)
+        with output_stream(out) as stream:
+            if format is ExportFormat.json:
+                json.dump(rows, stream, ensure_ascii=False, indent=2)
+                stream.write("\n")
+            else:
+                writer = csv.DictWriter(stream, fieldnames=RESULT_COLUMNS, lineterminator="\n")
+                writer.writeheader()
+                writer.writerows(rows)
+    elif format is ExportFormat.pdf:
         data = to_pdf(book, desk.instrument, language)
         if out is None:
             sys.stdout.buffer.write(data)

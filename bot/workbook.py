@@ -125,3 +125,33 @@ def to_pdf(book: Workbook, instrument: Instrument, language: str) -> bytes:
 def dates_text(opened: date, closed: date | None) -> str:
     return f"{opened.day}.{opened.month}.{opened.year}–" + (f"{closed.day}.{closed.month}.{closed.year}" if closed
                                                             else "")
+
+
+RESULT_COLUMNS = ("round", "team", "point", "measure", "value")
+
+
+def result_rows(book: Workbook, instrument: Instrument) -> list[dict[str, str]]:
+    """A team's results as rows (CSV/JSON) with the digest's thresholds: counts, means and shown texts only."""
+    d = book.digest
+
+    def row(point: str, measure: str, value: object) -> dict[str, str]:
+        return {"round": book.round_name, "team": book.team, "point": point, "measure": measure, "value": str(value)}
+
+    rows = [row("", name, value) for name, value in (("invited", d.invited), ("answered", d.answered),
+                                                     ("part1_done", d.part1_done), ("finished", d.finished))]
+    votes = dict(d.priorities)
+    for score, group in zip(d.scores, book.points, strict=True):
+        point = score.point_id
+        if score.mean is not None:
+            rows += [row(point, "mean", score.mean), row(point, "raters", score.raters),
+                     row(point, "cant_say", score.cant_say)]
+            rows += [row(point, f"rated_{n}", count) for n, count in enumerate(score.distribution, 1)]
+        if point in votes:
+            rows.append(row(point, "votes", votes[point]))
+        if group.shown:
+            for kind, texts in (("works", group.works), ("develop", group.develop), ("promise", group.promise)):
+                rows += [row(point, kind, text) for text in texts]
+    for level in instrument.level_ids:
+        rows += [row(f"level:{level}", "answer", text) for text in book.levels.get(level, ())]
+    rows += [row("", "plan", text) for text in book.plans]
+    return rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from collections.abc import Iterator
@@ -261,3 +262,17 @@ async def test_the_filled_in_workbook_as_markdown_html_and_pdf(tmp_path: Path) -
     assert "Tiimi: Åbo" in text and "Yhteinen ennakkosuunnittelu" in text and "Työpaikat <script>cid</script>" in text
     code, out = await kartoitus(url, "export", "--format", "pdf")
     assert code == 2 and "--team" in out
+
+    code, out = await kartoitus(url, "export", "--format", "json", "--team", "Åbo")
+    rows = json.loads(out)
+    assert {"round": rows[0]["round"], "team": "Åbo", "point": "", "measure": "answered", "value": "5"} in rows
+    assert {r["value"] for r in rows if r["point"] == "ennakkosuunnittelu" and r["measure"] == "mean"} == {"2.0"}
+    works = [r["value"] for r in rows if r["point"] == "ennakkosuunnittelu" and r["measure"] == "works"]
+    assert sorted(works) == sorted(f"Työpaikat <script>{n}</script> & ohjaajat" for n in names)
+    assert not any(r["measure"] == "works" and r["point"] == "naytot" for r in rows), "below the threshold"
+    code, out = await kartoitus(url, "export", "--format", "csv", "--team", "Åbo")
+    assert out.splitlines()[0] == "round,team,point,measure,value"
+    code, out = await kartoitus(url, "export", "--format", "json")
+    assert code == 2 and "--raw" in out
+    code, out = await kartoitus(url, "export", "--format", "json", "--raw")
+    assert code == 0 and len(json.loads(out)) == 5 * 11, "every answer, anonymised: 8 ratings, targets, 2 open"

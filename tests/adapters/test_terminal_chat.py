@@ -28,7 +28,7 @@ def environment(database: Path, extra: dict[str, str] | None = None) -> dict[str
 
 
 def exported(database: Path) -> dict[str, str | None]:
-    result = kartoitus("export", "--format", "json", database=database)
+    result = kartoitus("export", "--format", "json", "--raw", database=database)
     assert result.returncode == 0, result.stderr
     return {row["question"]: row["value"] for row in json.loads(result.stdout)}
 
@@ -95,7 +95,7 @@ def test_csv_export_to_a_file_has_no_personal_identifiers(tmp_path: Path) -> Non
     database = tmp_path / "kartoitus.db"
     kartoitus("chat", "--user", "anna.virtanen", database=database, stdin="4\n0\n")
     out = tmp_path / "answers.csv"
-    result = kartoitus("export", "--format", "csv", "--out", str(out), database=database)
+    result = kartoitus("export", "--format", "csv", "--raw", "--out", str(out), database=database)
     assert result.returncode == 0, result.stderr
     assert "2 vastausta" in result.stdout
     lines = out.read_text(encoding="utf-8").splitlines()

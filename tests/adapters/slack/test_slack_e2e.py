@@ -112,7 +112,8 @@ async def test_a_whole_assessment_in_slack_and_the_export(anna: SlackPerson, sla
     assert answers["plan"] == "Edetään yhdessä."
     assert len(answers) == 8 + 1 + 6 + 1
     environment = {**os.environ, "KARTOITUS_DATABASE_URL": settings.database_url}
-    exported = subprocess.run([sys.executable, "-m", "bot", "export", "--format", "json"], capture_output=True,
+    exported = subprocess.run([sys.executable, "-m", "bot", "export", "--format", "json", "--raw"],
+                              capture_output=True,
                               text=True, check=True, env=environment)
     assert {row["question"]: row["value"] for row in json.loads(exported.stdout)} == answers
     assert anna.user not in exported.stdout
