@@ -20,14 +20,14 @@ FINAL_DIGEST_DAYS = 7  # a round closed longer ago than this gets no final diges
 
 class DigestSchedule:
     def __init__(self, rounds: RoundStore, outbox: Outbox, desk_for: Callable[[str], RoundDesk], clock: Clock, *,
-                 hours: WorkingHours | None = None, weekday: int = 0, language: str = "fi", min_scores: int = 3,
+                 hours: WorkingHours | None = None, weekday: int | None = 0, language: str = "fi", min_scores: int = 3,
                  min_texts: int = 5) -> None:
         self.rounds = rounds
         self.outbox = outbox
         self.desk_for = desk_for
         self.clock = clock
         self.hours = hours or WorkingHours()
-        self.weekday = weekday  # Monday
+        self.weekday = weekday  # 0 Monday … 6 Sunday (datetime.weekday); None: no weekly digests
         self.language = language
         self.min_scores = min_scores
         self.min_texts = min_texts

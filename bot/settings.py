@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     reminder_days: str = Field("7,3,1", alias="KARTOITUS_REMINDER_DAYS")  # working days before each deadline
     reminder_max: int = Field(6, ge=0, le=50, alias="KARTOITUS_REMINDER_MAX")  # per person and round
     working_hours: str = Field("9-16", alias="KARTOITUS_WORKING_HOURS")
+    digest_weekday: int = Field(1, ge=0, le=5, alias="KARTOITUS_DIGEST_WEEKDAY")  # 1 Monday … 5 Friday; 0: none
     min_scores: int = Field(3, ge=2, le=100, alias="KARTOITUS_MIN_SCORES")  # anonymity: scores from at least
     min_texts: int = Field(5, ge=2, le=100, alias="KARTOITUS_MIN_TEXTS")  # anonymity: open answers from at least
 

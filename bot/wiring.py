@@ -159,7 +159,8 @@ def digest_schedule(settings: Settings, clock: Clock) -> DigestSchedule:
     hours = WorkingHours(start=time(start), end=time(end) if end < 24 else time(23, 59), zone=settings.timezone)
     return DigestSchedule(SqlRounds(engine), SqlOutbox(engine), lambda language: round_desk(settings, language),
                           clock, hours=hours, language=settings.language, min_scores=settings.min_scores,
-                          min_texts=settings.min_texts)
+                          min_texts=settings.min_texts,
+                          weekday=settings.digest_weekday - 1 if settings.digest_weekday else None)
 
 
 def queue_digest(settings: Settings, team_title: str, round_id: int | None) -> bool:
