@@ -56,6 +56,7 @@ class TeamDigest:
     invited: int
     answered: int  # gave at least one answer
     part1_done: int
+    part2_started: int  # answered at least one part 2 question (or skipped it on purpose)
     finished: int
     min_scores: int
     min_texts: int
@@ -135,6 +136,7 @@ def build_digest(*, team: str, round_name: str, invited: int, answers: Sequence[
         team=team, round_name=round_name, invited=invited,
         answered=sum(1 for person in answers if person),
         part1_done=part1_done,
+        part2_started=sum(1 for person in answers if any(q.split(":", 1)[0] in DEEPENING for q in person)),
         finished=sum(1 for person in answers if "plan" in person),
         min_scores=min_scores, min_texts=min_texts,
         scores=tuple(_score(answers, previous, point, min_scores) for point in instrument.point_ids),

@@ -27,7 +27,7 @@ def digest_text(digest: TeamDigest, instrument: Instrument, language: str) -> tu
         return pick(instrument.point(point_id).title, language)
 
     lines = [t("digest.participation", answered=digest.answered, invited=digest.invited, part1=digest.part1_done,
-               finished=digest.finished), "", t("digest.scores_heading")]
+               part2=digest.part2_started, finished=digest.finished), "", t("digest.scores_heading")]
     for score in digest.scores:
         if score.mean is None:
             lines.append(t("digest.score_hidden", title=title(score.point_id),

@@ -27,6 +27,7 @@ def digest(instrument: Instrument, people: list[dict[str, str | None]] = PEOPLE,
 def test_participation_scores_and_ranking_by_hand(instrument: Instrument) -> None:
     result = digest(instrument)
     assert (result.invited, result.answered, result.part1_done, result.finished) == (6, 5, 4, 1)
+    assert result.part2_started == 5, "everyone wrote or skipped something in part 2"
     reach = result.scores[0]
     assert reach.point_id == "tavoitettavuus"
     assert (reach.raters, reach.cant_say, reach.distribution, reach.mean) == (3, 1, (0, 0, 1, 1, 1), 4.0)
