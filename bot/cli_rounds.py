@@ -12,6 +12,7 @@ import typer
 
 from bot.cli import app, say, settings_or_exit, with_content
 from bot.round_desk import Reply, RoundDesk
+from bot.rounds import parse_date
 
 round_app = typer.Typer(help="Open, follow and close assessment rounds (coordinators).")
 app.add_typer(round_app, name="round")
@@ -33,23 +34,32 @@ def _finish(reply: Reply) -> None:
 
 @round_app.command("open")
 def round_open(
-    decision_date: Annotated[datetime, typer.Option("--decision-date", formats=["%Y-%m-%d"],
-                                                    help="Date of the strategy-funding decision (YYYY-MM-DD).")],
+    decision_date: Annotated[str, typer.Option("--decision-date", help="Date of the strategy-funding decision "
+                                               "(16.11.2026 or 2026-11-16).")],
     team: Annotated[list[str], typer.Option("--team", help="A team (its group or channel title); repeat for more.")],
     responsible: Annotated[str, typer.Option("--responsible", help="The responsible person (vastuuhenkilö).")],
     name: Annotated[str, typer.Option("--name", help="Name of the round.")] = "",
-    part1_deadline: Annotated[datetime | None, typer.Option("--part1-deadline", formats=["%Y-%m-%d"])] = None,
-    part2_deadline: Annotated[datetime | None, typer.Option("--part2-deadline", formats=["%Y-%m-%d"])] = None,
+    part1_deadline: Annotated[str, typer.Option("--part1-deadline", help="Default: about three weeks.")] = "",
+    part2_deadline: Annotated[str, typer.Option("--part2-deadline", help="Default: the end of the window.")] = "",
     reminder_days: Annotated[str, typer.Option("--reminder-days", help="This round's own reminder days, e.g. 5,2 "
                                                "(working days before each deadline).")] = "",
     reminder_max: Annotated[int | None, typer.Option("--reminder-max", min=0, max=50,
                                                      help="This round's own cap of reminders per person.")] = None,
 ) -> None:
     """Open a round for teams; every member gets an invitation."""
-    def day(value: datetime | None) -> date | None:
-        return value.date() if value else None
+    def day(text: str) -> date | None:
+        """A date as people write it; a polite stop (in the operator's language) for anything else."""
+        if not text:
+            return None
+        parsed = parse_date(text)
+        if parsed is None:
+            say("rounds.bad_date", error=True, text=text)
+            raise typer.Exit(1)
+        return parsed
 
-    _finish(_desk().open(decision_date=decision_date.date(), team_titles=team, responsible=responsible,
+    decision = day(decision_date)
+    assert decision is not None  # the option is required, so it is never empty
+    _finish(_desk().open(decision_date=decision, team_titles=team, responsible=responsible,
                          opened_by=f"cli:{getpass.getuser()}", name=name, part1_deadline=day(part1_deadline),
                          part2_deadline=day(part2_deadline), reminder_max=reminder_max,
                          reminder_days=[int(d) for d in reminder_days.split(",") if d.strip().isdigit()] or None))

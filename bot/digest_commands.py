@@ -50,11 +50,10 @@ class DigestCommands:
             return ()  # the platform delivered the command twice: post once
         if not (self.roles.is_coordinator(event.user) or self.leads.has_team_role(name, "lead", team_id)):
             return (Notice(to=to, text=desk.t("digest.digest_not_allowed"), language=language),)
-        reply = desk.digest(title, min_scores=self.min_scores, min_texts=self.min_texts)
+        reply, chart = desk.digest_with_chart(title, min_scores=self.min_scores, min_texts=self.min_texts)
         heading, _, text = reply.text.partition("\n\n")
         notice = Notice(to=to, heading=heading if reply.ok else None, text=text if reply.ok else reply.text,
                         language=language)
-        chart = desk.digest_chart(title, min_scores=self.min_scores, min_texts=self.min_texts) if reply.ok else None
         if chart is None:
             return (notice,)
         return (notice, Image(to=to, png=chart, caption=heading, fallback_text="", language=language))

@@ -54,11 +54,11 @@ class DigestSchedule:
     def post_team(self, info: RoundInfo, team: Team, occasion: str, now: datetime) -> int:
         """Queue one team's digest (and its chart) for its channel; 0 if that occasion was queued already."""
         desk = self.desk_for(self.language)
-        reply = desk.digest(team.title, info.id, min_scores=self.min_scores, min_texts=self.min_texts)
+        reply, chart = desk.digest_with_chart(team.title, info.id, min_scores=self.min_scores,
+                                              min_texts=self.min_texts)
         heading, _, text = reply.text.partition("\n\n")
         key = f"digest:{info.id}:{team.id}:{occasion}"
         items = [scheduled_notice(key, team.channel, now, text, heading=heading, language=self.language)]
-        chart = desk.digest_chart(team.title, info.id, min_scores=self.min_scores, min_texts=self.min_texts)
         if chart is not None:
             items.append(scheduled_image(f"{key}:chart", team.channel, now, chart, caption=heading,
                                          language=self.language))

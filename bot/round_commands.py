@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Sequence
-from datetime import date
 from typing import Protocol
 
 from bot.engine import language_code
@@ -19,25 +18,12 @@ from bot.identity import UserRef
 from bot.instrument import Instrument
 from bot.messages import Document, Notice, Outbound
 from bot.round_desk import Reply, RoundDesk
+from bot.rounds import parse_date
 from bot.workbook import to_html, to_markdown, to_pdf
 
 ProcessedMarker = Callable[..., bool]  # TeamStore.mark_processed(key, now=...)
 SUBCOMMANDS = ("new", "list", "status", "close", "reopen", "workbook")
 WORKBOOK_FORMATS = ("pdf", "md", "html")
-DATE = re.compile(r"^(?:(\d{1,2})\.(\d{1,2})\.(\d{4})|(\d{4})-(\d{1,2})-(\d{1,2}))$")
-
-
-def parse_date(text: str) -> date | None:
-    match = DATE.match(text.strip())
-    if match is None:
-        return None
-    day, month, year = (match[1], match[2], match[3]) if match[1] else (match[6], match[5], match[4])
-    try:
-        return date(int(year), int(month), int(day))
-    except ValueError:
-        return None
-
-
 def slug(text: str) -> str:
     """A file-name-safe form of a title: letters (ä, ö, å kept), digits and dashes."""
     return re.sub(r"[^\w]+", "-", text.casefold()).strip("-") or "tiimi"

@@ -100,7 +100,7 @@ class RoundDesk:
         lines = [self.t("rounds.status_heading", id=info.id, name=info.name, status=self.t(f"rounds.{info.status}"),
                         window_end=_date(info.window_end), part1=_date(info.part1_deadline),
                         part2=_date(info.part2_deadline))]
-        for team in self.rounds.progress(info.id, point_count=len(self.instrument.point_ids)):
+        for team in self.rounds.progress(info.id):
             lines.append(self.t("rounds.status_line", team=team.team, members=team.members, started=team.started,
                                 part1=team.part1_done, finished=team.finished))
         return Reply("\n".join(lines))
@@ -142,17 +142,18 @@ class RoundDesk:
     def digest(self, team_title: str, round_id: int | None = None, *, min_scores: int = 3, min_texts: int = 5
                ) -> Reply:
         """The team's digest of a round (default: the open one, else the newest), as text."""
+        return self.digest_with_chart(team_title, round_id, min_scores=min_scores, min_texts=min_texts,
+                                      chart=False)[0]
+
+    def digest_with_chart(self, team_title: str, round_id: int | None = None, *, min_scores: int = 3,
+                          min_texts: int = 5, chart: bool = True) -> tuple[Reply, bytes | None]:
+        """The digest as text and its chart (PNG; None when nothing can be shown yet), built from one read."""
         result = self.team_digest(team_title, round_id, min_scores=min_scores, min_texts=min_texts)
         if isinstance(result, Reply):
-            return result
+            return result, None
         heading, text = digest_text(result, self.instrument, self.language)
-        return Reply(f"{heading}\n\n{text}")
-
-    def digest_chart(self, team_title: str, round_id: int | None = None, *, min_scores: int = 3, min_texts: int = 5
-                     ) -> bytes | None:
-        """The digest's chart (PNG), or None when nothing can be shown yet."""
-        result = self.team_digest(team_title, round_id, min_scores=min_scores, min_texts=min_texts)
-        return None if isinstance(result, Reply) else score_chart(result, self.instrument, self.language)
+        picture = score_chart(result, self.instrument, self.language) if chart else None
+        return Reply(f"{heading}\n\n{text}"), picture
 
     def workbook(self, team_title: str, round_id: int | None = None, *, min_scores: int = 3, min_texts: int = 5
                  ) -> Workbook | Reply:

@@ -7,6 +7,7 @@ fall on working days.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -15,6 +16,19 @@ from bot.identity import UserRef
 from bot.workdays import start_window_end, working_days_before
 
 PART1_DEFAULT_DAYS = 21  # three weeks for the two-minute overview, inside the window
+DATE = re.compile(r"^(?:(\d{1,2})\.(\d{1,2})\.(\d{4})|(\d{4})-(\d{1,2})-(\d{1,2}))$")
+
+
+def parse_date(text: str) -> date | None:
+    """16.11.2026 (as people write it here) or 2026-11-16; None for anything else."""
+    match = DATE.match(text.strip())
+    if match is None:
+        return None
+    day, month, year = (match[1], match[2], match[3]) if match[1] else (match[6], match[5], match[4])
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
 
 
 class PlanError(ValueError):

@@ -6,6 +6,7 @@ The only bot module (with bot.cli and bot.settings) that may import adapters/ an
 from __future__ import annotations
 
 import asyncio
+import functools
 import getpass
 import logging
 import os
@@ -13,9 +14,11 @@ import signal
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 from datetime import datetime, time
+from pathlib import Path
 
 from pydantic import SecretStr
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.engine import Engine
 from telegram import Bot
 
 from adapters.ratelimit import RateLimiter
@@ -61,8 +64,24 @@ def configure_logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
+@functools.cache
+def _instrument(directory: Path) -> Instrument:
+    return load_instrument(directory)
+
+
 def instrument_for(settings: Settings) -> Instrument:
-    return load_instrument(settings.content_dir or SHIPPED_CONTENT_DIR)
+    """The content, parsed once per folder and process."""
+    return _instrument(settings.content_dir or SHIPPED_CONTENT_DIR)
+
+
+@functools.cache
+def _engine(url: str) -> Engine:
+    return create_database_engine(url)
+
+
+def engine_for(settings: Settings) -> Engine:
+    """One engine (one connection pool) per database and process, shared by every store."""
+    return _engine(settings.database_url)
 
 
 def prepare_database(settings: Settings) -> str:
@@ -71,7 +90,7 @@ def prepare_database(settings: Settings) -> str:
 
 
 def store_for(settings: Settings) -> SqlStore:
-    return SqlStore(create_database_engine(settings.database_url))
+    return SqlStore(engine_for(settings))
 
 
 def dispatcher_factory(settings: Settings, instrument: Instrument, teams: SqlTeams, clock: Clock
@@ -92,7 +111,7 @@ def telegram_bot(settings: Settings, *, limiter: RateLimiter | None = None, poll
                  ) -> TelegramBot:
     assert settings.telegram_bot_token is not None
     instrument, clock = instrument_for(settings), SystemClock()
-    teams = SqlTeams(create_database_engine(settings.database_url))
+    teams = SqlTeams(engine_for(settings))
     build_dispatcher = dispatcher_factory(settings, instrument, teams, clock)
     return TelegramBot(token=settings.telegram_bot_token.get_secret_value(), api_url=settings.telegram_api_url,
                        instrument=instrument, build_dispatcher=build_dispatcher, refs=teams, reachability=teams,
@@ -102,7 +121,7 @@ def telegram_bot(settings: Settings, *, limiter: RateLimiter | None = None, poll
 def slack_bot(settings: Settings, *, limiter: RateLimiter | None = None) -> SlackBot:
     assert settings.slack_bot_token is not None
     instrument, clock = instrument_for(settings), SystemClock()
-    teams = SqlTeams(create_database_engine(settings.database_url))
+    teams = SqlTeams(engine_for(settings))
     build_dispatcher = dispatcher_factory(settings, instrument, teams, clock)
 
     def secret(value: SecretStr | None) -> str | None:
@@ -145,7 +164,7 @@ async def run_platforms(settings: Settings) -> None:
 
 
 def reminder_planner(settings: Settings, clock: Clock | None = None) -> ReminderPlanner:
-    engine = create_database_engine(settings.database_url)
+    engine = engine_for(settings)
     start, end = settings.working_hour_range
     hours = WorkingHours(start=time(start), end=time(end) if end < 24 else time(23, 59), zone=settings.timezone)
     policy = ReminderPolicy(before_deadline=settings.reminder_offsets, max_per_round=settings.reminder_max, hours=hours)
@@ -154,7 +173,7 @@ def reminder_planner(settings: Settings, clock: Clock | None = None) -> Reminder
 
 
 def digest_schedule(settings: Settings, clock: Clock) -> DigestSchedule:
-    engine = create_database_engine(settings.database_url)
+    engine = engine_for(settings)
     start, end = settings.working_hour_range
     hours = WorkingHours(start=time(start), end=time(end) if end < 24 else time(23, 59), zone=settings.timezone)
     return DigestSchedule(SqlRounds(engine), SqlOutbox(engine), lambda language: round_desk(settings, language),
@@ -181,7 +200,7 @@ def queue_digest(settings: Settings, team_title: str, round_id: int | None) -> b
 def scheduled_work(settings: Settings, senders: dict[str, Sender], clock: Clock) -> Callable[[], Awaitable[int]]:
     """One tick's work: close rounds whose time is over, queue due reminders, send the outbox."""
     planner = reminder_planner(settings, clock)
-    engine = create_database_engine(settings.database_url)
+    engine = engine_for(settings)
     digests = digest_schedule(settings, clock)
     worker = OutboxWorker(SqlOutbox(engine), senders, clock, worker=f"worker-{os.getpid()}")
 
@@ -206,13 +225,13 @@ def _stopping(ticker: Ticker) -> Callable[[], Awaitable[None]]:
 
 
 def round_desk(settings: Settings, language: str | None = None) -> RoundDesk:
-    engine = create_database_engine(settings.database_url)
+    engine = engine_for(settings)
     return RoundDesk(SqlRounds(engine), SqlOutbox(engine), instrument_for(settings), SystemClock(),
                      language=language or settings.language)
 
 
 def role_store(settings: Settings) -> SqlRoles:
-    return SqlRoles(create_database_engine(settings.database_url))
+    return SqlRoles(engine_for(settings))
 
 
 def digest_commands(settings: Settings, teams: SqlTeams) -> DigestCommands:
@@ -227,7 +246,7 @@ def round_commands(settings: Settings, teams: SqlTeams | None = None) -> RoundCo
     def desk_for(language: str) -> RoundDesk:
         return desks.setdefault(language, round_desk(settings, language))
 
-    roles = Roles(settings.coordinator_ids, SqlRoles(create_database_engine(settings.database_url)))
+    roles = Roles(settings.coordinator_ids, SqlRoles(engine_for(settings)))
     return RoundCommands(desk_for, roles, instrument_for(settings),
                          teams.mark_processed if teams is not None else None)
 
@@ -242,7 +261,7 @@ class FixedClock:
 
 async def platform_senders(settings: Settings, stack: AsyncExitStack) -> dict[str, Sender]:
     """Senders for the configured platforms, for sending outside a conversation (the scheduler)."""
-    engine = create_database_engine(settings.database_url)
+    engine = engine_for(settings)
     teams, clock, instrument = SqlTeams(engine), SystemClock(), instrument_for(settings)
     senders: dict[str, Sender] = {}
     if settings.telegram_bot_token is not None:
@@ -260,7 +279,7 @@ async def platform_senders(settings: Settings, stack: AsyncExitStack) -> dict[st
 
 async def tick(settings: Settings, *, now: datetime | None = None) -> tuple[int, int]:
     """One scheduler tick: send what is due through the configured platforms; (sent, still pending)."""
-    engine = create_database_engine(settings.database_url)
+    engine = engine_for(settings)
     outbox = SqlOutbox(engine)
     clock: Clock = FixedClock(now) if now is not None else SystemClock()
     async with AsyncExitStack() as stack:

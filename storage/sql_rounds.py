@@ -39,7 +39,7 @@ class SqlRounds:
             planned = db.execute(_rounds().where(assessment_round.c.status == "open",
                                                  assessment_round.c.decision_date.is_not(None))).first()
             if planned is not None:
-                raise RoundConflict(self._info(db, planned))
+                raise RoundConflict(_info(planned, _team_titles(db, planned.id).get(planned.id, [])))
             db.execute(assessment_round.update().where(assessment_round.c.status == "open")
                        .values(status="closed", closed_at=now))
             round_id = db.execute(assessment_round.insert().values(
@@ -51,16 +51,20 @@ class SqlRounds:
             )).inserted_primary_key[0]  # type: ignore[index]
             if plan.team_ids:
                 db.execute(round_team.insert(), [{"round_id": round_id, "team_id": t} for t in plan.team_ids])
-            return self._info(db, db.execute(_rounds().where(assessment_round.c.id == round_id)).one())
+            row = db.execute(_rounds().where(assessment_round.c.id == round_id)).one()
+            return _info(row, _team_titles(db, round_id).get(round_id, []))
 
     def rounds(self) -> list[RoundInfo]:
+        """Every round, newest first (two queries, however many rounds: the scheduler asks every minute)."""
         with self.engine.connect() as db:
-            return [self._info(db, row) for row in db.execute(_rounds().order_by(assessment_round.c.id.desc()))]
+            rows = db.execute(_rounds().order_by(assessment_round.c.id.desc())).all()
+            titles = _team_titles(db, None)
+        return [_info(row, titles.get(row.id, [])) for row in rows]
 
     def round(self, round_id: int) -> RoundInfo | None:
         with self.engine.connect() as db:
             row = db.execute(_rounds().where(assessment_round.c.id == round_id)).first()
-            return self._info(db, row) if row else None
+            return _info(row, _team_titles(db, round_id).get(round_id, [])) if row else None
 
     def set_status(self, round_id: int, status: str, *, now: datetime) -> bool:
         """Close or reopen; False if the round does not exist or already has that status."""
@@ -71,17 +75,7 @@ class SqlRounds:
                                 .values(**values))
             return bool(result.rowcount)
 
-    def members(self, round_id: int) -> list[UserRef]:
-        """Everyone in the round's teams, once each."""
-        with self.engine.connect() as db:
-            rows = db.execute(sa.select(respondent.c.platform, respondent.c.workspace, respondent.c.user_id).distinct()
-                              .join(team_member, team_member.c.respondent_id == respondent.c.id)
-                              .join(round_team, round_team.c.team_id == team_member.c.team_id)
-                              .where(round_team.c.round_id == round_id)
-                              .order_by(respondent.c.platform, respondent.c.user_id)).all()
-        return [UserRef(row.platform, row.workspace, row.user_id) for row in rows]
-
-    def progress(self, round_id: int, *, point_count: int) -> list[TeamProgress]:
+    def progress(self, round_id: int) -> list[TeamProgress]:
         """Per team: members, how many have started (opened the review), finished part 1, finished everything."""
         answered = (sa.select(answer.c.respondent_id, sa.func.count(sa.distinct(answer.c.question)).label("questions"),
                               sa.func.max(sa.case((answer.c.question == "priorities", 1), else_=0)).label("part1"),
@@ -101,18 +95,6 @@ class SqlRounds:
             teams = [TeamProgress(row.title, row.members, row.started, int(row.part1), int(row.finished))
                      for row in db.execute(query)]
         return sorted(teams, key=lambda progress: progress.team.casefold())
-
-    @staticmethod
-    def _info(db: Connection, row: sa.Row[tuple[object, ...]]) -> RoundInfo:
-        titles = db.execute(sa.select(team.c.title).join(round_team, round_team.c.team_id == team.c.id)
-                            .where(round_team.c.round_id == row.id).order_by(team.c.title)).scalars().all()
-        return RoundInfo(id=row.id, name=row.name, status=row.status, instrument_version=row.instrument_version,
-                         opened_at=row.opened_at, closed_at=row.closed_at, decision_date=row.decision_date,
-                         window_end=row.window_end, part1_deadline=row.part1_deadline,
-                         part2_deadline=row.part2_deadline, responsible=row.responsible,
-                         teams=tuple(sorted(titles, key=str.casefold)),
-                         reminder_days=tuple(map(int, row.reminder_days.split(","))) if row.reminder_days else None,
-                         reminder_max=row.reminder_max)
 
     def standings(self, round_id: int) -> list[MemberStanding]:
         """Every member of the round's teams with the questions they answered and their reminder state."""
@@ -207,6 +189,27 @@ class SqlRounds:
         """Every team's title → id."""
         with self.engine.connect() as db:
             return {row.title: row.id for row in db.execute(sa.select(team.c.id, team.c.title).order_by(team.c.title))}
+
+
+def _team_titles(db: Connection, round_id: int | None) -> dict[int, list[str]]:
+    """Round id → its teams' titles (of one round, or of all)."""
+    query = sa.select(round_team.c.round_id, team.c.title).join(team, team.c.id == round_team.c.team_id)
+    if round_id is not None:
+        query = query.where(round_team.c.round_id == round_id)
+    titles: dict[int, list[str]] = {}
+    for row in db.execute(query):
+        titles.setdefault(row.round_id, []).append(row.title)
+    return titles
+
+
+def _info(row: sa.Row[tuple[object, ...]], titles: list[str]) -> RoundInfo:
+    return RoundInfo(id=row.id, name=row.name, status=row.status, instrument_version=row.instrument_version,
+                     opened_at=row.opened_at, closed_at=row.closed_at, decision_date=row.decision_date,
+                     window_end=row.window_end, part1_deadline=row.part1_deadline,
+                     part2_deadline=row.part2_deadline, responsible=row.responsible,
+                     teams=tuple(sorted(titles, key=str.casefold)),
+                     reminder_days=tuple(map(int, row.reminder_days.split(","))) if row.reminder_days else None,
+                     reminder_max=row.reminder_max)
 
 
 def _rounds() -> sa.Select[tuple[object, ...]]:

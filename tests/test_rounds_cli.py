@@ -120,6 +120,12 @@ async def test_a_round_outside_the_start_window_or_for_an_unknown_team_is_refuse
     code, out = await kartoitus(database, "round", "open", "--decision-date", TODAY.date().isoformat(),
                                 "--team", "puutarha", "--responsible", "M")
     assert code == 1 and "Tiimiä ”puutarha” ei löydy" in out and "autoala" in out
+    code, out = await kartoitus(database, "round", "open", "--decision-date", "31.2.2026", "--team", "autoala",
+                                "--responsible", "M")
+    assert code == 1 and "En tunnistanut päivämäärää ”31.2.2026”" in out, "a polite message, in Finnish"
+    code, out = await kartoitus(database, "round", "open", "--decision-date", "10.1.2020", "--team", "autoala",
+                                "--responsible", "M")
+    assert code == 1 and "viimeistään 10.3.2020" in out, "dates as people write them here work too"
 
 
 async def test_the_running_bot_sends_the_invitations_by_itself(database: str, slack_api: FakeSlackApi) -> None:
