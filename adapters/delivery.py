@@ -1,8 +1,9 @@
-"""Delivering a turn's messages in order, and what happens when a recipient cannot be reached.
+"""Delivering a turn's messages in order, with one outcome per message.
 
-Shared by the platform senders: once a recipient turns out unreachable (blocked the bot, left
-the workspace), the rest of the turn's messages to them are skipped and the person is marked
-unreachable until they write again.
+Shared by the platform senders. The first message to a recipient that is not delivered ends the
+turn for that recipient: the rest of their messages get the same outcome without a request (a
+question sent after a lost confirmation would read out of order). A recipient who turns out
+unreachable (blocked the bot, left the workspace) is marked so until they write again.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
+from bot.delivery import Delivery, NotDelivered, Outcome
 from bot.identity import UserRef
 from bot.messages import Outbound
 from bot.ports import Clock, Reachability
@@ -17,25 +19,25 @@ from bot.ports import Clock, Reachability
 log = logging.getLogger(__name__)
 
 
-class Unreachable(Exception):
-    """The platform says this recipient cannot be messaged."""
-
-
-async def deliver_in_order(messages: Sequence[Outbound], deliver: Callable[[Outbound], Awaitable[None]], *,
-                           platform: str, reachability: Reachability, clock: Clock,
-                           give_up_on: tuple[type[Exception], ...] = ()) -> None:
-    """Send each message; `give_up_on` errors skip the rest for that recipient (answers are saved already)."""
-    skipped: set[str] = set()
+async def deliver_in_order(messages: Sequence[Outbound], deliver: Callable[[Outbound], Awaitable[Delivery]], *,
+                           platform: str, reachability: Reachability, clock: Clock) -> list[Delivery]:
+    """Send each message; returns what became of each, in the order given."""
+    outcomes: list[Delivery] = []
+    stopped: dict[str, Delivery] = {}
     for message in messages:
-        if message.to.key in skipped:
+        earlier = stopped.get(message.to.key)
+        if earlier is not None:
+            outcomes.append(earlier)
             continue
         try:
-            await deliver(message)
-        except Unreachable as error:
-            skipped.add(message.to.key)
-            if isinstance(message.to, UserRef):
+            delivery = await deliver(message)
+        except NotDelivered as error:
+            delivery = error.delivery
+        if not delivery.delivered:
+            stopped[message.to.key] = delivery
+            if delivery.outcome is Outcome.UNREACHABLE and isinstance(message.to, UserRef):
                 reachability.mark_unreachable(message.to, now=clock.now())
-            log.warning("%s: %s cannot be reached (%s); marked unreachable", platform, message.to.key, error)
-        except give_up_on as error:
-            skipped.add(message.to.key)
-            log.error("%s: sending to %s failed: %s", platform, message.to.key, type(error).__name__)
+            log.warning("%s: a message to %s was not delivered: %s (%s)", platform, message.to.key,
+                        delivery.outcome, delivery.reason)
+        outcomes.append(delivery)
+    return outcomes

@@ -12,17 +12,19 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.commands import command_aliases, parse_command
 from bot.content import load_instrument
+from bot.delivery import DELIVERED, Delivery
 from bot.conversation import Conversation, RoundRef
 from bot.engine import step
 from bot.events import CommandReceived, Event, TextReceived
 from bot.identity import UserRef
 from bot.instrument import Instrument
+from bot.messages import Outbound
 from bot.service import TurnService
 from storage.database import create_database_engine
 from storage.migrate import upgrade
@@ -63,8 +65,8 @@ def pure_steps_per_second(instrument: Instrument, seconds: float) -> tuple[float
 
 
 class NullSender:
-    async def send(self, messages: object) -> None:
-        return None
+    async def send(self, messages: Sequence[Outbound]) -> list[Delivery]:
+        return [DELIVERED] * len(messages)
 
 
 class StepClock:

@@ -93,7 +93,7 @@ def serve_api(port: int) -> None:
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
 
-async def run(recipients: int, database_url: str | None, workers: int) -> None:
+async def run(recipients: int, database_url: str | None, workers: int, in_flight: int) -> None:
     port = free_port()
     api_process = subprocess.Popen([sys.executable, __file__, "--serve-api", str(port)])
     async with httpx.AsyncClient() as probe:
@@ -119,7 +119,7 @@ async def run(recipients: int, database_url: str | None, workers: int) -> None:
     sender = TelegramSender(bot, refs=teams, reachability=teams, clock=clock)  # one limiter for all workers
     began = time.monotonic()
     sent = await asyncio.gather(*(OutboxWorker(outbox, {"telegram": sender}, clock, worker=f"bench-{n}",
-                                               batch=200, in_flight=32).drain() for n in range(workers)))
+                                               in_flight=in_flight).drain() for n in range(workers)))
     elapsed = time.monotonic() - began
     await bot.shutdown()
     async with httpx.AsyncClient() as client:
@@ -131,7 +131,7 @@ async def run(recipients: int, database_url: str | None, workers: int) -> None:
     duplicates = sum(count - 1 for count in received.values() if count > 1)
     losses = sum(1 for p in people if received[p.user] == 0)
     rate = sum(received.values()) / max(float(stats["span"]), 1e-9)
-    print(f"recipients: {recipients}, workers: {workers}, database: {engine.dialect.name}, "
+    print(f"recipients: {recipients}, workers: {workers} × {in_flight} in flight, database: {engine.dialect.name}, "
           f"time: {elapsed:.1f} s, marked sent: {sum(sent)}, still pending: {outbox.pending()}")
     print(f"achieved rate: {rate:.2f} messages/s = {rate / LIMIT_PER_SECOND:.1%} of Telegram's {LIMIT_PER_SECOND}/s")
     print(f"429s received: {stats['refused']}, duplicates: {duplicates}, losses: {losses}")
@@ -143,9 +143,10 @@ if __name__ == "__main__":
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     parser.add_argument("--workers", type=int, default=1, help="outbox workers sharing the one sender")
+    parser.add_argument("--in-flight", type=int, default=8, help="messages on the wire per worker")
     parser.add_argument("--serve-api", type=int, default=0, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.serve_api:
         serve_api(options.serve_api)
     else:
-        asyncio.run(run(options.recipients, options.database_url, options.workers))
+        asyncio.run(run(options.recipients, options.database_url, options.workers, options.in_flight))

@@ -1,8 +1,14 @@
-"""Sending scheduled messages from the durable outbox: claim, send within the platform's limits, mark.
+"""Sending scheduled messages from the durable outbox: claim, count the attempt, send, record the outcome.
 
-A worker claims a batch (a lease), sends each message through the platform's Sender (which
-keeps the rate limits and retries 429s), and marks each one sent right after it went out, so
-a crash re-sends at most the one message in flight, and only once (the store's attempt cap).
+A worker keeps at most `in_flight` messages on the wire. For each it claims the row (a lease),
+counts the attempt in the database *before* the request goes out, sends it through the
+platform's Sender, and records what the platform answered right after: delivered (sent),
+retry later (rescheduled with the platform's retry-after, then a growing backoff, up to
+`RetryPolicy.max_attempts` real sends), or failed with the reason (rejected, unreachable, not
+started, exhausted) — kept, never deleted. So after a crash at any moment every message goes
+out at least once, and only the messages that were on the wire (at most `in_flight` per
+worker) can go out twice. A platform that says "later" is left alone for the rest of the
+drain (a 429 with its retry-after; a 5xx or a network error only delays the one message).
 Several workers, in one process or many, share the fan-out without sending anything twice.
 """
 
@@ -13,9 +19,11 @@ import base64
 import json
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.delivery import Delivery, Outcome, retry
 from bot.identity import ChannelRef, Recipient
 from bot.messages import ChoicePrompt, Image, Notice, Option, Outbound
 from bot.ports import Claimed, Clock, Outbox, Scheduled, Sender
@@ -67,45 +75,113 @@ def message_of(claimed: Claimed) -> Outbound | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """When a message that was not delivered is tried again, and how often at most.
+
+    The defaults try for about four hours: 30 s, 1, 2, 4, 8, 16, 32 min, then hourly, 10 sends in all.
+    """
+
+    first_seconds: float = 30
+    max_seconds: float = 3600
+    max_attempts: int = 10
+
+    def delay(self, attempts: int, retry_after: float | None) -> timedelta:
+        backoff = min(self.first_seconds * 2 ** max(attempts - 1, 0), self.max_seconds)
+        return timedelta(seconds=max(backoff, retry_after or 0))
+
+
+IN_FLIGHT = 8  # messages on the wire per worker: the most a kill -9 can send twice
+LEASE_SECONDS = 120  # longer than any one send can take (10 s of 429 patience, request timeouts)
+
+
 class OutboxWorker:
     def __init__(self, outbox: Outbox, senders: Mapping[str, Sender], clock: Clock, *, worker: str,
-                 batch: int = 100, in_flight: int = 16, lease_seconds: float = 300) -> None:
+                 in_flight: int = IN_FLIGHT, lease_seconds: float = LEASE_SECONDS,
+                 policy: RetryPolicy | None = None) -> None:
         self.outbox = outbox
         self.senders = senders
         self.clock = clock
         self.worker = worker
-        self.batch = batch
-        self.in_flight = in_flight
+        self.in_flight = max(1, in_flight)
         self.lease_seconds = lease_seconds
+        self.policy = policy or RetryPolicy()
+        self._stopping = False
+        self._tasks: set[asyncio.Task[tuple[bool, str | None]]] = set()
 
     async def drain(self) -> int:
-        """Send everything due now; returns how many messages went out."""
-        sent = 0
-        while True:
-            claimed = await asyncio.to_thread(
-                self.outbox.claim, worker=self.worker, platforms=list(self.senders), now=self.clock.now(),
-                lease_seconds=self.lease_seconds, limit=self.batch)
-            if not claimed:
-                return sent
-            sent += await self._send_batch(claimed)
+        """Send everything due now (until a platform says "later"); returns how many were delivered."""
+        delivered = 0
+        paused: set[str] = set()
+        while not self._stopping:
+            platforms = [platform for platform in self.senders if platform not in paused]
+            free = self.in_flight - len(self._tasks)
+            if platforms and free > 0:
+                claimed = await asyncio.to_thread(
+                    self.outbox.claim, worker=self.worker, platforms=platforms, now=self.clock.now(),
+                    lease_seconds=self.lease_seconds, limit=free)
+                self._tasks.update(asyncio.create_task(self._send_one(item)) for item in claimed)
+            if not self._tasks:
+                return delivered
+            done, _ = await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                self._tasks.discard(task)
+                if task.cancelled():  # stopped: its claim was given back
+                    continue
+                ok, pause = task.result()
+                delivered += ok
+                if pause is not None:
+                    paused.add(pause)
+        return delivered
 
-    async def _send_batch(self, claimed: Sequence[Claimed]) -> int:
-        slots = asyncio.Semaphore(self.in_flight)  # the senders' limiters space them; this only bounds waiting tasks
-        outcomes = await asyncio.gather(*(self._send_one(item, slots) for item in claimed))
-        return sum(outcomes)
+    async def stop(self, *, timeout: float = 5.0) -> None:
+        """Take no new work; let what is on the wire finish, or give its claims back at once."""
+        self._stopping = True
+        if self._tasks:
+            _, late = await asyncio.wait(set(self._tasks), timeout=timeout)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
 
-    async def _send_one(self, item: Claimed, slots: asyncio.Semaphore) -> int:
-        message = message_of(item)
-        async with slots:
+    async def _send_one(self, item: Claimed) -> tuple[bool, str | None]:
+        """(delivered?, the platform to leave alone for now or None)."""
+        try:
+            message = message_of(item)
             if message is None:
-                log.error("outbox: cannot read the payload of %s; leaving it unsent", item.key)
-                return 0
-            try:
-                await self.senders[item.to.platform].send([message])
-            except Exception:
-                log.exception("outbox: sending %s failed; it will be tried again", item.key)
-                retry_at = self.clock.now() + timedelta(minutes=1)
-                await asyncio.to_thread(self.outbox.release, [item.id], worker=self.worker, retry_at=retry_at)
-                return 0
-            await asyncio.to_thread(self.outbox.mark_sent, [item.id], worker=self.worker, now=self.clock.now())
-            return 1
+                log.error("outbox: cannot read the payload of %s; kept as failed", item.key)
+                await asyncio.to_thread(self.outbox.fail, item.id, worker=self.worker, now=self.clock.now(),
+                                        outcome=Outcome.REJECTED, reason="unreadable payload")
+                return False, None
+            if not await asyncio.to_thread(self.outbox.begin_attempt, item.id, worker=self.worker,
+                                           now=self.clock.now()):
+                return False, None  # the lease ran out and someone else has it
+            delivery = await self._deliver(item, message)
+            await asyncio.to_thread(self._record, item, delivery)
+        except asyncio.CancelledError:
+            await asyncio.shield(asyncio.to_thread(self.outbox.release, [item.id], worker=self.worker,
+                                                   now=self.clock.now()))
+            raise
+        told_to_wait = delivery.outcome is Outcome.RETRY and delivery.retry_after is not None  # a 429, not a 5xx
+        return delivery.delivered, item.to.platform if told_to_wait else None
+
+    async def _deliver(self, item: Claimed, message: Outbound) -> Delivery:
+        try:
+            outcomes = await self.senders[item.to.platform].send([message])
+        except Exception as error:  # a sender bug must not lose the message: it is tried again later
+            log.exception("outbox: sending %s raised", item.key)
+            return retry(type(error).__name__)
+        return outcomes[0] if outcomes else retry("no outcome")
+
+    def _record(self, item: Claimed, delivery: Delivery) -> None:
+        now, attempts = self.clock.now(), item.attempts + 1
+        if delivery.delivered:
+            self.outbox.mark_sent(item.id, worker=self.worker, now=now, platform_id=delivery.message_id)
+        elif delivery.outcome is Outcome.RETRY and attempts < self.policy.max_attempts:
+            retry_at = now + self.policy.delay(attempts, delivery.retry_after)
+            log.info("outbox: %s not delivered (%s); trying again at %s", item.key, delivery.reason, retry_at)
+            self.outbox.reschedule(item.id, worker=self.worker, retry_at=retry_at, outcome=delivery.outcome,
+                                   reason=delivery.reason)
+        else:
+            outcome = "exhausted" if delivery.outcome is Outcome.RETRY else str(delivery.outcome)
+            log.warning("outbox: %s failed after %d attempts: %s (%s)", item.key, attempts, outcome, delivery.reason)
+            self.outbox.fail(item.id, worker=self.worker, now=now, outcome=outcome, reason=delivery.reason)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.conversation import AnswerRecord, Conversation, RoundRef
+from bot.delivery import Delivery
 from bot.events import Event
 from bot.identity import ChannelRef, UserRef
 from bot.messages import Outbound
@@ -143,7 +144,9 @@ class PeopleDirectory(Protocol):
 class Sender(Protocol):
     """Delivers outbound messages to a platform (after the turn was committed)."""
 
-    async def send(self, messages: Sequence[Outbound]) -> None: ...
+    async def send(self, messages: Sequence[Outbound]) -> Sequence[Delivery]:
+        """One outcome per message, in order; never raises for what the platform answered."""
+        ...
 
 
 class EventHandler(Protocol):
@@ -172,30 +175,85 @@ class Claimed:
     key: str
     to: UserRef
     payload: str
+    attempts: int  # real send attempts so far (before this one)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxCounts:
+    """What the outbox holds, for operators: counts only, never message text."""
+
+    waiting: int  # due later or now, never tried
+    retrying: int  # tried, not delivered, will be tried again
+    sent: int
+    failed: dict[str, int]  # "outcome: reason" -> count
+
+
+@dataclass(frozen=True, slots=True)
+class FailedMessage:
+    id: int
+    key: str
+    platform: str
+    recipient: str
     attempts: int
+    outcome: str
+    reason: str
+    failed_at: datetime
 
 
 class Outbox(Protocol):
-    """Durable scheduled messages. A claim is a lease: what a crashed worker claimed is claimed
-    again after the lease, and a message is claimed at most `max_attempts` times."""
+    """Durable scheduled messages, each sent until delivered (at least once), failed with a reason, or parked.
+
+    A claim is a lease: what a crashed worker claimed is claimed again after the lease. A worker
+    records each attempt *before* the request goes out (`begin_attempt`) and its outcome right
+    after, so `attempts` counts real sends, and a message can go out twice only if a worker died
+    between those two writes.
+    """
 
     def enqueue(self, items: Sequence[Scheduled], *, now: datetime) -> int:
         """Add the items whose key is new; returns how many were added."""
         ...
 
     def claim(self, *, worker: str, platforms: Sequence[str], now: datetime, lease_seconds: float,
-              limit: int, max_attempts: int = 2) -> list[Claimed]:
-        """Due, unsent messages for `platforms` that nobody holds; no two workers get the same one."""
+              limit: int) -> list[Claimed]:
+        """Due, unsent, unfailed messages for `platforms` that nobody holds; no two workers get the same one."""
         ...
 
-    def mark_sent(self, ids: Sequence[int], *, worker: str, now: datetime) -> None: ...
+    def begin_attempt(self, message_id: int, *, worker: str, now: datetime) -> bool:
+        """Count a send attempt before it goes out; False if the claim is no longer this worker's."""
+        ...
 
-    def release(self, ids: Sequence[int], *, worker: str, retry_at: datetime) -> None:
-        """Give back claims that were not sent; they become due again at `retry_at`."""
+    def mark_sent(self, message_id: int, *, worker: str, now: datetime, platform_id: str | None = None) -> None: ...
+
+    def reschedule(self, message_id: int, *, worker: str, retry_at: datetime, outcome: str, reason: str) -> None:
+        """Not delivered, worth trying again at `retry_at`."""
+        ...
+
+    def fail(self, message_id: int, *, worker: str, now: datetime, outcome: str, reason: str) -> None:
+        """Not delivered and not to be retried (kept, with the reason, until an operator retries it)."""
+        ...
+
+    def release(self, ids: Sequence[int], *, worker: str, now: datetime) -> None:
+        """Give back claims at once (a stopping worker), so another worker need not wait for the lease."""
         ...
 
     def pending(self) -> int:
-        """Messages not sent yet (due or not)."""
+        """Messages still to be delivered (due or not; failed and parked ones not counted)."""
+        ...
+
+    def counts(self) -> OutboxCounts: ...
+
+    def failed(self, *, limit: int = 200) -> list[FailedMessage]: ...
+
+    def retry_failed(self, *, now: datetime, outcome: str | None = None, recipient: UserRef | None = None) -> int:
+        """Put failed messages back (all, or those with `outcome`, or one person's); returns how many."""
+        ...
+
+    def retry_now(self, *, now: datetime) -> int:
+        """Make every message that waits for a retry due now; returns how many."""
+        ...
+
+    def undelivered(self, key_prefix: str) -> int:
+        """Failed messages whose key starts with `key_prefix` (e.g. a round's invitations)."""
         ...
 
 

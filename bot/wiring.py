@@ -17,7 +17,6 @@ from datetime import datetime, time
 from pathlib import Path
 
 from pydantic import SecretStr
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import Engine
 from telegram import Bot
 
@@ -25,7 +24,7 @@ from adapters.ratelimit import RateLimiter
 from adapters.slack.app import SlackBot
 from adapters.slack.capabilities import CAPABILITIES as SLACK
 from adapters.slack.outbound import CommandStyle
-from adapters.slack.sender import SlackSender
+from adapters.slack.sender import SlackSender, web_client
 from adapters.telegram.app import TelegramBot
 from adapters.telegram.capabilities import CAPABILITIES as TELEGRAM
 from adapters.telegram.sender import TelegramSender
@@ -202,7 +201,8 @@ def scheduled_work(settings: Settings, senders: dict[str, Sender], clock: Clock)
     planner = reminder_planner(settings, clock)
     engine = engine_for(settings)
     digests = digest_schedule(settings, clock)
-    worker = OutboxWorker(SqlOutbox(engine), senders, clock, worker=f"worker-{os.getpid()}")
+    worker = OutboxWorker(SqlOutbox(engine), senders, clock, worker=f"worker-{os.getpid()}",
+                          in_flight=settings.outbox_in_flight, lease_seconds=settings.outbox_lease_seconds)
 
     async def work() -> int:
         await asyncio.to_thread(planner.plan)
@@ -270,8 +270,7 @@ async def platform_senders(settings: Settings, stack: AsyncExitStack) -> dict[st
         await stack.enter_async_context(bot)
         senders["telegram"] = TelegramSender(bot, refs=teams, reachability=teams, clock=clock)
     if settings.slack_bot_token is not None:
-        client = AsyncWebClient(token=settings.slack_bot_token.get_secret_value(),
-                                base_url=settings.slack_api_url.rstrip("/") + "/")
+        client = web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
         senders["slack"] = SlackSender(client, texts=instrument.text, style=CommandStyle(command_aliases(instrument)),
                                        refs=teams, reachability=teams, clock=clock)
     return senders

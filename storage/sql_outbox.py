@@ -1,8 +1,10 @@
-"""The outbox on SQL: idempotent enqueue by key, leased claims, exactly-once marking.
+"""The outbox on SQL: idempotent enqueue by key, leased claims, attempts and outcomes per row.
 
 Claims use `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`, so workers on one
 PostgreSQL never claim the same row; SQLite serialises writers, and the same statement (without
-the row locks, which SQLite has no use for) is atomic there.
+the row locks, which SQLite has no use for) is atomic there. A row is pending while neither
+`sent_at` nor `failed_at` is set; failed rows stay, with the outcome and reason, until an
+operator puts them back.
 """
 
 from __future__ import annotations
@@ -15,15 +17,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from bot.identity import UserRef
-from bot.ports import Claimed, Scheduled
+from bot.ports import Claimed, FailedMessage, OutboxCounts, Scheduled
 from storage.tables import outbox_message as t
 
 CHUNK = 500
+# A row whose attempts were all cut short by crashes (no outcome ever recorded) stops here.
+MAX_ATTEMPTS = 10
+_pending = sa.and_(t.c.sent_at.is_(None), t.c.failed_at.is_(None))
 
 
 class SqlOutbox:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, max_attempts: int = MAX_ATTEMPTS) -> None:
         self.engine = engine
+        self.max_attempts = max_attempts
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
 
     def enqueue(self, items: Sequence[Scheduled], *, now: datetime) -> int:
@@ -43,34 +49,95 @@ class SqlOutbox:
         return added
 
     def claim(self, *, worker: str, platforms: Sequence[str], now: datetime, lease_seconds: float,
-              limit: int, max_attempts: int = 2) -> list[Claimed]:
+              limit: int) -> list[Claimed]:
+        free = sa.or_(t.c.claimed_until.is_(None), t.c.claimed_until < now)
+        exhausted = (sa.update(t).where(_pending, free, t.c.attempts >= self.max_attempts)
+                     .values(failed_at=now, outcome="exhausted", claimed_by=None, claimed_until=None,
+                             reason=sa.func.coalesce(t.c.reason, "no outcome recorded (the sender stopped)")))
         candidates = (sa.select(t.c.id)
-                      .where(t.c.sent_at.is_(None), t.c.due_at <= now, t.c.platform.in_(list(platforms)),
-                             sa.or_(t.c.claimed_until.is_(None), t.c.claimed_until < now),
-                             t.c.attempts < max_attempts)
+                      .where(_pending, t.c.due_at <= now, t.c.platform.in_(list(platforms)), free)
                       .order_by(t.c.due_at, t.c.id).limit(limit)
                       .with_for_update(skip_locked=True))
         claim = (sa.update(t).where(t.c.id.in_(candidates.scalar_subquery()))
-                 .values(claimed_by=worker, claimed_until=now + timedelta(seconds=lease_seconds),
-                         attempts=t.c.attempts + 1)
+                 .values(claimed_by=worker, claimed_until=now + timedelta(seconds=lease_seconds))
                  .returning(t.c.id, t.c.key, t.c.platform, t.c.workspace, t.c.user_id, t.c.payload, t.c.attempts,
                             t.c.due_at))
         with self.engine.begin() as db:
+            db.execute(exhausted)
             rows = sorted(db.execute(claim).all(), key=lambda row: (row.due_at, row.id))
         return [Claimed(row.id, row.key, UserRef(row.platform, row.workspace, row.user_id), row.payload, row.attempts)
                 for row in rows]
 
-    def mark_sent(self, ids: Sequence[int], *, worker: str, now: datetime) -> None:
+    def _update_held(self, message_id: int, worker: str, **values: object) -> bool:
+        with self.engine.begin() as db:
+            done = db.execute(sa.update(t).where(t.c.id == message_id, t.c.claimed_by == worker, _pending)
+                              .values(**values))
+        return bool(done.rowcount)
+
+    def begin_attempt(self, message_id: int, *, worker: str, now: datetime) -> bool:
+        return self._update_held(message_id, worker, attempts=t.c.attempts + 1, last_attempt_at=now)
+
+    def mark_sent(self, message_id: int, *, worker: str, now: datetime, platform_id: str | None = None) -> None:
+        self._update_held(message_id, worker, sent_at=now, outcome="delivered", reason=None, platform_id=platform_id,
+                          claimed_until=None)
+
+    def reschedule(self, message_id: int, *, worker: str, retry_at: datetime, outcome: str, reason: str) -> None:
+        self._update_held(message_id, worker, due_at=retry_at, outcome=outcome, reason=reason[:255],
+                          claimed_by=None, claimed_until=None)
+
+    def fail(self, message_id: int, *, worker: str, now: datetime, outcome: str, reason: str) -> None:
+        self._update_held(message_id, worker, failed_at=now, outcome=outcome, reason=reason[:255],
+                          claimed_by=None, claimed_until=None)
+
+    def release(self, ids: Sequence[int], *, worker: str, now: datetime) -> None:
         if ids:
             with self.engine.begin() as db:
-                db.execute(sa.update(t).where(t.c.id.in_(list(ids)), t.c.claimed_by == worker).values(sent_at=now))
-
-    def release(self, ids: Sequence[int], *, worker: str, retry_at: datetime) -> None:
-        if ids:
-            with self.engine.begin() as db:  # a released claim sent nothing, so it does not count as an attempt
-                db.execute(sa.update(t).where(t.c.id.in_(list(ids)), t.c.claimed_by == worker, t.c.sent_at.is_(None))
-                           .values(claimed_until=retry_at, attempts=t.c.attempts - 1))
+                db.execute(sa.update(t).where(t.c.id.in_(list(ids)), t.c.claimed_by == worker, _pending)
+                           .values(claimed_by=None, claimed_until=None))
 
     def pending(self) -> int:
         with self.engine.connect() as db:
-            return int(db.execute(sa.select(sa.func.count()).select_from(t).where(t.c.sent_at.is_(None))).scalar_one())
+            return int(db.execute(sa.select(sa.func.count()).select_from(t).where(_pending)).scalar_one())
+
+    def counts(self) -> OutboxCounts:
+        kind = sa.case((t.c.sent_at.is_not(None), "sent"), (t.c.failed_at.is_not(None), "failed"),
+                       (t.c.attempts > 0, "retrying"), else_="waiting")
+        with self.engine.connect() as db:
+            totals = dict(db.execute(sa.select(kind, sa.func.count()).group_by(kind)).tuples().all())
+            failed = db.execute(sa.select(t.c.outcome, t.c.reason, sa.func.count()).where(t.c.failed_at.is_not(None))
+                                .group_by(t.c.outcome, t.c.reason)).all()
+        return OutboxCounts(waiting=int(totals.get("waiting", 0)), retrying=int(totals.get("retrying", 0)),
+                            sent=int(totals.get("sent", 0)),
+                            failed={f"{row.outcome}: {row.reason or '–'}": int(row[2]) for row in failed})
+
+    def failed(self, *, limit: int = 200) -> list[FailedMessage]:
+        query = (sa.select(t.c.id, t.c.key, t.c.platform, t.c.workspace, t.c.user_id, t.c.attempts, t.c.outcome,
+                           t.c.reason, t.c.failed_at)
+                 .where(t.c.failed_at.is_not(None)).order_by(t.c.failed_at, t.c.id).limit(limit))
+        with self.engine.connect() as db:
+            rows = db.execute(query).all()
+        return [FailedMessage(row.id, row.key, row.platform, f"{row.platform}:{row.workspace}:{row.user_id}",
+                              row.attempts, row.outcome or "", row.reason or "", row.failed_at) for row in rows]
+
+    def retry_failed(self, *, now: datetime, outcome: str | None = None, recipient: UserRef | None = None) -> int:
+        which = [t.c.failed_at.is_not(None), t.c.sent_at.is_(None)]
+        if outcome is not None:
+            which.append(t.c.outcome == outcome)
+        if recipient is not None:
+            which += [t.c.platform == recipient.platform, t.c.workspace == recipient.workspace,
+                      t.c.user_id == recipient.user]
+        with self.engine.begin() as db:
+            done = db.execute(sa.update(t).where(*which).values(failed_at=None, attempts=0, due_at=now,
+                                                                claimed_by=None, claimed_until=None))
+        return int(done.rowcount)
+
+    def retry_now(self, *, now: datetime) -> int:
+        with self.engine.begin() as db:
+            done = db.execute(sa.update(t).where(_pending, t.c.attempts > 0, t.c.due_at > now).values(due_at=now))
+        return int(done.rowcount)
+
+    def undelivered(self, key_prefix: str) -> int:
+        escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        with self.engine.connect() as db:
+            return int(db.execute(sa.select(sa.func.count()).select_from(t).where(
+                t.c.failed_at.is_not(None), t.c.key.like(f"{escaped}%", escape="\\"))).scalar_one())

@@ -173,6 +173,11 @@ class OutboxMessage(SQLModel, table=True):
     claimed_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     sent_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     created_at: datetime = Field(sa_column=_utc_column())
+    last_attempt_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    failed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))  # kept, never deleted
+    outcome: str | None = Field(default=None, max_length=32)  # of the last attempt: retry, rejected, unreachable…
+    reason: str | None = Field(default=None, max_length=255)  # the platform's error, never message text
+    platform_id: str | None = Field(default=None, max_length=64)  # the delivered message's id on the platform
 
 
 class ReminderState(SQLModel, table=True):

@@ -19,13 +19,11 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.app.async_server import AsyncSlackAppServer
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
-from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.ratelimit import RateLimiter
 from adapters.slack import inbound, views
 from adapters.slack.outbound import CHOICE_ACTION, WRITE_ACTION, CommandStyle
-from adapters.slack.sender import SlackSender
+from adapters.slack.sender import SlackSender, web_client
 from bot.commands import command_aliases
 from bot.engine import language_code
 from bot.events import Event
@@ -37,7 +35,6 @@ from bot.teams import Dispatcher
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 LOCALE_TTL_SECONDS = 3600
-RETRIES_ON_429 = 5
 Ack = Callable[..., Awaitable[None]]
 
 
@@ -67,8 +64,7 @@ class SlackBot:
                  directory: PeopleDirectory | None = None) -> None:
         self.directory = directory
         self.clock = clock
-        self.client = AsyncWebClient(token=bot_token, base_url=api_url.rstrip("/") + "/")
-        self.client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=RETRIES_ON_429))
+        self.client = web_client(bot_token, api_url)
         self.app_token = app_token
         self.app = AsyncApp(client=self.client, signing_secret=signing_secret or "",
                             request_verification_enabled=app_token is None, process_before_response=False)

@@ -1,4 +1,9 @@
-"""Delivering neutral messages through the Slack Web API: pacing, 429 retries, unreachable people.
+"""Delivering neutral messages through the Slack Web API: pacing, 429s, and an outcome per message.
+
+A short 429 is waited out by the SDK's retry handler (only when Retry-After is at most
+PATIENCE_SECONDS, so a send never outlives an outbox lease); a longer one, a 5xx or a network
+error is reported as "retry later", a person who left as "unreachable", and any other API error
+(invalid_blocks, msg_too_long…) as "rejected" with its error code.
 
 After a prompt is posted, where it went (channel, ts, its blocks without buttons, the question)
 is remembered, so a later PromptClosed can update that message, and the "write an answer"
@@ -12,13 +17,20 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.delivery import Unreachable, deliver_in_order
+from adapters.delivery import deliver_in_order
 from adapters.ratelimit import RateLimiter
 from adapters.slack import outbound
 from adapters.slack.outbound import CommandStyle, Texts
+from bot.delivery import DELIVERED, Delivery, NotDelivered, Outcome, rejected, retry, unreachable
 from bot.messages import FreeTextPrompt, MultiChoicePrompt, Outbound, PromptClosed
 from bot.ports import Clock, MessageRefs, Reachability
 
@@ -28,6 +40,38 @@ log = logging.getLogger(__name__)
 UNREACHABLE_ERRORS = frozenset({"user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot",
                                 "channel_not_found", "is_archived", "user_not_visible", "messages_tab_disabled"})
 EDIT_ERRORS = frozenset({"message_not_found", "cant_update_message", "edit_window_closed", "msg_too_long"})
+PATIENCE_SECONDS = 10  # the longest Retry-After waited out inside one send; longer ones are retried later
+RETRIES_ON_429 = 3
+
+
+def retry_after_seconds(headers: dict[str, Any]) -> float | None:
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list | tuple) else value
+            try:
+                return float(raw)
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+class ShortRateLimitRetry(AsyncRateLimitErrorRetryHandler):
+    """The SDK's 429 handler, but only for waits a send can afford; a longer 429 becomes "retry later"."""
+
+    async def _can_retry_async(self, *, state: RetryState, request: HttpRequest,
+                               response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        wait = retry_after_seconds(dict(response.headers))
+        return wait is None or wait <= PATIENCE_SECONDS
+
+
+def web_client(token: str, api_url: str) -> AsyncWebClient:
+    """The Web API client of the app and of the scheduler: its base URL a setting, short 429s retried."""
+    client = AsyncWebClient(token=token, base_url=api_url.rstrip("/") + "/")
+    handler: AsyncRetryHandler = ShortRateLimitRetry(max_retry_count=RETRIES_ON_429)
+    client.retry_handlers.append(handler)
+    return client
 
 
 def slack_limiter(**overrides: Any) -> RateLimiter:
@@ -48,26 +92,37 @@ class SlackSender:
         self.clock = clock
         self.limiter = limiter or slack_limiter()
 
-    async def send(self, messages: Sequence[Outbound]) -> None:
-        await deliver_in_order(messages, self._deliver, platform="slack", reachability=self.reachability,
-                               clock=self.clock, give_up_on=(SlackApiError,))
+    async def send(self, messages: Sequence[Outbound]) -> list[Delivery]:
+        return await deliver_in_order(messages, self._deliver, platform="slack", reachability=self.reachability,
+                                      clock=self.clock)
 
-    async def _deliver(self, message: Outbound) -> None:
-        if isinstance(message, PromptClosed):
-            ref = self.recall(message.to.key, message.prompt_id)
-            if ref is not None:
-                await self.call(outbound.close(ref["channel"], ref["ts"], ref["kept"], message.answer))
-            return
-        if isinstance(message, MultiChoicePrompt) and message.update:
-            ref = self.recall(message.to.key, message.prompt_id)
-            if ref is not None:
-                await self.call(outbound.redraw(message, ref["channel"], ref["ts"], ref["kept"]))
-            return
+    async def _deliver(self, message: Outbound) -> Delivery:
+        if isinstance(message, PromptClosed) or (isinstance(message, MultiChoicePrompt) and message.update):
+            return await self._edit(message)
+        delivered = DELIVERED
         for call in outbound.render(message, self.texts, self.style):
             result = await self.call(call)
-            if call.prompt_id is not None and result is not None:
-                self.refs.remember(message.to.key, call.prompt_id, json.dumps(self._ref(message, call, result)),
-                                   now=self.clock.now())
+            if result is not None:
+                delivered = Delivery(Outcome.DELIVERED, message_id=str(result.get("ts") or "") or None)
+                if call.prompt_id is not None:
+                    self.refs.remember(message.to.key, call.prompt_id,
+                                       json.dumps(self._ref(message, call, result)), now=self.clock.now())
+        return delivered
+
+    async def _edit(self, message: PromptClosed | MultiChoicePrompt) -> Delivery:
+        """Close or redraw an earlier prompt. Only cosmetic: a failed edit must not hold back the next question."""
+        ref = self.recall(message.to.key, message.prompt_id)
+        if ref is None:
+            return DELIVERED
+        call = outbound.close(ref["channel"], ref["ts"], ref["kept"], message.answer) \
+            if isinstance(message, PromptClosed) else outbound.redraw(message, ref["channel"], ref["ts"], ref["kept"])
+        try:
+            await self.call(call)
+        except NotDelivered as error:
+            if error.delivery.outcome is Outcome.UNREACHABLE:
+                raise
+            log.info("slack: an old prompt was not updated: %s", error.delivery.outcome)
+        return DELIVERED
 
     @staticmethod
     def _ref(message: Outbound, call: outbound.Call, result: dict[str, Any]) -> dict[str, Any]:
@@ -83,7 +138,9 @@ class SlackSender:
         return json.loads(stored) if stored else None
 
     async def call(self, call: outbound.Call) -> dict[str, Any] | None:
-        """One Web API request within the pacing; the client itself retries a 429 after Retry-After."""
+        """One Web API request within the pacing; raises NotDelivered with the outcome when it did not deliver.
+
+        None: an old prompt could not be updated (nothing to do)."""
         channel = str(call.params.get("channel", ""))
         await self.limiter.wait(channel, group=not channel.startswith(("U", "W", "D")))
         try:
@@ -96,14 +153,19 @@ class SlackSender:
             else:
                 response = await self.client.api_call(call.method, json=call.params)
         except SlackApiError as error:
-            code = str(error.response.get("error", ""))
+            code = str(error.response.get("error", "") or f"HTTP {error.response.status_code}")
             if call.method == "chat.update" and code in EDIT_ERRORS:
                 log.info("slack: could not update an old prompt: %s", code)
                 return None
             if code in UNREACHABLE_ERRORS:
-                raise Unreachable(code) from error
-            if code == "ratelimited":
-                log.error("slack: %s still rate limited after the retries", call.method)
-                return None
-            raise
+                raise NotDelivered(unreachable(code)) from error
+            if code == "ratelimited" or error.response.status_code == 429:
+                raise NotDelivered(retry("ratelimited", retry_after_seconds(dict(error.response.headers)))) \
+                    from error
+            if error.response.status_code >= 500 or code in ("internal_error", "fatal_error", "service_unavailable",
+                                                             "request_timeout"):
+                raise NotDelivered(retry(code)) from error
+            raise NotDelivered(rejected(code)) from error
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:  # a closed connection, a timeout
+            raise NotDelivered(retry(type(error).__name__)) from error
         return dict(response.data) if isinstance(response.data, dict) else {}

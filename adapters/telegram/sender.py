@@ -1,7 +1,10 @@
-"""Delivering neutral messages through the Bot API: rate limits, 429 retries, unreachable people.
+"""Delivering neutral messages through the Bot API: rate limits, 429s, and an outcome per message.
 
 After a prompt is sent, where it went is remembered, so a later PromptClosed can edit that
-message (remove its buttons, show the answer), also after a restart.
+message (remove its buttons, show the answer), also after a restart. A short 429 is waited out
+in place (a turn's reply should not wait for the next scheduler tick); a longer one, a 5xx or a
+network error is reported as "retry later", a permanent 400 as "rejected", a person who blocked
+the bot as "unreachable", and one who never opened a private chat with the bot as "not started".
 """
 
 from __future__ import annotations
@@ -14,18 +17,21 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, Message
-from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from adapters.delivery import Unreachable, deliver_in_order
+from adapters.delivery import deliver_in_order
 from adapters.ratelimit import RateLimiter
 from adapters.telegram import outbound
+from bot.delivery import DELIVERED, Delivery, NotDelivered, Outcome, not_started, rejected, retry, unreachable
 from bot.identity import ChannelRef
 from bot.messages import MultiChoicePrompt, Outbound, PromptClosed
 from bot.ports import Clock, MessageRefs, Reachability
 
 log = logging.getLogger(__name__)
-MAX_RETRIES = 5
+PATIENCE_SECONDS = 10.0  # the longest a 429 is waited out inside one send; longer ones are retried later
+# Forbidden descriptions that mean "this person never started a private chat with the bot".
+NOT_STARTED = ("can't initiate conversation", "bot can't initiate")
 
 
 class TelegramSender:
@@ -37,35 +43,41 @@ class TelegramSender:
         self.clock = clock
         self.limiter = limiter or RateLimiter()
 
-    async def send(self, messages: Sequence[Outbound]) -> None:
-        await deliver_in_order(messages, self._deliver, platform="telegram", reachability=self.reachability,
-                               clock=self.clock)
+    async def send(self, messages: Sequence[Outbound]) -> list[Delivery]:
+        return await deliver_in_order(messages, self._deliver, platform="telegram", reachability=self.reachability,
+                                      clock=self.clock)
 
-    async def _deliver(self, message: Outbound) -> None:
-        if isinstance(message, PromptClosed):
-            await self._close(message)
-        elif isinstance(message, MultiChoicePrompt) and message.update:
-            await self._redraw(message)
-        else:
-            for call in outbound.render(message):
-                result = await self.call(call, group=isinstance(message.to, ChannelRef))
-                if call.prompt_id is not None and isinstance(result, Message):
+    async def _deliver(self, message: Outbound) -> Delivery:
+        if isinstance(message, PromptClosed) or (isinstance(message, MultiChoicePrompt) and message.update):
+            return await self._edit(message)
+        delivered = DELIVERED
+        for call in outbound.render(message):
+            result = await self.call(call, group=isinstance(message.to, ChannelRef))
+            if isinstance(result, Message):
+                delivered = Delivery(DELIVERED.outcome, message_id=str(result.message_id))
+                if call.prompt_id is not None:
                     ref = {"chat": call.params["chat_id"], "message_id": result.message_id, "html": call.plain_text}
                     self.refs.remember(message.to.key, call.prompt_id, json.dumps(ref), now=self.clock.now())
+        return delivered
 
     def _recall(self, message: PromptClosed | MultiChoicePrompt) -> dict[str, Any] | None:
         stored = self.refs.recall(message.to.key, message.prompt_id)
         return json.loads(stored) if stored else None
 
-    async def _close(self, message: PromptClosed) -> None:
+    async def _edit(self, message: PromptClosed | MultiChoicePrompt) -> Delivery:
+        """Close or redraw an earlier prompt. Only cosmetic: a failed edit must not hold back the next question."""
         ref = self._recall(message)
-        if ref is not None:
-            await self.call(outbound.close(message, ref["chat"], ref["message_id"], ref["html"]), group=False)
-
-    async def _redraw(self, message: MultiChoicePrompt) -> None:
-        ref = self._recall(message)
-        if ref is not None:
-            await self.call(outbound.redraw(message, ref["chat"], ref["message_id"]), group=False)
+        if ref is None:
+            return DELIVERED
+        call = outbound.close(message, ref["chat"], ref["message_id"], ref["html"]) \
+            if isinstance(message, PromptClosed) else outbound.redraw(message, ref["chat"], ref["message_id"])
+        try:
+            await self.call(call, group=False)
+        except NotDelivered as error:
+            if error.delivery.outcome in (Outcome.UNREACHABLE, Outcome.NOT_STARTED):
+                raise
+            log.info("telegram: an old prompt was not edited: %s", error.delivery.outcome)
+        return DELIVERED
 
     async def _request(self, call: outbound.Call) -> Any:
         params = dict(call.params)
@@ -82,26 +94,34 @@ class TelegramSender:
         return await self.bot.edit_message_reply_markup(reply_markup=keyboard, **params)
 
     async def call(self, call: outbound.Call, *, group: bool) -> Any:
-        """One API request within the limits; a 429 waits `retry_after` and sends again."""
-        for _ in range(MAX_RETRIES):
+        """One API request within the limits; raises NotDelivered with the outcome when it did not deliver."""
+        waited = 0.0
+        while True:
             await self.limiter.wait(str(call.params.get("chat_id", "")), group=group)
             try:
                 return await self._request(call)
             except RetryAfter as error:
                 seconds = retry_seconds(error)
+                if waited + seconds > PATIENCE_SECONDS:
+                    raise NotDelivered(retry("429 Too Many Requests", seconds)) from error
                 log.info("telegram: 429, retrying %s after %.1f s", call.method, seconds)
+                waited += seconds
                 await self.limiter.sleep(seconds)
             except Forbidden as error:
-                raise Unreachable(str(error)) from error
-            except BadRequest as error:
+                if any(phrase in error.message.lower() for phrase in NOT_STARTED):
+                    raise NotDelivered(not_started(error.message)) from error
+                raise NotDelivered(unreachable(error.message)) from error
+            except BadRequest as error:  # before NetworkError: python-telegram-bot derives it from that
                 if call.method.startswith("edit"):
                     log.info("telegram: could not edit an old prompt: %s", error.message)
                     return None
                 if "chat not found" in error.message.lower():
-                    raise Unreachable(error.message) from error
-                raise
-        log.error("telegram: %s still rate limited after %d tries", call.method, MAX_RETRIES)
-        return None
+                    raise NotDelivered(unreachable(error.message)) from error
+                raise NotDelivered(rejected(error.message)) from error
+            except NetworkError as error:  # 5xx, timeouts, closed connections
+                raise NotDelivered(retry(f"{type(error).__name__}: {error.message}")) from error
+            except TelegramError as error:  # e.g. a revoked token (InvalidToken): nothing wrong with the message
+                raise NotDelivered(retry(f"{type(error).__name__}: {error.message}")) from error
 
 
 def retry_seconds(error: RetryAfter) -> float:

@@ -16,6 +16,7 @@ from typing import TextIO
 from adapters.terminal.inbound import to_event
 from adapters.terminal.outbound import render
 from bot.commands import command_aliases
+from bot.delivery import DELIVERED, Delivery
 from bot.events import CommandReceived, Event
 from bot.identity import UserRef
 from bot.instrument import Instrument
@@ -32,7 +33,7 @@ class TerminalSender:
         self.instrument = instrument
         self.output = output
 
-    async def send(self, messages: Sequence[Outbound]) -> None:
+    async def send(self, messages: Sequence[Outbound]) -> list[Delivery]:
         for message in messages:
             if isinstance(message, Document):  # the terminal hands a file over by saving it here
                 path = Path(message.filename).resolve()
@@ -42,6 +43,7 @@ class TerminalSender:
             text = render(message, self.instrument)
             if text:
                 print(text, file=self.output, flush=True)
+        return [DELIVERED] * len(messages)
 
 
 class TerminalChat:

@@ -1,4 +1,4 @@
-"""The durable outbox on SQLite and PostgreSQL: idempotent enqueue, leases, no double sends."""
+"""The durable outbox on SQLite and PostgreSQL: idempotent enqueue, leases, outcomes, no double sends."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.delivery import DELIVERED, Delivery, rejected, retry, unreachable
 from bot.identity import UserRef
 from bot.messages import Notice, Outbound
-from bot.outbox import OutboxWorker, scheduled_notice
+from bot.outbox import OutboxWorker, RetryPolicy, scheduled_notice
 from bot.ports import Scheduled
 from storage.database import create_database_engine
 from storage.migrate import upgrade
@@ -48,15 +49,25 @@ def reminders(count: int, due: datetime = NOW) -> list[Scheduled]:
 
 
 class RecordingSender:
+    """Delivers, except to the people in `answers` (who get that outcome) or `fail_for` (a sender that raises)."""
+
     def __init__(self, fail_for: set[str] | None = None) -> None:
         self.sent: list[Outbound] = []
         self.fail_for = fail_for or set()
+        self.answers: dict[str, Delivery] = {}
+        self.requests = 0
 
-    async def send(self, messages: Sequence[Outbound]) -> None:
+    async def send(self, messages: Sequence[Outbound]) -> list[Delivery]:
+        outcomes = []
         for message in messages:
+            self.requests += 1
             if message.to.key in self.fail_for:
                 raise RuntimeError("the platform is down")
-            self.sent.append(message)
+            outcome = self.answers.get(message.to.key, DELIVERED)
+            if outcome.delivered:
+                self.sent.append(message)
+            outcomes.append(outcome)
+        return outcomes
 
 
 def test_enqueue_is_idempotent_by_key(outbox: SqlOutbox) -> None:
@@ -75,26 +86,44 @@ def test_only_due_messages_are_claimed_and_a_claim_is_exclusive(outbox: SqlOutbo
                         limit=10) == [], "a worker only claims its own platforms"
 
 
-def test_a_crashed_workers_claim_is_sent_again_once_after_the_lease(outbox: SqlOutbox) -> None:
+def test_a_crashed_workers_claim_comes_back_after_the_lease_and_attempts_count_sends(outbox: SqlOutbox) -> None:
     outbox.enqueue(reminders(1), now=NOW)
-    assert len(outbox.claim(worker="a", platforms=["telegram"], now=NOW, lease_seconds=60, limit=10)) == 1
-    # worker a crashes before marking; after the lease worker b claims it again, once
+    first = outbox.claim(worker="a", platforms=["telegram"], now=NOW, lease_seconds=60, limit=10)
+    assert [c.attempts for c in first] == [0], "a claim is not an attempt"
+    assert outbox.begin_attempt(first[0].id, worker="a", now=NOW)
+    # worker a dies on the wire; after the lease worker b claims it again
+    assert outbox.claim(worker="b", platforms=["telegram"], now=NOW + timedelta(seconds=30), lease_seconds=60,
+                        limit=10) == [], "the lease holds"
     again = outbox.claim(worker="b", platforms=["telegram"], now=NOW + timedelta(seconds=61), lease_seconds=60,
                          limit=10)
-    assert [c.attempts for c in again] == [2]
-    assert outbox.claim(worker="c", platforms=["telegram"], now=NOW + timedelta(seconds=200), lease_seconds=60,
-                        limit=10) == [], "at most one re-send per key"
-    outbox.mark_sent([again[0].id], worker="a", now=NOW)
+    assert [c.attempts for c in again] == [1], "the send on the wire is counted"
+    assert not outbox.begin_attempt(again[0].id, worker="a", now=NOW), "a's lease is gone"
+    outbox.mark_sent(again[0].id, worker="a", now=NOW)
     assert outbox.pending() == 1, "only the worker holding the claim can mark it"
-    outbox.mark_sent([again[0].id], worker="b", now=NOW)
+    outbox.mark_sent(again[0].id, worker="b", now=NOW)
     assert outbox.pending() == 0
+
+
+def test_many_crashes_before_any_outcome_end_as_failed_not_stuck(url: str) -> None:
+    engine = create_database_engine(url)
+    outbox = SqlOutbox(engine, max_attempts=3)
+    outbox.enqueue(reminders(1), now=NOW)
+    moment = NOW
+    for n in range(3):
+        moment += timedelta(minutes=5)
+        claimed = outbox.claim(worker=f"w{n}", platforms=["telegram"], now=moment, lease_seconds=60, limit=10)
+        assert len(claimed) == 1 and outbox.begin_attempt(claimed[0].id, worker=f"w{n}", now=moment)
+    assert outbox.claim(worker="w9", platforms=["telegram"], now=moment + timedelta(minutes=5), lease_seconds=60,
+                        limit=10) == []
+    assert outbox.pending() == 0 and [f.outcome for f in outbox.failed()] == ["exhausted"]
+    engine.dispose()
 
 
 async def test_the_worker_sends_each_due_message_once_and_retries_failures(outbox: SqlOutbox) -> None:
     clock = FakeClock(NOW)
     outbox.enqueue(reminders(30), now=NOW)
     sender = RecordingSender(fail_for={person(7).key})
-    worker = OutboxWorker(outbox, {"telegram": sender}, clock, worker="w1", batch=8)
+    worker = OutboxWorker(outbox, {"telegram": sender}, clock, worker="w1", in_flight=4)
     assert await worker.drain() == 29
     assert sorted(m.text for m in sender.sent if isinstance(m, Notice)) == sorted(
         f"Muistutus {n}" for n in range(30) if n != 7)
@@ -103,6 +132,88 @@ async def test_the_worker_sends_each_due_message_once_and_retries_failures(outbo
     clock.advance(minutes=2)
     assert await worker.drain() == 1 and outbox.pending() == 0
     assert len(sender.sent) == 30
+
+
+async def test_only_a_delivered_message_is_marked_sent(outbox: SqlOutbox) -> None:
+    """429 and 5xx are retried later; a permanent 400 and a person who left are failed with the reason."""
+    clock = FakeClock(NOW)
+    outbox.enqueue(reminders(4), now=NOW)
+    sender = RecordingSender()
+    sender.answers = {person(0).key: retry("429 Too Many Requests", 20), person(1).key: rejected("message is too long"),
+                      person(2).key: unreachable("Forbidden: bot was blocked by the user")}
+    worker = OutboxWorker(outbox, {"telegram": sender}, clock, worker="w", in_flight=1)
+    assert await worker.drain() == 0, "the 429 leaves the platform alone for the rest of the drain"
+    assert outbox.pending() == 4 and sender.requests == 1
+    clock.advance(seconds=31)
+    assert await worker.drain() == 1, "person 3 is delivered; the rest did not deliver"
+    counts = outbox.counts()
+    assert counts.sent == 1 and counts.retrying == 1 and counts.failed == {
+        "rejected: message is too long": 1, "unreachable: Forbidden: bot was blocked by the user": 1}
+    assert outbox.pending() == 1, "failed messages are not pending, but kept"
+    assert {f.key: (f.outcome, f.attempts) for f in outbox.failed()} == {
+        "remind:1:1:1": ("rejected", 1), "remind:1:2:1": ("unreachable", 1)}
+    assert outbox.undelivered("remind:1:") == 2 and outbox.undelivered("remind:1_") == 0
+
+    sender.answers = {}
+    clock.advance(minutes=2)
+    assert await worker.drain() == 1 and outbox.pending() == 0
+    assert outbox.retry_failed(now=clock.now(), outcome="rejected") == 1
+    assert await worker.drain() == 1 and outbox.counts().failed == {
+        "unreachable: Forbidden: bot was blocked by the user": 1}
+    assert [m.to.key for m in sender.sent].count(person(0).key) == 1, "a 429 is not a delivery: no duplicate"
+
+
+async def test_a_rate_limit_for_two_minutes_is_delivered_once_after_it_ends(outbox: SqlOutbox) -> None:
+    clock = FakeClock(NOW)
+    outbox.enqueue(reminders(3), now=NOW)
+    sender = RecordingSender()
+    worker = OutboxWorker(outbox, {"telegram": sender}, clock, worker="w")
+    limited_until = NOW + timedelta(minutes=2)
+    while clock.now() < limited_until + timedelta(minutes=5):  # a tick a minute
+        limited = clock.now() < limited_until
+        sender.answers = {person(n).key: retry("429 Too Many Requests", 5) for n in range(3)} if limited else {}
+        await worker.drain()
+        clock.advance(minutes=1)
+    assert sorted(m.to.key for m in sender.sent) == sorted(person(n).key for n in range(3)), "each once"
+    assert outbox.pending() == 0 and outbox.counts().failed == {}
+
+
+async def test_retries_back_off_and_stop_after_the_documented_number_of_sends(outbox: SqlOutbox) -> None:
+    policy = RetryPolicy()
+    assert [policy.delay(n, None).total_seconds() for n in range(1, 11)] == [
+        30, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]
+    assert policy.delay(1, 90).total_seconds() == 90, "the platform's retry-after when it is longer"
+    clock = FakeClock(NOW)
+    outbox.enqueue(reminders(1), now=NOW)
+    sender = RecordingSender()
+    sender.answers = {person(0).key: retry("NetworkError: Bad Gateway")}
+    worker = OutboxWorker(outbox, {"telegram": sender}, clock, worker="w", policy=RetryPolicy(max_attempts=4))
+    for _ in range(20):
+        await worker.drain()
+        clock.advance(hours=1)
+    assert sender.requests == 4, "four real sends, then it stops"
+    assert [(f.outcome, f.reason, f.attempts) for f in outbox.failed()] == [
+        ("exhausted", "NetworkError: Bad Gateway", 4)]
+
+
+async def test_a_stopping_worker_gives_its_claims_back_at_once(outbox: SqlOutbox) -> None:
+    import asyncio
+
+    class SlowSender(RecordingSender):
+        async def send(self, messages: Sequence[Outbound]) -> list[Delivery]:
+            await asyncio.sleep(30)
+            return await super().send(messages)
+
+    clock = FakeClock(NOW)
+    outbox.enqueue(reminders(5), now=NOW)
+    worker = OutboxWorker(outbox, {"telegram": SlowSender()}, clock, worker="w", in_flight=2, lease_seconds=600)
+    draining = asyncio.create_task(worker.drain())
+    await asyncio.sleep(0.5)
+    await worker.stop(timeout=0.2)
+    await asyncio.wait_for(draining, timeout=5)
+    again = outbox.claim(worker="other", platforms=["telegram"], now=NOW, lease_seconds=60, limit=10)
+    assert len(again) == 5, "nothing waits for the ten-minute lease"
+    assert sorted(c.attempts for c in again) == [0, 0, 0, 1, 1], "the two on the wire are counted"
 
 
 @pytest.mark.postgres

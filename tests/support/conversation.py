@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from adapters.terminal.inbound import to_event
 from adapters.terminal.outbound import render
+from bot.delivery import DELIVERED, Delivery
 from bot.commands import command_aliases
 from bot.events import ChoiceSelected, Event, TextReceived
 from bot.identity import UserRef
@@ -30,8 +31,9 @@ class RecordingSender:
     def __init__(self) -> None:
         self.sent: list[Outbound] = []
 
-    async def send(self, messages: Sequence[Outbound]) -> None:
+    async def send(self, messages: Sequence[Outbound]) -> list[Delivery]:
         self.sent.extend(messages)
+        return [DELIVERED] * len(messages)
 
 
 class Chat:

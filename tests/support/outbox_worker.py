@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from bot.delivery import DELIVERED, Delivery
 from bot.messages import Outbound
 from bot.outbox import OutboxWorker
 from storage.database import create_database_engine
@@ -26,17 +27,18 @@ class LoggingSender:
     def __init__(self, log: Path) -> None:
         self.log = log.open("a", encoding="utf-8")
 
-    async def send(self, messages: Sequence[Outbound]) -> None:
+    async def send(self, messages: Sequence[Outbound]) -> list[Delivery]:
         for message in messages:
             await asyncio.sleep(0.001)
             self.log.write(json.dumps({"user": message.to.key, "pid": os.getpid()}) + "\n")
             self.log.flush()
+        return [DELIVERED] * len(messages)
 
 
 async def main(url: str, log: Path, now: datetime) -> None:
     engine = create_database_engine(url)
     worker = OutboxWorker(SqlOutbox(engine), {"telegram": LoggingSender(log)}, FakeClock(now),
-                          worker=f"worker-{os.getpid()}", batch=25)
+                          worker=f"worker-{os.getpid()}")
     await worker.drain()
     engine.dispose()
 
