@@ -37,7 +37,8 @@ async def deliver_in_order(messages: Sequence[Outbound], deliver: Callable[[Outb
             stopped[message.to.key] = delivery
             if delivery.outcome is Outcome.UNREACHABLE and isinstance(message.to, UserRef):
                 reachability.mark_unreachable(message.to, now=clock.now())
-            log.warning("%s: a message to %s was not delivered: %s (%s)", platform, message.to.key,
-                        delivery.outcome, delivery.reason)
+            level = logging.INFO if delivery.outcome is Outcome.RETRY else logging.WARNING
+            log.log(level, "%s: a message to %s was not delivered: %s (%s)", platform, message.to.key,
+                    delivery.outcome, delivery.reason)
         outcomes.append(delivery)
     return outcomes

@@ -206,6 +206,6 @@ def export_workbook(settings: Settings, format: ExportFormat, out: Path | None, 
 
 
 def main() -> None:
-    from bot import cli_rounds  # noqa: F401  (registers `round` and `tick`)
+    from bot import cli_outbox, cli_rounds  # noqa: F401  (register `round`, `tick` and `outbox`)
 
     app()

@@ -103,6 +103,9 @@ class RoundDesk:
         for team in self.rounds.progress(info.id):
             lines.append(self.t("rounds.status_line", team=team.team, members=team.members, started=team.started,
                                 part1=team.part1_done, finished=team.finished))
+        undelivered = self.outbox.undelivered(f"invite:{info.id}:")
+        if undelivered:
+            lines.append(self.t("rounds.undelivered", count=undelivered))
         return Reply("\n".join(lines))
 
     def set_status(self, round_id: int | None, status: str) -> Reply:

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 from adapters.terminal.inbound import to_event
 from adapters.terminal.outbound import render
-from bot.delivery import DELIVERED, Delivery
 from bot.commands import command_aliases
+from bot.delivery import DELIVERED, Delivery
 from bot.events import ChoiceSelected, Event, TextReceived
 from bot.identity import UserRef
 from bot.instrument import Instrument

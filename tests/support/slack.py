@@ -77,6 +77,8 @@ class FakeSlackApi:
     opened: list[dict[str, Any]] = field(default_factory=list)  # views.open payloads
     rate_limit_next: dict[str, int] = field(default_factory=dict)  # method → how many 429s to answer
     retry_after: int = 1
+    refuse: dict[str, str] = field(default_factory=dict)  # channel → a permanent error for chat.postMessage
+    server_errors_next: int = 0  # how many requests to answer with HTTP 500
     url: str = ""
     socket_acks: list[dict[str, Any]] = field(default_factory=list)  # what the app answered over Socket Mode
     files: list[dict[str, Any]] = field(default_factory=list)  # files upload v2: channel, title, data
@@ -113,6 +115,9 @@ class FakeSlackApi:
         if request.headers.get("Authorization") != f"Bearer {token}" and params.get("token") != token:
             return web.json_response({"ok": False, "error": "not_authed"})
         self.calls.append((method, params))
+        if self.server_errors_next > 0:
+            self.server_errors_next -= 1
+            return web.Response(status=500, text="Internal Server Error")
         if self.rate_limit_next.get(method, 0) > 0:
             self.rate_limit_next[method] -= 1
             return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
@@ -187,6 +192,8 @@ class FakeSlackApi:
         channel = str(params["channel"])
         if channel in self.gone:
             return {"ok": False, "error": "user_not_found"}
+        if channel in self.refuse:
+            return {"ok": False, "error": self.refuse[channel]}
         if channel.startswith("U"):
             channel = "D" + channel[1:]  # posting to a user id lands in the app's DM with them
         blocks = params.get("blocks") or []
