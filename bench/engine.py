@@ -18,8 +18,8 @@ from pathlib import Path
 
 from bot.commands import command_aliases, parse_command
 from bot.content import load_instrument
-from bot.delivery import DELIVERED, Delivery
 from bot.conversation import Conversation, RoundRef
+from bot.delivery import DELIVERED, Delivery
 from bot.engine import step
 from bot.events import CommandReceived, Event, TextReceived
 from bot.identity import UserRef
