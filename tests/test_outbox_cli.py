@@ -108,7 +108,7 @@ async def test_a_server_error_is_retried_later_and_a_person_who_left_is_not(data
                     "--team", "sähköala", "--responsible", "Maija")
     slack_api.server_errors_next = 1
     slack_api.gone.add("U0BO")
-    code, out = await kartoitus(database, slack_api, "tick")
+    code, out = await kartoitus(database, slack_api, "tick", in_flight=1)  # Anna's, the first, gets the 500
     assert "1 viestiä lähetetty, 1 odottaa" in out, out
     code, out = await kartoitus(database, slack_api, "outbox")
     assert "uusi yritys tulossa 1" in out and "1 × unreachable: user_not_found" in out, out

@@ -153,7 +153,8 @@ class SlackSender:
             else:
                 response = await self.client.api_call(call.method, json=call.params)
         except SlackApiError as error:
-            code = str(error.response.get("error", "") or f"HTTP {error.response.status_code}")
+            data = error.response.data
+            code = str((data.get("error") if isinstance(data, dict) else "") or f"HTTP {error.response.status_code}")
             if call.method == "chat.update" and code in EDIT_ERRORS:
                 log.info("slack: could not update an old prompt: %s", code)
                 return None
