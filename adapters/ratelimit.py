@@ -4,11 +4,22 @@ The defaults are Telegram's: 30 messages/s overall (with a 4% margin), evenly sp
 burst of three, so one turn's answer confirmation and next question go out together);
 20 messages/minute per group. Slack uses the same buckets at about 1 message/s per channel.
 A send reserves its slot before it waits, so concurrent senders never overrun a limit.
+
+Several processes sending for one bot (`kartoitus run` scaled out, a cron `kartoitus tick`) each
+keep a share of the limits a fan-out can hit from everywhere at once: the overall rate and each
+group's. The processes are not in step, so evenly spaced sends of each can meet in one second:
+a process sending r (a whole number) a second puts at most r + 1 into any second (one request
+leaving late), so each of N processes keeps to floor(limit / N) − 1 a second, and N of them stay
+within floor(limit / N) · N ≤ the limit (2 processes: 13/s each of Telegram's 28.8). A group gets
+1/N of its per-minute rate. A private chat keeps its whole pace in every process: one person's
+turns follow each other (they read the reply before they answer), so two processes do not feed one
+chat at once, and dividing it would make every turn's reply arrive in pieces.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -38,8 +49,16 @@ TELEGRAM_OVERALL_PER_SECOND = 28.8
 class RateLimiter:
     def __init__(self, *, overall_per_second: float = TELEGRAM_OVERALL_PER_SECOND, chat_per_second: float = 1,
                  chat_burst: float = 3, group_per_minute: float = 20, group_burst: float = 3,
-                 clock: Callable[[], float] = time.monotonic,
+                 processes: int = 1, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        if processes < 1:
+            raise ValueError("processes must be at least 1")
+        if processes > 1:
+            share = math.floor(overall_per_second / processes) - 1
+            overall_per_second = share if share >= 1 else overall_per_second / processes / 2
+        group_per_minute /= processes
+        group_burst = max(1.0, group_burst / processes)
+        self.processes = processes
         self.clock = clock
         self.sleep = sleep
         self._lock = asyncio.Lock()

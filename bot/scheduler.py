@@ -2,11 +2,14 @@
 
 Each tick runs the due work (sending the outbox: invitations, and reminders as they come).
 The first tick runs at start, so work that fell due while the process was down is caught up
-at once; ticks never overlap, and missed ones collapse into one.
+at once; ticks never overlap, and missed ones collapse into one. `close()` is the graceful stop:
+no new tick starts, the running one is told to stop (its outbox worker gives back what it has not
+sent) and is awaited, and only a tick that outlives the timeout is cancelled.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -18,14 +21,21 @@ TICK_SECONDS = 60
 
 
 class Ticker:
-    def __init__(self, work: Callable[[], Awaitable[int]], *, interval_seconds: float = TICK_SECONDS) -> None:
+    def __init__(self, work: Callable[[], Awaitable[int]], *, interval_seconds: float = TICK_SECONDS,
+                 stop_work: Callable[[float], Awaitable[None]] | None = None) -> None:
         self.work = work
+        self.stop_work = stop_work
         self.interval_seconds = interval_seconds
         self.ticks = 0
         self._scheduler: AsyncIOScheduler | None = None
+        self._running: asyncio.Task[None] | None = None
+        self._closing = False
 
     async def tick(self) -> None:
+        if self._closing:
+            return
         self.ticks += 1
+        self._running = asyncio.current_task()
         try:
             done = await self.work()
         except Exception:  # a failed tick must not stop the next one
@@ -42,5 +52,24 @@ class Ticker:
         self._scheduler.start()
 
     def stop(self) -> None:
+        """Stop at once (a running tick is cancelled)."""
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+
+    async def close(self, timeout: float = 5.0) -> None:
+        """Stop gracefully: no new tick; the running one stops taking work and is awaited for `timeout` s."""
+        self._closing = True
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.pause()
+        running = self._running
+        if running is not None and not running.done():
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + timeout
+            if self.stop_work is not None:
+                await self.stop_work(timeout)
+            _, late = await asyncio.wait({running}, timeout=max(deadline - loop.time(), 0.1))
+            if late:
+                log.warning("scheduler: the running tick did not stop in %.0f s; cancelled", timeout)
+                running.cancel()
+                await asyncio.gather(running, return_exceptions=True)
+        self.stop()

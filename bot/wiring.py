@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 from datetime import datetime, time
 from pathlib import Path
+from typing import Protocol
 
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
@@ -24,7 +25,7 @@ from adapters.ratelimit import RateLimiter
 from adapters.slack.app import SlackBot
 from adapters.slack.capabilities import CAPABILITIES as SLACK
 from adapters.slack.outbound import CommandStyle
-from adapters.slack.sender import SlackSender, web_client
+from adapters.slack.sender import SlackSender, slack_limiter, web_client
 from adapters.telegram.app import TelegramBot
 from adapters.telegram.capabilities import CAPABILITIES as TELEGRAM
 from adapters.telegram.sender import TelegramSender
@@ -36,6 +37,7 @@ from bot.commands import command_aliases
 from bot.content import SHIPPED_CONTENT_DIR, load_instrument
 from bot.digest_commands import DigestCommands
 from bot.digest_schedule import DigestSchedule
+from bot.draining import DrainingSender
 from bot.identity import UserRef
 from bot.instrument import Instrument
 from bot.outbox import OutboxWorker
@@ -57,6 +59,11 @@ from storage.sql_store import SqlStore
 from storage.sql_teams import SqlTeams
 
 PLATFORM_CAPABILITIES: Sequence[Capabilities] = (TERMINAL, TELEGRAM, SLACK)
+log = logging.getLogger(__name__)
+# After SIGTERM: turns already taken may send their replies this long; then what still waits for
+# its slot goes to the outbox. The whole stop stays well under the 10 s a service manager waits.
+SHUTDOWN_GRACE_SECONDS = 4.0
+SHUTDOWN_STEP_SECONDS = 2.5  # at most for each later step: the outbox worker, the platforms' own stop
 
 
 def configure_logging(settings: Settings) -> None:
@@ -92,12 +99,18 @@ def store_for(settings: Settings) -> SqlStore:
     return SqlStore(engine_for(settings))
 
 
-def dispatcher_factory(settings: Settings, instrument: Instrument, teams: SqlTeams, clock: Clock
+def dispatcher_factory(settings: Settings, instrument: Instrument, teams: SqlTeams, clock: Clock,
+                       drains: list[DrainingSender] | None = None
                        ) -> Callable[[Sender, Callable[[str], str]], Dispatcher]:
-    """What a platform app calls with its sender and join links: the whole core around one person's turn."""
+    """What a platform app calls with its sender and join links: the whole core around one person's turn.
+
+    Replies go through a DrainingSender (collected in `drains`), so a stop can hand them to the outbox."""
     store = SqlStore(teams.engine)
 
-    def build(sender: Sender, join_link: Callable[[str], str]) -> Dispatcher:
+    def build(platform_sender: Sender, join_link: Callable[[str], str]) -> Dispatcher:
+        sender = DrainingSender(platform_sender, SqlOutbox(teams.engine), clock)
+        if drains is not None:
+            drains.append(sender)
         turns = TurnService(store, instrument, sender, clock)
         return Dispatcher(turns, TeamDesk(teams, instrument, sender, clock, join_link),
                           ReminderDesk(reminder_planner(settings, clock)), round_commands(settings, teams),
@@ -106,22 +119,33 @@ def dispatcher_factory(settings: Settings, instrument: Instrument, teams: SqlTea
     return build
 
 
-def telegram_bot(settings: Settings, *, limiter: RateLimiter | None = None, poll_interval: float = 0.0
-                 ) -> TelegramBot:
+def telegram_limiter(settings: Settings) -> RateLimiter:
+    """Telegram's limits, this process's share of them (KARTOITUS_PROCESSES)."""
+    return RateLimiter(processes=settings.processes)
+
+
+def slack_rate_limiter(settings: Settings) -> RateLimiter:
+    """Slack's pacing, this process's share of it (KARTOITUS_PROCESSES)."""
+    return slack_limiter(processes=settings.processes)
+
+
+def telegram_bot(settings: Settings, *, limiter: RateLimiter | None = None, poll_interval: float = 0.0,
+                 drains: list[DrainingSender] | None = None) -> TelegramBot:
     assert settings.telegram_bot_token is not None
     instrument, clock = instrument_for(settings), SystemClock()
     teams = SqlTeams(engine_for(settings))
-    build_dispatcher = dispatcher_factory(settings, instrument, teams, clock)
+    build_dispatcher = dispatcher_factory(settings, instrument, teams, clock, drains)
     return TelegramBot(token=settings.telegram_bot_token.get_secret_value(), api_url=settings.telegram_api_url,
                        instrument=instrument, build_dispatcher=build_dispatcher, refs=teams, reachability=teams,
-                       clock=clock, limiter=limiter, poll_interval=poll_interval)
+                       clock=clock, limiter=limiter or telegram_limiter(settings), poll_interval=poll_interval)
 
 
-def slack_bot(settings: Settings, *, limiter: RateLimiter | None = None) -> SlackBot:
+def slack_bot(settings: Settings, *, limiter: RateLimiter | None = None,
+              drains: list[DrainingSender] | None = None) -> SlackBot:
     assert settings.slack_bot_token is not None
     instrument, clock = instrument_for(settings), SystemClock()
     teams = SqlTeams(engine_for(settings))
-    build_dispatcher = dispatcher_factory(settings, instrument, teams, clock)
+    build_dispatcher = dispatcher_factory(settings, instrument, teams, clock, drains)
 
     def secret(value: SecretStr | None) -> str | None:
         return value.get_secret_value() if value is not None else None
@@ -129,37 +153,82 @@ def slack_bot(settings: Settings, *, limiter: RateLimiter | None = None) -> Slac
     return SlackBot(bot_token=settings.slack_bot_token.get_secret_value(),
                     signing_secret=secret(settings.slack_signing_secret), app_token=secret(settings.slack_app_token),
                     api_url=settings.slack_api_url, instrument=instrument, build_dispatcher=build_dispatcher,
-                    refs=teams, reachability=teams, clock=clock, limiter=limiter, directory=teams)
+                    refs=teams, reachability=teams, clock=clock, limiter=limiter or slack_rate_limiter(settings),
+                    directory=teams)
+
+
+class PlatformApp(Protocol):
+    """What the shutdown needs from a running platform app."""
+
+    async def stop_intake(self) -> None: ...
+
+    async def settle(self, timeout: float) -> bool: ...
+
+    async def stop(self, *, timeout: float = ...) -> None: ...
 
 
 async def run_platforms(settings: Settings) -> None:
-    """Run every configured platform in this process until SIGINT or SIGTERM."""
+    """Run every configured platform in this process until SIGINT or SIGTERM, then stop gracefully."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, stop.set)
-    stoppers: list[Callable[[], Awaitable[None]]] = []
+    apps: list[PlatformApp] = []
+    drains: list[DrainingSender] = []
     senders: dict[str, Sender] = {}
+    ticker: Ticker | None = None
     try:
         if settings.telegram_enabled:
-            telegram = telegram_bot(settings)
+            telegram = telegram_bot(settings, drains=drains)
             secret = settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else None
             await telegram.start(webhook_url=settings.telegram_webhook_url, webhook_secret=secret,
                                  listen=settings.http_host, port=settings.http_port)
-            stoppers.append(telegram.stop)
+            apps.append(telegram)
             senders["telegram"] = telegram.sender
         if settings.slack_enabled:
-            slack = slack_bot(settings)
+            slack = slack_bot(settings, drains=drains)
             await slack.start(host=settings.http_host, port=settings.http_port)
-            stoppers.append(slack.stop)
+            apps.append(slack)
             senders["slack"] = slack.sender
         ticker = scheduler_for(settings, senders)
         ticker.start()
-        stoppers.append(_stopping(ticker))
         await stop.wait()
     finally:
-        for stopper in reversed(stoppers):
-            await stopper()
+        await shut_down(apps, ticker, drains)
+
+
+async def shut_down(apps: Sequence[PlatformApp], ticker: Ticker | None, drains: Sequence[DrainingSender], *,
+                    grace: float = SHUTDOWN_GRACE_SECONDS, step: float = SHUTDOWN_STEP_SECONDS) -> None:
+    """Stop taking work, then finish or hand over what is in flight, in about `grace` + 2 × `step` seconds.
+
+    1. No new work: the platforms take no more requests or updates, the scheduler starts no tick
+       and its outbox worker claims nothing more; what it has on the wire may finish for `step`
+       seconds, the rest of its claims are given back at once (not after the lease).
+    2. The turns already taken run on for `grace` seconds (their answers are committed within
+       milliseconds; only replies wait, for the platforms' limits).
+    3. Replies still waiting are kept for the outbox (DrainingSender.hand_over); the platforms stop,
+       and the kept replies are written to the outbox in one transaction each.
+    """
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await _each("taking no new work", [app.stop_intake() for app in apps])
+    closing = asyncio.ensure_future(ticker.close(timeout=step)) if ticker is not None else None
+    await _each("letting turns finish", [app.settle(grace - (loop.time() - started)) for app in apps])
+    for drain in drains:
+        drain.hand_over()
+    await _each("stopping the platforms", [app.stop(timeout=step) for app in apps])
+    if closing is not None:
+        await _each("stopping the scheduler", [closing])
+    for drain in drains:  # one after the other, once nothing else in this process writes
+        await _each("handing replies to the outbox", [drain.flush()])
+    handed, dropped = sum(d.handed_over for d in drains), sum(d.dropped for d in drains)
+    log.info("stopped in %.1f s; %d replies handed to the outbox, %d not sent", loop.time() - started, handed, dropped)
+
+
+async def _each(what: str, steps: Sequence[Awaitable[object]]) -> None:
+    for outcome in await asyncio.gather(*steps, return_exceptions=True):
+        if isinstance(outcome, BaseException):
+            log.error("stopping: %s failed", what, exc_info=outcome)
 
 
 def reminder_planner(settings: Settings, clock: Clock | None = None) -> ReminderPlanner:
@@ -196,32 +265,36 @@ def queue_digest(settings: Settings, team_title: str, round_id: int | None) -> b
     return True
 
 
-def scheduled_work(settings: Settings, senders: dict[str, Sender], clock: Clock) -> Callable[[], Awaitable[int]]:
+class ScheduledWork:
+    """One tick's work: close rounds whose time is over, queue due reminders and digests, send the outbox."""
+
+    def __init__(self, settings: Settings, senders: dict[str, Sender], clock: Clock) -> None:
+        self.planner = reminder_planner(settings, clock)
+        self.digests = digest_schedule(settings, clock)
+        self.senders = senders
+        self.worker = OutboxWorker(SqlOutbox(engine_for(settings)), senders, clock, worker=f"worker-{os.getpid()}",
+                                   in_flight=settings.outbox_in_flight, lease_seconds=settings.outbox_lease_seconds)
+
+    async def __call__(self) -> int:
+        await asyncio.to_thread(self.planner.plan)
+        await asyncio.to_thread(self.digests.plan)
+        return await self.worker.drain() if self.senders else 0
+
+    async def stop(self, timeout: float) -> None:
+        """Claim nothing more; what is on the wire may finish for `timeout` s, the other claims are given back."""
+        await self.worker.stop(timeout=timeout)
+
+
+def scheduled_work(settings: Settings, senders: dict[str, Sender], clock: Clock) -> ScheduledWork:
     """One tick's work: close rounds whose time is over, queue due reminders, send the outbox."""
-    planner = reminder_planner(settings, clock)
-    engine = engine_for(settings)
-    digests = digest_schedule(settings, clock)
-    worker = OutboxWorker(SqlOutbox(engine), senders, clock, worker=f"worker-{os.getpid()}",
-                          in_flight=settings.outbox_in_flight, lease_seconds=settings.outbox_lease_seconds)
-
-    async def work() -> int:
-        await asyncio.to_thread(planner.plan)
-        await asyncio.to_thread(digests.plan)
-        return await worker.drain() if senders else 0
-
-    return work
+    return ScheduledWork(settings, senders, clock)
 
 
 def scheduler_for(settings: Settings, senders: dict[str, Sender], *, interval_seconds: float = TICK_SECONDS
                   ) -> Ticker:
     """The ticker of a running process: each tick does the due work through the running platforms."""
-    return Ticker(scheduled_work(settings, senders, SystemClock()), interval_seconds=interval_seconds)
-
-
-def _stopping(ticker: Ticker) -> Callable[[], Awaitable[None]]:
-    async def stop() -> None:
-        ticker.stop()
-    return stop
+    work = scheduled_work(settings, senders, SystemClock())
+    return Ticker(work, interval_seconds=interval_seconds, stop_work=work.stop)
 
 
 def round_desk(settings: Settings, language: str | None = None) -> RoundDesk:
@@ -268,11 +341,13 @@ async def platform_senders(settings: Settings, stack: AsyncExitStack) -> dict[st
         token = settings.telegram_bot_token.get_secret_value()
         bot = Bot(token, base_url=f"{settings.telegram_api_url.rstrip('/')}/bot")
         await stack.enter_async_context(bot)
-        senders["telegram"] = TelegramSender(bot, refs=teams, reachability=teams, clock=clock)
+        senders["telegram"] = TelegramSender(bot, refs=teams, reachability=teams, clock=clock,
+                                             limiter=telegram_limiter(settings))
     if settings.slack_bot_token is not None:
         client = web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
         senders["slack"] = SlackSender(client, texts=instrument.text, style=CommandStyle(command_aliases(instrument)),
-                                       refs=teams, reachability=teams, clock=clock)
+                                       refs=teams, reachability=teams, clock=clock,
+                                       limiter=slack_rate_limiter(settings))
     return senders
 
 

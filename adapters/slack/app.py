@@ -3,6 +3,10 @@
 Every request is acknowledged first and worked on after (bolt runs listeners after `ack()`
 answered Slack, within its 3 seconds). The App Home shows a person's progress; the slash
 command `/kartoitus` carries the commands; a modal takes long written answers.
+
+Stopping is graceful: the HTTP server (or the Socket Mode connection) closes first, so no new
+request is taken and those in progress are acknowledged; the listeners already running may
+finish until the stop's timeout, and are cancelled after it.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from slack_bolt.app.async_server import AsyncSlackAppServer
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.errors import SlackApiError
 
+from adapters.inflight import InFlight
 from adapters.ratelimit import RateLimiter
 from adapters.slack import inbound, views
 from adapters.slack.outbound import CHOICE_ACTION, WRITE_ACTION, CommandStyle
@@ -35,6 +40,7 @@ from bot.teams import Dispatcher
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 LOCALE_TTL_SECONDS = 3600
+HTTP_SHUTDOWN_SECONDS = 3.0  # requests in progress only wait for their ack (Slack's own limit is 3 s)
 Ack = Callable[..., Awaitable[None]]
 
 
@@ -81,6 +87,7 @@ class SlackBot:
         self._runner: web.AppRunner | None = None
         self._session: ClientSession | None = None
         self._socket: AsyncSocketModeHandler | None = None
+        self.in_flight = InFlight()
         self._register()
 
     def join_link(self, code: str) -> str:
@@ -88,15 +95,15 @@ class SlackBot:
         return f"https://slack.com/app_redirect?app={self.app_id}&team={self.team_id}"
 
     def _register(self) -> None:
-        app = self.app
-        app.event("message")(self.on_message)
-        app.event("app_home_opened")(self.on_home_opened)
-        app.action(re.compile(f"^{CHOICE_ACTION}-"))(self.on_choice)
-        app.action(WRITE_ACTION)(self.on_write)
-        app.action(views.HOME_RESUME_ACTION)(self.on_home_resume)
-        app.action(views.HOME_LANGUAGE_ACTION)(self.on_home_language)
-        app.command("/kartoitus")(self.on_command)
-        app.view(views.ANSWER_VIEW)(self.on_answer_submitted)
+        app, tracked = self.app, self.in_flight.tracked
+        app.event("message")(tracked(self.on_message))
+        app.event("app_home_opened")(tracked(self.on_home_opened))
+        app.action(re.compile(f"^{CHOICE_ACTION}-"))(tracked(self.on_choice))
+        app.action(WRITE_ACTION)(tracked(self.on_write))
+        app.action(views.HOME_RESUME_ACTION)(tracked(self.on_home_resume))
+        app.action(views.HOME_LANGUAGE_ACTION)(tracked(self.on_home_language))
+        app.command("/kartoitus")(tracked(self.on_command))
+        app.view(views.ANSWER_VIEW)(tracked(self.on_answer_submitted))
         app.error(self.on_error)
 
     # --- inbound ---------------------------------------------------------------------
@@ -221,15 +228,29 @@ class SlackBot:
             log.info("slack: connected in Socket Mode")
             return
         server = AsyncSlackAppServer(port=port, path=EVENTS_PATH, app=self.app, host=host)
-        self._runner = web.AppRunner(server.web_app)
+        self._runner = web.AppRunner(server.web_app, shutdown_timeout=HTTP_SHUTDOWN_SECONDS)
         await self._runner.setup()
         await web.TCPSite(self._runner, host, port).start()
         log.info("slack: serving HTTP on %s:%d%s", host, port, EVENTS_PATH)
 
-    async def stop(self) -> None:
+    async def stop_intake(self) -> None:
+        """Take no more requests; those in progress get their acknowledgement."""
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
+            self._socket = None
         if self._runner is not None:
             await self._runner.cleanup()
+            self._runner = None
+
+    async def settle(self, timeout: float) -> bool:
+        """Wait for the running listeners, at most `timeout` seconds; True if none is left."""
+        return await self.in_flight.settle(timeout)
+
+    async def stop(self, *, timeout: float = 5.0) -> None:
+        """Stop taking requests, let running listeners finish for `timeout` seconds, cancel the rest."""
+        await self.stop_intake()
+        if not await self.settle(timeout):
+            await self.in_flight.cancel()
         if self._session is not None:
             await self._session.close()
+            self._session = None

@@ -3,10 +3,16 @@
 Commands are announced per language (setMyCommands with language_code), private chats and
 groups separately. Updates are handled concurrently; the turn service keeps each person's
 turns in order.
+
+Stopping is graceful: no more updates are taken (polling stops and confirms what it fetched, or
+the webhook server closes), the updates already taken are handled, and a handler that outlives
+the stop's timeout is cancelled (its turn is committed by then; only replies can be waiting, and
+the wiring hands those to the outbox before that).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 
@@ -19,6 +25,7 @@ from telegram import (
 )
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from adapters.inflight import InFlight
 from adapters.ratelimit import RateLimiter
 from adapters.telegram.inbound import bot_id_from_token, to_event
 from adapters.telegram.sender import TelegramSender
@@ -49,6 +56,7 @@ class TelegramBot:
         self.reachability = reachability
         self.aliases = command_aliases(instrument)
         self.poll_interval = poll_interval
+        self.in_flight = InFlight()
         self.sender = TelegramSender(self.application.bot, refs=refs, reachability=reachability, clock=clock,
                                      limiter=limiter)
         self.dispatcher = build_dispatcher(self.sender, self.join_link)
@@ -59,6 +67,7 @@ class TelegramBot:
         return f"https://t.me/{self.application.bot.username}?start={code}"
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        self.in_flight.enter()
         if update.callback_query is not None:
             await update.callback_query.answer()  # stops the button's spinner at once
         event = to_event(update, bot_id=self.bot_id, aliases=self.aliases)
@@ -100,10 +109,24 @@ class TelegramBot:
         log.info("telegram: running as @%s (%s)", self.application.bot.username,
                  "webhook" if webhook_url else "polling")
 
-    async def stop(self) -> None:
+    async def stop_intake(self) -> None:
+        """Take no more updates: polling stops (confirming what it fetched), or the webhook server closes."""
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
+
+    async def settle(self, timeout: float) -> bool:
+        """Wait for the running handlers, at most `timeout` seconds; True if none is left."""
+        return await self.in_flight.settle(timeout)
+
+    async def stop(self, *, timeout: float = 5.0) -> None:
+        """Stop taking updates, handle those already taken, cancel handlers still running after `timeout`."""
+        await self.stop_intake()
         if self.application.running:
-            await self.application.stop()
+            # python-telegram-bot waits for every pending handler, however long its sends are held up.
+            stopping = asyncio.ensure_future(self.application.stop())
+            done, _ = await asyncio.wait({stopping}, timeout=timeout)
+            if not done:
+                await self.in_flight.cancel()
+                await stopping
         await self.application.shutdown()
