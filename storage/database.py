@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 
 # WAL lets readers work during a write; NORMAL keeps every commit across a crash of the process
 # (only a power cut may lose the last commits), at a fraction of FULL's fsyncs.
@@ -39,9 +41,26 @@ class TransactionalSQLiteDialect(SQLiteDialect_pysqlite):
         return connect
 
     def do_begin(self, dbapi_connection: Any) -> None:
-        # Every writing transaction of the stores starts with a write, so a deferred BEGIN takes the
-        # write lock at once (waiting up to busy_timeout) and readers never queue behind writers.
-        dbapi_connection.driver_connection.execute("BEGIN")
+        # A writing transaction (see `writing`) takes the write lock at BEGIN, waiting up to busy_timeout:
+        # a deferred one that reads first and writes later (enqueue checks its keys, a person is looked
+        # up before a join) fails at once with "database is locked" when another connection committed
+        # in between, and busy_timeout cannot help it. Reads stay deferred and never wait for a writer.
+        dbapi_connection.driver_connection.execute("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
+
+
+_writing: ContextVar[bool] = ContextVar("kartoitus_sqlite_writing", default=False)
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """`engine.begin()` for a transaction that writes: on SQLite it takes the write lock first."""
+    with ExitStack() as stack:
+        token = _writing.set(True)
+        try:
+            connection = stack.enter_context(engine.begin())  # BEGIN runs here, with the flag set
+        finally:
+            _writing.reset(token)  # reads opened inside stay deferred
+        yield connection
 
 
 registry.register("sqlite.kartoitus", __name__, "TransactionalSQLiteDialect")

@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from storage.database import writing
 from storage.tables import role_grant, team
 
 
@@ -18,7 +19,7 @@ class SqlRoles:
         """False if the person already had the role."""
         platform, _, user = platform_user.partition(":")
         key = {"platform": platform, "user_id": user, "role": role, "team_id": team_id}
-        with self.engine.begin() as db:
+        with writing(self.engine) as db:
             if db.execute(sa.select(role_grant.c.role).filter_by(**key)).first() is not None:
                 return False
             db.execute(role_grant.insert().values(**key, granted_by=granted_by, granted_at=now))
@@ -26,7 +27,7 @@ class SqlRoles:
 
     def revoke(self, platform_user: str, role: str, *, team_id: int = 0) -> bool:
         platform, _, user = platform_user.partition(":")
-        with self.engine.begin() as db:
+        with writing(self.engine) as db:
             result = db.execute(role_grant.delete().where(
                 role_grant.c.platform == platform, role_grant.c.user_id == user, role_grant.c.role == role,
                 role_grant.c.team_id == team_id))

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 from bot.identity import ChannelRef, UserRef
 from bot.ports import Team
 from bot.rounds import MemberStanding, RoundConflict, RoundInfo, RoundPlan, TeamProgress
+from storage.database import writing
 from storage.sql_teams import ensure_respondent
 from storage.tables import (
     answer,
@@ -33,7 +34,7 @@ class SqlRounds:
 
     def open_round(self, plan: RoundPlan, *, instrument_version: str, opened_by: str, now: datetime) -> RoundInfo:
         """Open a planned round for `plan.team_ids`; the automatic default round (if open) is closed."""
-        with self.engine.begin() as db:
+        with writing(self.engine) as db:
             if db.dialect.name == "postgresql":  # two coordinators at once must not both open one
                 db.execute(sa.select(sa.func.pg_advisory_xact_lock(0x6B617274)))
             planned = db.execute(_rounds().where(assessment_round.c.status == "open",
@@ -69,7 +70,7 @@ class SqlRounds:
     def set_status(self, round_id: int, status: str, *, now: datetime) -> bool:
         """Close or reopen; False if the round does not exist or already has that status."""
         values = {"status": status, "closed_at": now if status == "closed" else None}
-        with self.engine.begin() as db:
+        with writing(self.engine) as db:
             result = db.execute(assessment_round.update()
                                 .where(assessment_round.c.id == round_id, assessment_round.c.status != status)
                                 .values(**values))
@@ -142,7 +143,7 @@ class SqlRounds:
         self._update_state(round_id, user, now, opted_out=True)
 
     def _update_state(self, round_id: int, user: UserRef, now: datetime, **values: object) -> None:
-        with self.engine.begin() as db:
+        with writing(self.engine) as db:
             respondent_id = ensure_respondent(db, user, now)
             key = {"round_id": round_id, "respondent_id": respondent_id}
             exists = db.execute(sa.select(reminder_state.c.sent).where(

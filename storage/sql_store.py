@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 from bot.conversation import AnswerRecord, Conversation, RoundRef, with_answers
 from bot.identity import UserRef
 from bot.ports import DuplicateEvent, ExportRow, LoadedTurn, StaleWrite
+from storage.database import writing
 from storage.tables import (
     UtcDateTime,
     answer,
@@ -78,7 +79,7 @@ class SqlStore:
 
     def _open_default_round(self, instrument_version: str, now: datetime) -> RoundRef:
         """Opens the default round unless another worker just did; starts with the write (SQLite's lock)."""
-        with self.engine.begin() as writer:
+        with writing(self.engine) as writer:
             if writer.dialect.name == "postgresql":  # READ COMMITTED would let two workers both insert
                 writer.execute(sa.select(sa.func.pg_advisory_xact_lock(ROUND_LOCK)))
             writer.execute(OPEN_DEFAULT_ROUND, {"name": DEFAULT_ROUND_NAME, "version": instrument_version, "now": now})
@@ -86,7 +87,7 @@ class SqlStore:
         return RoundRef(row.id, row.instrument_version, True)
 
     def close_round(self, round_id: int, now: datetime) -> None:
-        with self.engine.begin() as db:
+        with writing(self.engine) as db:
             db.execute(assessment_round.update()
                        .where(assessment_round.c.id == round_id, assessment_round.c.status == "open")
                        .values(status="closed", closed_at=now))
@@ -131,7 +132,7 @@ class SqlStore:
     def save(self, conversation_: Conversation, answers: Sequence[AnswerRecord], *, event_key: str,
              now: datetime) -> Conversation:
         require_aware(now)
-        with self.engine.begin() as db:  # any exception rolls everything back
+        with writing(self.engine) as db:  # any exception rolls everything back
             try:
                 db.execute(MARK_PROCESSED, {"event_key": event_key, "processed_at": now})
             except sa.exc.IntegrityError as error:
@@ -194,7 +195,7 @@ class SqlStore:
 
     def prune_processed_events(self, older_than: datetime) -> int:
         require_aware(older_than)
-        with self.engine.begin() as db:
+        with writing(self.engine) as db:
             return int(db.execute(processed_event.delete()
                                   .where(processed_event.c.processed_at < older_than)).rowcount)
 

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot.identity import ChannelRef, UserRef
 from bot.ports import Team
+from storage.database import writing
 from storage.tables import processed_event, respondent, sent_message, team, team_member
 
 _ = sa.bindparam
@@ -43,7 +44,7 @@ class SqlTeams:
     def register_team(self, channel: ChannelRef, title: str, *, now: datetime) -> Team:
         where = (team.c.platform == channel.platform, team.c.workspace == channel.workspace,
                  team.c.channel_id == channel.channel)
-        with self.engine.begin() as db:
+        with writing(self.engine) as db:
             row = db.execute(sa.select(team).where(*where)).first()
             if row is None:
                 db.execute(team.insert().values(platform=channel.platform, workspace=channel.workspace,
@@ -59,7 +60,7 @@ class SqlTeams:
         return _team(row) if row else None
 
     def join(self, team_id: int, user: UserRef, *, now: datetime) -> bool:
-        with self.engine.begin() as db:
+        with writing(self.engine) as db:
             respondent_id = ensure_respondent(db, user, now)
             exists = db.execute(sa.select(team_member.c.team_id).where(
                 team_member.c.team_id == team_id, team_member.c.respondent_id == respondent_id)).first()
@@ -76,7 +77,7 @@ class SqlTeams:
         return [UserRef(row.platform, row.workspace, row.user_id) for row in rows]
 
     def set_timezone(self, user: UserRef, zone: str, *, now: datetime) -> None:
-        with self.engine.begin() as db:
+        with writing(self.engine) as db:
             respondent_id = ensure_respondent(db, user, now)
             db.execute(respondent.update()
                        .where(respondent.c.id == respondent_id, respondent.c.timezone.is_distinct_from(zone))
@@ -84,7 +85,7 @@ class SqlTeams:
 
     def mark_processed(self, event_key: str, *, now: datetime) -> bool:
         try:
-            with self.engine.begin() as db:
+            with writing(self.engine) as db:
                 db.execute(processed_event.insert().values(event_key=event_key, processed_at=now))
         except sa.exc.IntegrityError:
             return False
@@ -93,7 +94,7 @@ class SqlTeams:
     # --- message references ------------------------------------------------------------
 
     def remember(self, recipient: str, prompt_id: str, ref: str, *, now: datetime) -> None:
-        with self.engine.begin() as db:
+        with writing(self.engine) as db:
             db.execute(sent_message.delete().where(sent_message.c.recipient == recipient,
                                                    sent_message.c.prompt_id == prompt_id))
             db.execute(sent_message.insert().values(recipient=recipient, prompt_id=prompt_id, ref=ref, sent_at=now))
@@ -106,14 +107,14 @@ class SqlTeams:
     # --- reachability ------------------------------------------------------------------
 
     def mark_unreachable(self, user: UserRef, *, now: datetime) -> None:
-        with self.engine.begin() as db:
+        with writing(self.engine) as db:
             respondent_id = ensure_respondent(db, user, now)
             db.execute(respondent.update().where(respondent.c.id == respondent_id,
                                                  respondent.c.unreachable_since.is_(None))
                        .values(unreachable_since=now))
 
     def mark_reachable(self, user: UserRef) -> None:
-        with self.engine.begin() as db:
+        with writing(self.engine) as db:
             db.execute(respondent.update().where(
                 respondent.c.platform == user.platform, respondent.c.workspace == user.workspace,
                 respondent.c.user_id == user.user).values(unreachable_since=None))
