@@ -20,14 +20,25 @@ class Option:
     key: str
 
 
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A button that opens a web address (in Telegram, a deep link that opens the private chat with the bot).
+
+    Platforms without link buttons show the label and the address as text."""
+
+    label: str
+    url: str
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Notice:
-    """A plain message: an explanation, an error, a summary."""
+    """A plain message: an explanation, an error, a summary; optionally with one link button."""
 
     to: Recipient
     text: str
     heading: str | None = None
     language: str = "fi"
+    link: Link | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -25,20 +25,24 @@ from typing import Any
 
 from bot.delivery import Delivery, Outcome, retry
 from bot.identity import ChannelRef, Recipient
-from bot.messages import ChoicePrompt, Image, Notice, Option, Outbound
+from bot.messages import ChoicePrompt, Image, Link, Notice, Option, Outbound
 from bot.ports import Claimed, Clock, Outbox, Scheduled, Sender
 
 log = logging.getLogger(__name__)
 
 
-def notice_payload(text: str, *, heading: str | None = None, language: str = "fi", channel: bool = False) -> str:
-    return json.dumps({"kind": "notice", "text": text, "heading": heading, "language": language, "channel": channel},
-                      ensure_ascii=False)
+def notice_payload(text: str, *, heading: str | None = None, language: str = "fi", channel: bool = False,
+                   link: Link | None = None) -> str:
+    data: dict[str, Any] = {"kind": "notice", "text": text, "heading": heading, "language": language,
+                            "channel": channel}
+    if link is not None:
+        data["link"] = [link.label, link.url]
+    return json.dumps(data, ensure_ascii=False)
 
 
 def scheduled_notice(key: str, to: Recipient, due_at: datetime, text: str, *, heading: str | None = None,
-                     language: str = "fi") -> Scheduled:
-    payload = notice_payload(text, heading=heading, language=language, channel=isinstance(to, ChannelRef))
+                     language: str = "fi", link: Link | None = None) -> Scheduled:
+    payload = notice_payload(text, heading=heading, language=language, channel=isinstance(to, ChannelRef), link=link)
     return Scheduled(key=key, to=to, payload=payload, due_at=due_at)
 
 
@@ -64,7 +68,9 @@ def message_of(claimed: Claimed) -> Outbound | None:
     to: Recipient = ChannelRef(claimed.to.platform, claimed.to.workspace, claimed.to.user) if data.get("channel") \
         else claimed.to
     if data.get("kind") == "notice" and isinstance(data.get("text"), str):
-        return Notice(to=to, text=data["text"], heading=data.get("heading"), language=str(data.get("language") or "fi"))
+        link = Link(str(data["link"][0]), str(data["link"][1])) if data.get("link") else None
+        return Notice(to=to, text=data["text"], heading=data.get("heading"), language=str(data.get("language") or "fi"),
+                      link=link)
     if data.get("kind") == "image" and isinstance(data.get("png"), str):
         return Image(to=to, png=base64.b64decode(data["png"]), caption=str(data.get("caption", "")),
                      fallback_text="", language=str(data.get("language") or "fi"))

@@ -256,6 +256,10 @@ class Outbox(Protocol):
         """Failed messages whose key starts with `key_prefix` (e.g. a round's invitations)."""
         ...
 
+    def failed_keys(self, key_prefix: str, *, outcome: str) -> list[str]:
+        """Keys of the failed messages with `outcome` whose key starts with `key_prefix` (e.g. "not_started")."""
+        ...
+
 
 class RoundStore(Protocol):
     """Planned rounds. Opening one closes the automatic default round; a second planned round

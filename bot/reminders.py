@@ -3,6 +3,8 @@ reminder's buttons ("Jatka", "Muistuta myöhemmin", "En osallistu").
 
 The planner runs on every scheduler tick: it closes a round whose time is over, and queues a
 reminder in the outbox for each member who is due, recording it so nobody gets two in a day.
+A member whose invitation the platform refused, because they never opened a private chat with the
+bot, gets no reminders until they do (bot.group_invitations).
 Reminder buttons carry the reserved prompt id "0", which no question ever has.
 """
 
@@ -15,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.engine import language_code
 from bot.events import ChoiceSelected, CommandReceived
+from bot.group_invitations import parked
 from bot.instrument import Instrument
 from bot.messages import Notice, Option, Outbound, PromptClosed
 from bot.outbox import choice_payload, scheduled_notice
@@ -73,7 +76,10 @@ class ReminderPlanner:
                          else self.policy.max_per_round)
         standings = self.rounds.standings(current.id)
         self.warn_coordinators(current, standings, now)
+        waiting = parked(self.outbox, current.id)  # never opened the private chat: reminded once they do
         for member in standings:
+            if member.user.key in waiting:
+                continue
             # Part 1 is reminded of toward its deadline; after that (done or not) part 2 toward its own.
             phase = "part1" if not member.part1_done and today <= current.part1_deadline else "part2"
             deadline = current.part1_deadline if phase == "part1" else current.part2_deadline

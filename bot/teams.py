@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from bot.digest_commands import DigestCommands
 from bot.engine import language_code
 from bot.events import ChoiceSelected, CommandReceived, Event
+from bot.identity import UserRef
 from bot.instrument import Instrument
 from bot.messages import Notice, Outbound, PromptClosed
 from bot.ports import Clock, Sender, TeamStore
@@ -73,8 +74,10 @@ class Dispatcher:
     """Routes an event: group commands to the team desk, everything private to the conversation."""
 
     def __init__(self, turns: TurnService, desk: TeamDesk | None = None, reminders: ReminderDesk | None = None,
-                 rounds: RoundCommands | None = None, digests: DigestCommands | None = None) -> None:
+                 rounds: RoundCommands | None = None, digests: DigestCommands | None = None,
+                 opened: Callable[[UserRef], int] | None = None) -> None:
         self.digests = digests
+        self.opened = opened  # a person opened the private chat (/start): their parked messages go out again
         self.turns = turns
         self.desk = desk
         self.reminders = reminders
@@ -92,6 +95,8 @@ class Dispatcher:
         if isinstance(event, CommandReceived) and event.name == "round" and self.rounds is not None:
             return await self._answer(self.rounds.handle, event)
         sent: list[Outbound] = []
+        if self.opened is not None and isinstance(event, CommandReceived) and event.name == "start":
+            await asyncio.to_thread(self.opened, event.user)
         if self.desk is not None and isinstance(event, CommandReceived) and event.name == "start" and event.argument:
             sent += await self.desk.join_by_code(event)
         sent += await self.turns.handle(event)

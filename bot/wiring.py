@@ -28,6 +28,7 @@ from adapters.slack.outbound import CommandStyle
 from adapters.slack.sender import SlackSender, slack_limiter, web_client
 from adapters.telegram.app import TelegramBot
 from adapters.telegram.capabilities import CAPABILITIES as TELEGRAM
+from adapters.telegram.outbound import deep_link
 from adapters.telegram.sender import TelegramSender
 from adapters.terminal.app import TerminalChat, TerminalSender
 from adapters.terminal.capabilities import CAPABILITIES as TERMINAL
@@ -38,6 +39,7 @@ from bot.content import SHIPPED_CONTENT_DIR, load_instrument
 from bot.digest_commands import DigestCommands
 from bot.digest_schedule import DigestSchedule
 from bot.draining import DrainingSender
+from bot.group_invitations import GroupInvitations
 from bot.identity import UserRef
 from bot.instrument import Instrument
 from bot.outbox import OutboxWorker
@@ -114,7 +116,7 @@ def dispatcher_factory(settings: Settings, instrument: Instrument, teams: SqlTea
         turns = TurnService(store, instrument, sender, clock)
         return Dispatcher(turns, TeamDesk(teams, instrument, sender, clock, join_link),
                           ReminderDesk(reminder_planner(settings, clock)), round_commands(settings, teams),
-                          digest_commands(settings, teams))
+                          digest_commands(settings, teams), opened=group_invitations(settings, clock).opened)
 
     return build
 
@@ -266,11 +268,13 @@ def queue_digest(settings: Settings, team_title: str, round_id: int | None) -> b
 
 
 class ScheduledWork:
-    """One tick's work: close rounds whose time is over, queue due reminders and digests, send the outbox."""
+    """One tick's work: close rounds whose time is over, queue due reminders and digests, send the outbox;
+    then tell each team's group of members the platform would not let the bot message first, and send that."""
 
     def __init__(self, settings: Settings, senders: dict[str, Sender], clock: Clock) -> None:
         self.planner = reminder_planner(settings, clock)
         self.digests = digest_schedule(settings, clock)
+        self.groups = group_invitations(settings, clock, join_links(senders))
         self.senders = senders
         self.worker = OutboxWorker(SqlOutbox(engine_for(settings)), senders, clock, worker=f"worker-{os.getpid()}",
                                    in_flight=settings.outbox_in_flight, lease_seconds=settings.outbox_lease_seconds)
@@ -278,11 +282,32 @@ class ScheduledWork:
     async def __call__(self) -> int:
         await asyncio.to_thread(self.planner.plan)
         await asyncio.to_thread(self.digests.plan)
-        return await self.worker.drain() if self.senders else 0
+        if not self.senders:
+            return 0
+        sent = await self.worker.drain()
+        if await asyncio.to_thread(self.groups.plan):  # members the platform refused: told in their group
+            sent += await self.worker.drain()
+        return sent
 
     async def stop(self, timeout: float) -> None:
         """Claim nothing more; what is on the wire may finish for `timeout` s, the other claims are given back."""
         await self.worker.stop(timeout=timeout)
+
+
+def join_links(senders: dict[str, Sender]) -> dict[str, Callable[[str], str]]:
+    """Per platform, the link that opens the private chat with the bot and joins a team (Telegram's deep link)."""
+    telegram = senders.get("telegram")
+    if isinstance(telegram, TelegramSender):
+        bot = telegram.bot
+        return {"telegram": lambda code: deep_link(bot.username, code)}
+    return {}
+
+
+def group_invitations(settings: Settings, clock: Clock, links: dict[str, Callable[[str], str]] | None = None
+                      ) -> GroupInvitations:
+    engine = engine_for(settings)
+    return GroupInvitations(SqlRounds(engine), SqlTeams(engine), SqlOutbox(engine), instrument_for(settings), clock,
+                            links=links or {}, language=settings.language)
 
 
 def scheduled_work(settings: Settings, senders: dict[str, Sender], clock: Clock) -> ScheduledWork:

@@ -141,3 +141,10 @@ class SqlOutbox:
         with self.engine.connect() as db:
             return int(db.execute(sa.select(sa.func.count()).select_from(t).where(
                 t.c.failed_at.is_not(None), t.c.key.like(f"{escaped}%", escape="\\"))).scalar_one())
+
+    def failed_keys(self, key_prefix: str, *, outcome: str) -> list[str]:
+        escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        with self.engine.connect() as db:
+            return list(db.execute(sa.select(t.c.key).where(
+                t.c.failed_at.is_not(None), t.c.outcome == outcome, t.c.key.like(f"{escaped}%", escape="\\"))
+                .order_by(t.c.id)).scalars())

@@ -159,9 +159,9 @@ def _messages(recipient: Recipient, blocks: list[Block], buttons: list[Block], f
 
 def render(message: Outbound, texts: Texts, style: CommandStyle) -> list[Call]:
     """The Web API calls that show `message` (PromptClosed and redraws: see `close` and `redraw`)."""
-    if isinstance(message, Notice):
-        return _messages(message.to, _body(message.heading, (), message.text, None, style), [],
-                         _fallback(message.text), None)
+    if isinstance(message, Notice):  # a link (never needed on Slack so far) is shown as its address
+        text = f"{message.text}\n\n{message.link.label}: {message.link.url}" if message.link else message.text
+        return _messages(message.to, _body(message.heading, (), text, None, style), [], _fallback(message.text), None)
     if isinstance(message, ChoicePrompt):
         buttons = _choice_buttons(message.prompt_id, message.options,
                                   lambda option: "✓" if option.value == message.current else None)

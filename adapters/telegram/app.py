@@ -28,6 +28,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from adapters.inflight import InFlight
 from adapters.ratelimit import RateLimiter
 from adapters.telegram.inbound import bot_id_from_token, to_event
+from adapters.telegram.outbound import deep_link
 from adapters.telegram.sender import TelegramSender
 from bot.commands import command_aliases
 from bot.instrument import LANGUAGES, Instrument, pick
@@ -64,7 +65,7 @@ class TelegramBot:
         self.application.add_error_handler(self.on_error)
 
     def join_link(self, code: str) -> str:
-        return f"https://t.me/{self.application.bot.username}?start={code}"
+        return deep_link(self.application.bot.username, code)
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         self.in_flight.enter()

@@ -40,6 +40,11 @@ class Call:
     plain_text: str = field(default="", compare=False)  # the HTML text sent, kept to edit it later
 
 
+def deep_link(bot_username: str | None, payload: str) -> str:
+    """The address that opens the private chat with the bot and sends it `/start <payload>`."""
+    return f"https://t.me/{bot_username}?start={payload}"
+
+
 def chat_id(recipient: Recipient) -> str:
     return recipient.channel if isinstance(recipient, ChannelRef) else recipient.user
 
@@ -109,8 +114,9 @@ def multi_keyboard(prompt: MultiChoicePrompt) -> list[list[dict[str, str]]]:
 
 def render(message: Outbound) -> list[Call]:
     """The Bot API calls that show `message` (PromptClosed needs the stored text: see `close`)."""
-    if isinstance(message, Notice):
-        return _messages(message.to, _body(message.heading, (), message.text, None), None, None)
+    if isinstance(message, Notice):  # a link rides on the last message as a URL button
+        keyboard = [[{"text": message.link.label, "url": message.link.url}]] if message.link else None
+        return _messages(message.to, _body(message.heading, (), message.text, None), keyboard, None)
     if isinstance(message, ChoicePrompt):
         return _messages(message.to, _body(message.heading, message.context, message.text, message.hint),
                          _choice_keyboard(message), message.prompt_id)

@@ -31,7 +31,9 @@ def render(message: Outbound, instrument: Instrument) -> str:
         return ""  # the sender saves the file and says where
     lines = _head(message.heading, getattr(message, "context", ()) if not isinstance(message, Notice) else ())
     lines.append(message.text)
-    if isinstance(message, ChoicePrompt):
+    if isinstance(message, Notice) and message.link is not None:
+        lines.append(f"{message.link.label}: {message.link.url}")
+    elif isinstance(message, ChoicePrompt):
         lines += [_option_line(o, o.value == message.current, t("terminal.current")) for o in message.options]
         lines.append(_join(message.hint, t("terminal.choose")))
     elif isinstance(message, MultiChoicePrompt):

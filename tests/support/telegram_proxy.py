@@ -5,8 +5,12 @@ emulator gets wrong (see the design brief): getMe lacks is_bot; dates come in mi
 callback queries lack chat_instance; edits and acknowledgements return null instead of true;
 a failed deleteMessage answers 200 with ok:false; the long-poll timeout is ignored (the proxy
 holds getUpdates until there is something or the timeout passes); command menus are not
-supported (the proxy keeps them for the tests to read); and webhook deliveries carry no secret
-token header (the proxy relays them with the secret given to setWebhook, as Telegram does).
+supported (the proxy keeps them for the tests to read); webhook deliveries carry no secret
+token header (the proxy relays them with the secret given to setWebhook, as Telegram does); and
+the emulator lets the bot message anyone, where Telegram refuses a private chat with a person who
+never started the bot (403 "bot can't initiate conversation"): the proxy refuses it too, until
+the person has written in the private chat or pressed a button there (a deep link's /start too).
+A test whose people opened the chat before it began says so with `started.update(ids)`.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from aiohttp import web
 NULL_MEANS_TRUE = {"editMessageText", "editMessageReplyMarkup", "answerCallbackQuery", "setWebhook",
                    "deleteWebhook", "deleteMessage"}
 MENU_METHODS = {"setMyCommands", "deleteMyCommands", "getMyCommands"}
+SEND_METHODS = {"sendMessage", "sendPhoto", "sendDocument"}
+NOT_STARTED = {"ok": False, "error_code": 403, "description": "Forbidden: bot can't initiate conversation with a user"}
 
 
 def seconds(value: Any) -> Any:
@@ -58,6 +64,8 @@ class RepairingProxy:
         self.webhook: dict[str, str] = {}
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.fail_next: dict[str, list[dict[str, Any]]] = {}  # method -> canned error answers, for tests
+        self.started: set[int] = set()  # people who opened a private chat with the bot
+        self.refused: list[tuple[str, int]] = []  # (method, chat id) answered 403 "can't initiate conversation"
         self.runner: web.AppRunner | None = None
         self.url = ""
 
@@ -80,6 +88,8 @@ class RepairingProxy:
 
     async def bot_method(self, request: web.Request) -> web.Response:
         token, method = request.match_info["token"], request.match_info["method"]
+        if method in SEND_METHODS and (refused := await self._refuse(request, method)) is not None:
+            return refused
         if method in ("sendPhoto", "sendDocument"):  # the emulator has no files: the proxy keeps them
             return web.json_response(await self._photo(request, "photo" if method == "sendPhoto" else "document"))
         params = await self._params(request)
@@ -98,6 +108,27 @@ class RepairingProxy:
             params = {**params, "url": f"{self.url}/relay"}
         answer = (await self.client.post(f"{self.emulator_url}/bot{token}/{method}", json=params)).json()
         return self._repair_answer(method, answer)
+
+    def observe(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Note who has started the bot: a message or a button press in their private chat."""
+        message = update.get("message") or (update.get("callback_query") or {}).get("message") or {}
+        sender = (update.get("message") or update.get("callback_query") or {}).get("from") or {}
+        if (message.get("chat") or {}).get("type") == "private" and isinstance(sender.get("id"), int):
+            self.started.add(sender["id"])
+        return update
+
+    async def _refuse(self, request: web.Request, method: str) -> web.Response | None:
+        """Telegram's answer to a private message for someone who never started the bot (None: allowed)."""
+        params = await self._params(request) if method == "sendMessage" else dict(await request.post())
+        try:
+            chat = int(str(params.get("chat_id", "0")))
+        except ValueError:
+            return None
+        if chat <= 0 or chat in self.started:  # groups have negative ids
+            return None
+        self.calls.append((method, {"chat_id": chat, "refused": True}))
+        self.refused.append((method, chat))
+        return web.json_response(NOT_STARTED, status=403)
 
     async def _photo(self, request: web.Request, field: str) -> dict[str, Any]:
         form = await request.post()
@@ -146,7 +177,7 @@ class RepairingProxy:
                 # The bot went away (a restart): fetching now would hand its next update to nobody.
                 return {"ok": True, "result": []}
             answer = (await self.client.post(f"{self.emulator_url}/bot{token}/getUpdates", json=params)).json()
-            updates = [repair_update(u) for u in answer.get("result") or [] if u["update_id"] >= offset]
+            updates = [self.observe(repair_update(u)) for u in answer.get("result") or [] if u["update_id"] >= offset]
             if updates or time.monotonic() >= deadline:
                 return {"ok": True, "result": updates}
             await asyncio.sleep(0.03)
@@ -169,7 +200,7 @@ class RepairingProxy:
 
     async def relay(self, request: web.Request) -> web.Response:
         """The emulator's webhook call, delivered as Telegram would: with the secret token header."""
-        update = repair_update(await request.json())
+        update = self.observe(repair_update(await request.json()))
         headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook["secret"]} if self.webhook.get("secret") else {}
         answer = await self.client.post(self.webhook["url"], json=update, headers=headers)
         return web.Response(status=answer.status_code)
