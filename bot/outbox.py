@@ -126,6 +126,10 @@ class OutboxWorker:
                 claimed = await asyncio.to_thread(
                     self.outbox.claim, worker=self.worker, platforms=platforms, now=self.clock.now(),
                     lease_seconds=self.lease_seconds, limit=free)
+                if self._stopping:  # the stop came while claiming: give these back untouched
+                    await asyncio.to_thread(self.outbox.release, [item.id for item in claimed], worker=self.worker,
+                                            now=self.clock.now())
+                    break
                 self._tasks.update(asyncio.create_task(self._send_one(item)) for item in claimed)
             if not self._tasks:
                 return delivered

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from bot.identity import UserRef
 from bot.ports import Claimed, FailedMessage, OutboxCounts, Scheduled
+from storage.database import writing
 from storage.tables import outbox_message as t
 
 CHUNK = 500
@@ -39,7 +40,7 @@ class SqlOutbox:
                  "user_id": item.to.user if isinstance(item.to, UserRef) else item.to.channel,
                  "payload": item.payload, "due_at": item.due_at, "attempts": 0, "created_at": now} for item in items]
         added = 0
-        with self.engine.begin() as db:
+        with writing(self.engine) as db:
             for start in range(0, len(rows), CHUNK):
                 chunk = rows[start:start + CHUNK]
                 known = set(db.execute(sa.select(t.c.key).where(t.c.key.in_([row["key"] for row in chunk]))).scalars())
@@ -62,14 +63,14 @@ class SqlOutbox:
                  .values(claimed_by=worker, claimed_until=now + timedelta(seconds=lease_seconds))
                  .returning(t.c.id, t.c.key, t.c.platform, t.c.workspace, t.c.user_id, t.c.payload, t.c.attempts,
                             t.c.due_at))
-        with self.engine.begin() as db:
+        with writing(self.engine) as db:
             db.execute(exhausted)
             rows = sorted(db.execute(claim).all(), key=lambda row: (row.due_at, row.id))
         return [Claimed(row.id, row.key, UserRef(row.platform, row.workspace, row.user_id), row.payload, row.attempts)
                 for row in rows]
 
     def _update_held(self, message_id: int, worker: str, **values: object) -> bool:
-        with self.engine.begin() as db:
+        with writing(self.engine) as db:
             done = db.execute(sa.update(t).where(t.c.id == message_id, t.c.claimed_by == worker, _pending)
                               .values(**values))
         return bool(done.rowcount)
@@ -91,7 +92,7 @@ class SqlOutbox:
 
     def release(self, ids: Sequence[int], *, worker: str, now: datetime) -> None:
         if ids:
-            with self.engine.begin() as db:
+            with writing(self.engine) as db:
                 db.execute(sa.update(t).where(t.c.id.in_(list(ids)), t.c.claimed_by == worker, _pending)
                            .values(claimed_by=None, claimed_until=None))
 
@@ -126,13 +127,13 @@ class SqlOutbox:
         if recipient is not None:
             which += [t.c.platform == recipient.platform, t.c.workspace == recipient.workspace,
                       t.c.user_id == recipient.user]
-        with self.engine.begin() as db:
+        with writing(self.engine) as db:
             done = db.execute(sa.update(t).where(*which).values(failed_at=None, attempts=0, due_at=now,
                                                                 claimed_by=None, claimed_until=None))
         return int(done.rowcount)
 
     def retry_now(self, *, now: datetime) -> int:
-        with self.engine.begin() as db:
+        with writing(self.engine) as db:
             done = db.execute(sa.update(t).where(_pending, t.c.attempts > 0, t.c.due_at > now).values(due_at=now))
         return int(done.rowcount)
 
