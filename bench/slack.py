@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ sys.path[0] = str(ROOT)  # not bench/: this file's name would hide the `slack` p
 
 from slack_sdk.signature import SignatureVerifier  # noqa: E402
 
+from bench.harness import cpu_seconds, ms, peak_rss_mb, serve_slack  # noqa: E402
 from tests.support.slack import APP_ID, BOT_TOKEN, SIGNING_SECRET, TEAM, FakeSlackApi, free_port  # noqa: E402
 
 RATINGS = ["4", "3", "2", "cant_say", "5", "continue", "4", "3", "2"]
@@ -116,22 +116,6 @@ async def person(number: int, http: httpx.AsyncClient, app_url: str, api: Watchi
     return answers
 
 
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def ms(values: list[float], percentile: int) -> str:
-    return f"{statistics.quantiles(values, n=100)[percentile - 1] * 1000:.0f} ms"
-
-
 async def drive(people: int, unpaced: bool) -> None:
     api = WatchingSlackApi()
     api_url = await api.start()
@@ -170,27 +154,7 @@ async def drive(people: int, unpaced: bool) -> None:
 
 def serve(unpaced: bool) -> None:
     """The app process: the real adapter in HTTP mode, until terminated."""
-    import signal
-
-    from adapters.slack.sender import slack_limiter
-    from bot import wiring
-    from bot.settings import load_settings
-
-    settings = load_settings(env_file=None)
-    wiring.configure_logging(settings)
-    wiring.prepare_database(settings)
-    limiter = slack_limiter(overall_per_second=100000, chat_per_second=100000, chat_burst=100000) if unpaced \
-        else slack_limiter()
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-        app = wiring.slack_bot(settings, limiter=limiter)
-        await app.start(host=settings.http_host, port=settings.http_port)
-        await stop.wait()
-        await app.stop()
-
-    asyncio.run(main())
+    serve_slack(unpaced=unpaced)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # not bench/: this file's name would hide the `telegram` package
 
+from bench.harness import peak_rss_mb, serve_telegram, start_emulator  # noqa: E402
 from tests.support.telegram import TOKEN, _free_port  # noqa: E402
 from tests.support.telegram_proxy import RepairingProxy  # noqa: E402
 
@@ -80,18 +81,9 @@ async def person(number: int, http: httpx.AsyncClient, emulator: str, proxy: Wat
     return answers + 1
 
 
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 async def drive(people: int, unlimited: bool) -> None:
     emulator_port = _free_port()
-    emulator = subprocess.Popen(["node", str(ROOT / "tests/support/telegram_emulator.js"), str(emulator_port)],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    assert emulator.stdout is not None and emulator.stdout.readline().startswith("ready")
+    emulator = start_emulator(emulator_port)
     emulator_url = f"http://127.0.0.1:{emulator_port}"
     proxy = WatchingProxy(emulator_url)
     proxy_url = await proxy.start()
@@ -125,27 +117,7 @@ async def drive(people: int, unlimited: bool) -> None:
 
 def serve(unlimited: bool) -> None:
     """The bot process: the real adapter, polling the proxy, until terminated."""
-    import signal
-
-    from adapters.ratelimit import RateLimiter
-    from bot import wiring
-    from bot.settings import load_settings
-
-    settings = load_settings(env_file=None)
-    wiring.configure_logging(settings)
-    wiring.prepare_database(settings)
-    limiter = RateLimiter(overall_per_second=100000, chat_per_second=100000, chat_burst=100000) if unlimited \
-        else RateLimiter()
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-        bot = wiring.telegram_bot(settings, limiter=limiter)
-        await bot.start()
-        await stop.wait()
-        await bot.stop()
-
-    asyncio.run(main())
+    serve_telegram(unlimited=unlimited)
 
 
 if __name__ == "__main__":
