@@ -6,7 +6,6 @@ ticket never carries what a person was sent.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -59,7 +58,9 @@ def outbox_summary(ctx: typer.Context,
 def outbox_retry(failed: Annotated[bool, typer.Option("--failed", help="Put failed messages back too.")] = False
                  ) -> None:
     """Send the messages that wait for a retry at the next tick; with --failed, the failed ones too."""
+    from bot import wiring
+
     outbox = _outbox()
-    now = datetime.now(UTC)
+    now = wiring.clock_for(settings_or_exit()).now()  # KARTOITUS_CLOCK_START: due on the rehearsal's clock
     count = outbox.retry_now(now=now) + (outbox.retry_failed(now=now) if failed else 0)
     say("outbox.retried", count=count)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -116,14 +117,14 @@ def digest(team: Annotated[str, typer.Option("--team", help="The team (its group
 
 
 @app.command()
-def tick(now: Annotated[datetime | None, typer.Option("--now", help="Act as if it were this moment (ISO 8601).")]
-         = None) -> None:
+def tick(now: Annotated[datetime | None, typer.Option("--now", help="Act as if it were this moment (ISO 8601; "
+                                                    "without an offset, in KARTOITUS_TIMEZONE).")] = None) -> None:
     """Run the scheduler once: send what is due (invitations, reminders) and exit."""
     settings = settings_or_exit()
     from bot import wiring
 
     wiring.prepare_database(settings)
-    moment = now if now is None or now.tzinfo is not None else now.astimezone()
+    moment = now if now is None or now.tzinfo is not None else now.replace(tzinfo=ZoneInfo(settings.timezone))
     sent, pending = with_content(settings, lambda: asyncio.run(wiring.tick(settings, now=moment)))
     say("rounds.tick", sent=sent, pending=pending)
 
@@ -182,7 +183,7 @@ def _change_role(role: Role, person: str, team: str, *, grant: bool) -> None:
     label = _role_text(role, team)
     if grant:
         changed = roles.grant(person, role.value, team_id=team_id, granted_by=f"cli:{getpass.getuser()}",
-                              now=datetime.now(UTC))
+                              now=wiring.clock_for(settings).now())
         say("roles.granted" if changed else "roles.already", user=person, role=label)
     else:
         changed = roles.revoke(person, role.value, team_id=team_id)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from bot.chart import score_chart
 from bot.digest import Answers, TeamDigest, build_digest
@@ -32,13 +33,19 @@ def _date(day: date | None) -> str:
 
 
 class RoundDesk:
+    """Every date it decides on or shows is the date in `zone` (KARTOITUS_TIMEZONE), never the UTC date."""
+
     def __init__(self, rounds: RoundStore, outbox: Outbox, instrument: Instrument, clock: Clock,
-                 language: str = "fi") -> None:
+                 language: str = "fi", zone: str = "Europe/Helsinki") -> None:
         self.rounds = rounds
         self.outbox = outbox
         self.instrument = instrument
         self.clock = clock
         self.language = language
+        self.zone = ZoneInfo(zone)
+
+    def local_date(self, moment: datetime) -> date:
+        return moment.astimezone(self.zone).date()
 
     def t(self, key: str, **values: object) -> str:
         return self.instrument.text(self.language, key, **values)
@@ -52,8 +59,9 @@ class RoundDesk:
         if missing:
             return Reply(self.t("rounds.unknown_team", title=missing[0], known=", ".join(known) or "–"), ok=False)
         now = self.clock.now()
+        today = self.local_date(now)
         try:
-            plan = plan_round(today=now.date(), decision_date=decision_date, responsible=responsible, name=name,
+            plan = plan_round(today=today, decision_date=decision_date, responsible=responsible, name=name,
                               team_ids=[by_folded[title.casefold()] for title in team_titles],
                               part1_deadline=part1_deadline, part2_deadline=part2_deadline,
                               reminder_days=reminder_days, reminder_max=reminder_max)
@@ -65,9 +73,12 @@ class RoundDesk:
         except RoundConflict as conflict:
             return Reply(self.t("rounds.conflict", name=conflict.open_round.name, id=conflict.open_round.id), ok=False)
         invited = self.invite(opened)
-        return Reply(self.t("rounds.opened", name=opened.name, id=opened.id, teams=", ".join(opened.teams),
-                            window_end=_date(opened.window_end), part1=_date(opened.part1_deadline),
-                            part2=_date(opened.part2_deadline), invited=invited))
+        text = self.t("rounds.opened", name=opened.name, id=opened.id, teams=", ".join(opened.teams),
+                      window_end=_date(opened.window_end), part1=_date(opened.part1_deadline),
+                      part2=_date(opened.part2_deadline), invited=invited)
+        if opened.part2_deadline == today:  # the window's last working day: say so, both parts are due today
+            text += " " + self.t("rounds.last_working_day_today")
+        return Reply(text)
 
     def invite(self, opened: RoundInfo) -> int:
         """Queue one invitation per member (idempotent: a member is invited once per round)."""
@@ -90,7 +101,7 @@ class RoundDesk:
         if not rounds:
             return Reply(self.t("rounds.none"))
         return Reply("\n".join(self.t("rounds.line", id=r.id, name=r.name, status=self.t(f"rounds.{r.status}"),
-                                      opened=_date(r.opened_at.date()), teams=", ".join(r.teams) or "–")
+                                      opened=_date(self.local_date(r.opened_at)), teams=", ".join(r.teams) or "–")
                                for r in rounds))
 
     def status(self, round_id: int | None = None) -> Reply:
@@ -165,8 +176,9 @@ class RoundDesk:
         if isinstance(found, Reply):
             return found
         title, team_id, info = found
-        closed = info.closed_at.date() if info.closed_at else None
-        return build_workbook(team=title, round_name=info.name, dates=dates_text(info.opened_at.date(), closed),
+        closed = self.local_date(info.closed_at) if info.closed_at else None
+        dates = dates_text(self.local_date(info.opened_at), closed)
+        return build_workbook(team=title, round_name=info.name, dates=dates,
                               invited=self.rounds.team_size(team_id),
                               answers=self.rounds.team_answers(info.id, team_id),
                               previous=self._previous_answers(info, team_id), instrument=self.instrument,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.identity import UserRef
-from bot.workdays import start_window_end, working_days_before
+from bot.workdays import is_working_day, next_working_day, start_window_end, working_days_before
 
 PART1_DEFAULT_DAYS = 21  # three weeks for the two-minute overview, inside the window
 DATE = re.compile(r"^(?:(\d{1,2})\.(\d{1,2})\.(\d{4})|(\d{4})-(\d{1,2})-(\d{1,2}))$")
@@ -90,10 +90,21 @@ class TeamProgress:
     finished: int
 
 
+def _working_day_near(day: date, today: date) -> date:
+    """The working day to suggest for a deadline on a day off: the nearest earlier one, or the next if that passed."""
+    earlier = working_days_before(day, 0)
+    return earlier if earlier >= today else next_working_day(day)
+
+
 def plan_round(*, today: date, decision_date: date, team_ids: Sequence[int], responsible: str, name: str = "",
                part1_deadline: date | None = None, part2_deadline: date | None = None,
                reminder_days: Sequence[int] | None = None, reminder_max: int | None = None) -> RoundPlan:
-    """Check a coordinator's request and fill in the defaults; raises PlanError with the reason."""
+    """Check a coordinator's request and fill in the defaults; raises PlanError with the reason.
+
+    `today` is the local date (in the organisation's time zone), never the UTC date. Both deadlines
+    fall on working days inside the start window: given ones on a day off are refused with a working
+    day to use instead, and a window with no working day left from today cannot get a round.
+    """
     window_end = start_window_end(decision_date)
     if decision_date > today:
         raise PlanError("rounds.decision_in_future", decision=decision_date)
@@ -101,10 +112,18 @@ def plan_round(*, today: date, decision_date: date, team_ids: Sequence[int], res
         raise PlanError("rounds.window_passed", decision=decision_date, window_end=window_end)
     if not team_ids:
         raise PlanError("rounds.no_teams")
-    part2 = part2_deadline or working_days_before(window_end, 0)
+    last_working_day = working_days_before(window_end, 0)
+    if last_working_day < today:
+        raise PlanError("rounds.no_working_day_left", decision=decision_date, window_end=window_end,
+                        last_working_day=last_working_day)
+    part2 = part2_deadline or last_working_day
     part1 = part1_deadline or min(working_days_before(today + timedelta(days=PART1_DEFAULT_DAYS), 0), part2)
-    if part1 < today or part2 < today:
+    if part1 < today or part2 < today:  # only a given deadline can be in the past
         raise PlanError("rounds.deadline_past")
+    for given in (part1_deadline, part2_deadline):
+        if given is not None and not is_working_day(given):
+            raise PlanError("rounds.deadline_not_working_day", deadline=given,
+                            suggestion=_working_day_near(given, today))
     if part1 > part2:
         raise PlanError("rounds.deadlines_order", part1=part1, part2=part2)
     if part2 > window_end:

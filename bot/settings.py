@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -38,6 +39,8 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("WARNING", alias="KARTOITUS_LOG_LEVEL")
     http_host: str = Field("127.0.0.1", alias="KARTOITUS_HTTP_HOST")
     http_port: int = Field(8080, ge=1, le=65535, alias="KARTOITUS_HTTP_PORT")
+    # rehearsals and tests: the process clock starts at this moment and runs on in real time (unset: the real time)
+    clock_start: datetime | None = Field(None, alias="KARTOITUS_CLOCK_START")
 
     telegram_bot_token: SecretStr | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
     telegram_api_url: str = Field("https://api.telegram.org", alias="TELEGRAM_API_URL")
@@ -193,6 +196,13 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(f"unknown time zone '{value}'") from error
         return value
+
+    @model_validator(mode="after")
+    def _clock_start_in_time_zone(self) -> Settings:
+        """A moment written without an offset is wall time in KARTOITUS_TIMEZONE."""
+        if self.clock_start is not None and self.clock_start.tzinfo is None:
+            self.clock_start = self.clock_start.replace(tzinfo=ZoneInfo(self.timezone))
+        return self
 
     @field_validator("log_level", mode="before")
     @classmethod

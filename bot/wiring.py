@@ -33,7 +33,7 @@ from adapters.telegram.sender import TelegramSender
 from adapters.terminal.app import TerminalChat, TerminalSender
 from adapters.terminal.capabilities import CAPABILITIES as TERMINAL
 from bot.capabilities import Capabilities
-from bot.clock import SystemClock
+from bot.clock import FixedClock, StartedClock, SystemClock
 from bot.commands import command_aliases
 from bot.content import SHIPPED_CONTENT_DIR, load_instrument
 from bot.digest_commands import DigestCommands
@@ -97,6 +97,17 @@ def prepare_database(settings: Settings) -> str:
     return upgrade(settings.database_url)
 
 
+@functools.cache
+def _started_clock(start: datetime) -> StartedClock:
+    return StartedClock(start)
+
+
+def clock_for(settings: Settings) -> Clock:
+    """The process's clock: the real time, or with KARTOITUS_CLOCK_START one clock for the whole process
+    that started at that moment and runs on in real time (every part of the process shares it)."""
+    return _started_clock(settings.clock_start) if settings.clock_start is not None else SystemClock()
+
+
 def store_for(settings: Settings) -> SqlStore:
     return SqlStore(engine_for(settings))
 
@@ -115,8 +126,8 @@ def dispatcher_factory(settings: Settings, instrument: Instrument, teams: SqlTea
             drains.append(sender)
         turns = TurnService(store, instrument, sender, clock)
         return Dispatcher(turns, TeamDesk(teams, instrument, sender, clock, join_link),
-                          ReminderDesk(reminder_planner(settings, clock)), round_commands(settings, teams),
-                          digest_commands(settings, teams), opened=group_invitations(settings, clock).opened)
+                          ReminderDesk(reminder_planner(settings, clock)), round_commands(settings, teams, clock),
+                          digest_commands(settings, teams, clock), opened=group_invitations(settings, clock).opened)
 
     return build
 
@@ -132,9 +143,9 @@ def slack_rate_limiter(settings: Settings) -> RateLimiter:
 
 
 def telegram_bot(settings: Settings, *, limiter: RateLimiter | None = None, poll_interval: float = 0.0,
-                 drains: list[DrainingSender] | None = None) -> TelegramBot:
+                 drains: list[DrainingSender] | None = None, clock: Clock | None = None) -> TelegramBot:
     assert settings.telegram_bot_token is not None
-    instrument, clock = instrument_for(settings), SystemClock()
+    instrument, clock = instrument_for(settings), clock or clock_for(settings)
     teams = SqlTeams(engine_for(settings))
     build_dispatcher = dispatcher_factory(settings, instrument, teams, clock, drains)
     return TelegramBot(token=settings.telegram_bot_token.get_secret_value(), api_url=settings.telegram_api_url,
@@ -143,9 +154,9 @@ def telegram_bot(settings: Settings, *, limiter: RateLimiter | None = None, poll
 
 
 def slack_bot(settings: Settings, *, limiter: RateLimiter | None = None,
-              drains: list[DrainingSender] | None = None) -> SlackBot:
+              drains: list[DrainingSender] | None = None, clock: Clock | None = None) -> SlackBot:
     assert settings.slack_bot_token is not None
-    instrument, clock = instrument_for(settings), SystemClock()
+    instrument, clock = instrument_for(settings), clock or clock_for(settings)
     teams = SqlTeams(engine_for(settings))
     build_dispatcher = dispatcher_factory(settings, instrument, teams, clock, drains)
 
@@ -238,7 +249,7 @@ def reminder_planner(settings: Settings, clock: Clock | None = None) -> Reminder
     start, end = settings.working_hour_range
     hours = WorkingHours(start=time(start), end=time(end) if end < 24 else time(23, 59), zone=settings.timezone)
     policy = ReminderPolicy(before_deadline=settings.reminder_offsets, max_per_round=settings.reminder_max, hours=hours)
-    return ReminderPlanner(SqlRounds(engine), SqlOutbox(engine), instrument_for(settings), clock or SystemClock(),
+    return ReminderPlanner(SqlRounds(engine), SqlOutbox(engine), instrument_for(settings), clock or clock_for(settings),
                            policy=policy, language=settings.language, coordinators=settings.coordinator_ids)
 
 
@@ -246,15 +257,15 @@ def digest_schedule(settings: Settings, clock: Clock) -> DigestSchedule:
     engine = engine_for(settings)
     start, end = settings.working_hour_range
     hours = WorkingHours(start=time(start), end=time(end) if end < 24 else time(23, 59), zone=settings.timezone)
-    return DigestSchedule(SqlRounds(engine), SqlOutbox(engine), lambda language: round_desk(settings, language),
+    return DigestSchedule(SqlRounds(engine), SqlOutbox(engine), lambda language: round_desk(settings, language, clock),
                           clock, hours=hours, language=settings.language, min_scores=settings.min_scores,
                           min_texts=settings.min_texts,
                           weekday=settings.digest_weekday - 1 if settings.digest_weekday else None)
 
 
-def queue_digest(settings: Settings, team_title: str, round_id: int | None) -> bool:
+def queue_digest(settings: Settings, team_title: str, round_id: int | None, clock: Clock | None = None) -> bool:
     """Queue a team's digest for its channel now (`kartoitus digest --post`); False if the team is unknown."""
-    clock = SystemClock()
+    clock = clock or clock_for(settings)
     schedule = digest_schedule(settings, clock)
     rounds = schedule.rounds
     info = rounds.round(round_id) if round_id is not None else next(
@@ -315,52 +326,46 @@ def scheduled_work(settings: Settings, senders: dict[str, Sender], clock: Clock)
     return ScheduledWork(settings, senders, clock)
 
 
-def scheduler_for(settings: Settings, senders: dict[str, Sender], *, interval_seconds: float = TICK_SECONDS
-                  ) -> Ticker:
+def scheduler_for(settings: Settings, senders: dict[str, Sender], *, interval_seconds: float = TICK_SECONDS,
+                  clock: Clock | None = None) -> Ticker:
     """The ticker of a running process: each tick does the due work through the running platforms."""
-    work = scheduled_work(settings, senders, SystemClock())
+    work = scheduled_work(settings, senders, clock or clock_for(settings))
     return Ticker(work, interval_seconds=interval_seconds, stop_work=work.stop)
 
 
-def round_desk(settings: Settings, language: str | None = None) -> RoundDesk:
+def round_desk(settings: Settings, language: str | None = None, clock: Clock | None = None) -> RoundDesk:
     engine = engine_for(settings)
-    return RoundDesk(SqlRounds(engine), SqlOutbox(engine), instrument_for(settings), SystemClock(),
-                     language=language or settings.language)
+    return RoundDesk(SqlRounds(engine), SqlOutbox(engine), instrument_for(settings), clock or clock_for(settings),
+                     language=language or settings.language, zone=settings.timezone)
 
 
 def role_store(settings: Settings) -> SqlRoles:
     return SqlRoles(engine_for(settings))
 
 
-def digest_commands(settings: Settings, teams: SqlTeams) -> DigestCommands:
+def digest_commands(settings: Settings, teams: SqlTeams, clock: Clock | None = None) -> DigestCommands:
     roles = role_store(settings)
-    return DigestCommands(lambda language: round_desk(settings, language), Roles(settings.coordinator_ids, roles),
-                          roles, teams, min_scores=settings.min_scores, min_texts=settings.min_texts)
+    return DigestCommands(lambda language: round_desk(settings, language, clock),
+                          Roles(settings.coordinator_ids, roles), roles, teams, min_scores=settings.min_scores,
+                          min_texts=settings.min_texts)
 
 
-def round_commands(settings: Settings, teams: SqlTeams | None = None) -> RoundCommands:
+def round_commands(settings: Settings, teams: SqlTeams | None = None, clock: Clock | None = None) -> RoundCommands:
     desks: dict[str, RoundDesk] = {}
 
     def desk_for(language: str) -> RoundDesk:
-        return desks.setdefault(language, round_desk(settings, language))
+        return desks.setdefault(language, round_desk(settings, language, clock))
 
     roles = Roles(settings.coordinator_ids, SqlRoles(engine_for(settings)))
     return RoundCommands(desk_for, roles, instrument_for(settings),
                          teams.mark_processed if teams is not None else None)
 
 
-class FixedClock:
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-
-    def now(self) -> datetime:
-        return self.moment
-
-
-async def platform_senders(settings: Settings, stack: AsyncExitStack) -> dict[str, Sender]:
+async def platform_senders(settings: Settings, stack: AsyncExitStack, clock: Clock | None = None
+                           ) -> dict[str, Sender]:
     """Senders for the configured platforms, for sending outside a conversation (the scheduler)."""
     engine = engine_for(settings)
-    teams, clock, instrument = SqlTeams(engine), SystemClock(), instrument_for(settings)
+    teams, clock, instrument = SqlTeams(engine), clock or clock_for(settings), instrument_for(settings)
     senders: dict[str, Sender] = {}
     if settings.telegram_bot_token is not None:
         token = settings.telegram_bot_token.get_secret_value()
@@ -376,29 +381,32 @@ async def platform_senders(settings: Settings, stack: AsyncExitStack) -> dict[st
     return senders
 
 
-async def tick(settings: Settings, *, now: datetime | None = None) -> tuple[int, int]:
-    """One scheduler tick: send what is due through the configured platforms; (sent, still pending)."""
+async def tick(settings: Settings, *, now: datetime | None = None, clock: Clock | None = None) -> tuple[int, int]:
+    """One scheduler tick: send what is due through the configured platforms; (sent, still pending).
+
+    At `now` if given (a clock that stands still there), else on `clock` or the process's clock."""
     engine = engine_for(settings)
     outbox = SqlOutbox(engine)
-    clock: Clock = FixedClock(now) if now is not None else SystemClock()
+    clock = FixedClock(now) if now is not None else clock or clock_for(settings)
     async with AsyncExitStack() as stack:
-        senders = await platform_senders(settings, stack)
+        senders = await platform_senders(settings, stack, clock)
         sent = await scheduled_work(settings, senders, clock)()
     return sent, outbox.pending()
 
 
-def terminal_chat(settings: Settings, user_name: str | None = None) -> TerminalChat:
+def terminal_chat(settings: Settings, user_name: str | None = None, clock: Clock | None = None) -> TerminalChat:
     instrument = instrument_for(settings)
     store = store_for(settings)
-    clock = SystemClock()
+    clock = clock or clock_for(settings)
     user = UserRef("terminal", "local", user_name or getpass.getuser())
 
     teams = SqlTeams(store.engine)
 
     def build_service(sender: TerminalSender) -> Dispatcher:
         desk = TeamDesk(teams, instrument, sender, clock, join_link=lambda code: "kartoitus chat")
-        return Dispatcher(TurnService(store, instrument, sender, clock), desk, rounds=round_commands(settings, teams),
-                          digests=digest_commands(settings, teams))
+        turns = TurnService(store, instrument, sender, clock)
+        return Dispatcher(turns, desk, rounds=round_commands(settings, teams, clock),
+                          digests=digest_commands(settings, teams, clock))
 
     return TerminalChat(build_service=build_service, instrument=instrument, clock=clock, user=user,
                         language=settings.language)

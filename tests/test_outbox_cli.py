@@ -9,7 +9,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,9 +19,12 @@ from bot.identity import ChannelRef, UserRef
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.sql_teams import SqlTeams
+from tests.support.clock import clock_setting, suite_now, suite_today
 from tests.support.slack import BOT_TOKEN, SIGNING_SECRET, FakeSlackApi
 
-NOW = datetime.now(UTC)  # the invitations are due when the round opens (the real clock); ticks move on from it
+# The invitations are due when the round opens, on the test's clock (from the suite's moment); ticks move on from it.
+NOW = suite_now()
+YESTERDAY = (suite_today() - timedelta(days=1)).isoformat()  # the funding decision: inside the start window
 
 
 @pytest.fixture
@@ -51,7 +54,7 @@ async def kartoitus(database: str, api: FakeSlackApi, *args: str, in_flight: int
                    if not key.startswith(("SLACK_", "TELEGRAM_", "KARTOITUS_"))}
     environment.update(KARTOITUS_DATABASE_URL=database, KARTOITUS_DIGEST_WEEKDAY="0", SLACK_BOT_TOKEN=BOT_TOKEN,
                        SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=api.url,
-                       KARTOITUS_OUTBOX_IN_FLIGHT=str(in_flight))
+                       KARTOITUS_OUTBOX_IN_FLIGHT=str(in_flight), **clock_setting())
     process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", *args, env=environment,
                                                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     output, _ = await process.communicate()
@@ -64,7 +67,7 @@ def invitations(api: FakeSlackApi) -> list[str]:
 
 async def test_a_failed_invitation_is_kept_with_its_reason_shown_and_sent_when_put_back(
         database: str, slack_api: FakeSlackApi) -> None:
-    decision = (NOW - timedelta(days=1)).date().isoformat()
+    decision = YESTERDAY
     code, out = await kartoitus(database, slack_api, "round", "open", "--decision-date", decision,
                                 "--team", "autoala", "--team", "sähköala", "--responsible", "Maija")
     assert code == 0 and "Kutsu lähtee 3 henkilölle" in out, out
@@ -103,7 +106,7 @@ async def test_a_failed_invitation_is_kept_with_its_reason_shown_and_sent_when_p
 
 async def test_a_server_error_is_retried_later_and_a_person_who_left_is_not(database: str,
                                                                             slack_api: FakeSlackApi) -> None:
-    decision = (NOW - timedelta(days=1)).date().isoformat()
+    decision = YESTERDAY
     await kartoitus(database, slack_api, "round", "open", "--decision-date", decision, "--team", "autoala",
                     "--team", "sähköala", "--responsible", "Maija")
     slack_api.server_errors_next = 1

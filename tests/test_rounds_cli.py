@@ -7,7 +7,6 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,11 +20,12 @@ from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.sql_store import SqlStore
 from storage.sql_teams import SqlTeams
-from tests.support.clock import FakeClock
+from tests.support.clock import FakeClock, clock_setting, current_clock, suite_now, suite_today
 from tests.support.conversation import RecordingSender
 from tests.support.slack import BOT_TOKEN, SIGNING_SECRET, FakeSlackApi
 
-TODAY = datetime.now(UTC)
+TODAY = suite_now()  # the suite's moment (KARTOITUS_TEST_NOW); each `kartoitus` process goes on from the test's clock
+FIRST_OF_MONTH = suite_today().replace(day=1).isoformat()  # a decision inside the start window, on any date
 
 
 @pytest.fixture
@@ -52,9 +52,10 @@ async def slack_api() -> FakeSlackApi:
 
 
 async def kartoitus(database: str, *args: str, api: FakeSlackApi | None = None) -> tuple[int, str]:
+    """`kartoitus …` on the test's clock; the ticks here count invitations, so no weekly digests (whatever the day)."""
     environment = {key: value for key, value in os.environ.items()
                    if not key.startswith(("SLACK_", "TELEGRAM_", "KARTOITUS_"))}
-    environment["KARTOITUS_DATABASE_URL"] = database
+    environment.update(KARTOITUS_DATABASE_URL=database, KARTOITUS_DIGEST_WEEKDAY="0", **clock_setting())
     if api is not None:
         environment.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=api.url)
     process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", *args, env=environment,
@@ -64,7 +65,7 @@ async def kartoitus(database: str, *args: str, api: FakeSlackApi | None = None) 
 
 
 async def test_a_round_for_two_teams_from_open_to_close(database: str, slack_api: FakeSlackApi) -> None:
-    decision = TODAY.date().replace(day=1).isoformat()
+    decision = FIRST_OF_MONTH
     code, out = await kartoitus(database, "round", "open", "--decision-date", decision, "--team", "autoala",
                                 "--team", "Sähköala", "--responsible", "Maija Mäki", "--name", "Syksy 2026")
     assert code == 0, out
@@ -85,9 +86,10 @@ async def test_a_round_for_two_teams_from_open_to_close(database: str, slack_api
 
     engine = create_database_engine(database)  # Bo starts answering: the answers belong to the open round
     store = SqlStore(engine)
-    service = TurnService(store, load_instrument(), RecordingSender(), FakeClock(TODAY))
-    await service.handle(TextReceived(event_id="e1", user=UserRef("slack", "T0KOULU", "U0BO"), at=TODAY, text="hei"))
-    await service.handle(TextReceived(event_id="e2", user=UserRef("slack", "T0KOULU", "U0BO"), at=TODAY, text="4"))
+    now = current_clock().now()
+    service = TurnService(store, load_instrument(), RecordingSender(), FakeClock(now))
+    await service.handle(TextReceived(event_id="e1", user=UserRef("slack", "T0KOULU", "U0BO"), at=now, text="hei"))
+    await service.handle(TextReceived(event_id="e2", user=UserRef("slack", "T0KOULU", "U0BO"), at=now, text="4"))
     engine.dispose()
 
     code, out = await kartoitus(database, "round", "status")
@@ -117,7 +119,7 @@ async def test_a_round_outside_the_start_window_or_for_an_unknown_team_is_refuse
     code, out = await kartoitus(database, "round", "open", "--decision-date", "2020-01-10", "--team", "autoala",
                                 "--responsible", "M")
     assert code == 1 and "olisi pitänyt aloittaa viimeistään 10.3.2020" in out
-    code, out = await kartoitus(database, "round", "open", "--decision-date", TODAY.date().isoformat(),
+    code, out = await kartoitus(database, "round", "open", "--decision-date", suite_today().isoformat(),
                                 "--team", "puutarha", "--responsible", "M")
     assert code == 1 and "Tiimiä ”puutarha” ei löydy" in out and "autoala" in out
     code, out = await kartoitus(database, "round", "open", "--decision-date", "31.2.2026", "--team", "autoala",
@@ -129,22 +131,21 @@ async def test_a_round_outside_the_start_window_or_for_an_unknown_team_is_refuse
 
 
 async def test_the_running_bot_sends_the_invitations_by_itself(database: str, slack_api: FakeSlackApi) -> None:
-    code, out = await kartoitus(database, "round", "open", "--decision-date", TODAY.date().replace(day=1).isoformat(),
+    code, out = await kartoitus(database, "round", "open", "--decision-date", FIRST_OF_MONTH,
                                 "--team", "hallinto", "--responsible", "Maija Mäki")
     assert code == 0, out
+    from tests.support.processes import wait_for
     from tests.support.slack import free_port
 
     environment = {key: value for key, value in os.environ.items()
                    if not key.startswith(("SLACK_", "TELEGRAM_", "KARTOITUS_"))}
     environment.update(KARTOITUS_DATABASE_URL=database, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
-                       SLACK_API_URL=slack_api.url, KARTOITUS_HTTP_PORT=str(free_port()))
+                       SLACK_API_URL=slack_api.url, KARTOITUS_HTTP_PORT=str(free_port()), KARTOITUS_DIGEST_WEEKDAY="0",
+                       **clock_setting())
     process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "run", env=environment,
                                                    stdin=asyncio.subprocess.DEVNULL)
     try:
-        for _ in range(300):
-            if slack_api.messages:
-                break
-            await asyncio.sleep(0.05)
+        await wait_for(lambda: bool(slack_api.messages), "the invitation from the running bot", timeout=60)
         assert [message.channel for message in slack_api.messages] == ["D0DAN"]
         assert "Kutsu: kriittisten pisteiden kartoitus" in slack_api.messages[0].shown
     finally:
@@ -194,7 +195,7 @@ async def test_a_teams_digest_from_the_command_line(tmp_path: Path) -> None:
     names = ["anna", "bo", "cid", "dan", "eva", "fia"]
     for name in names:
         teams.join(team.id, UserRef("terminal", "local", name), now=TODAY)
-    code, out = await kartoitus(url, "round", "open", "--decision-date", TODAY.date().replace(day=1).isoformat(),
+    code, out = await kartoitus(url, "round", "open", "--decision-date", FIRST_OF_MONTH,
                                 "--team", "autoala", "--responsible", "M")
     assert code == 0, out
     code, out = await kartoitus(url, "digest", "--team", "autoala")
@@ -204,7 +205,7 @@ async def test_a_teams_digest_from_the_command_line(tmp_path: Path) -> None:
 
     def five_answer() -> None:  # the conversation driver runs its own event loop: in a thread
         for index, name in enumerate(names[:5]):
-            chat = Chat(store, load_instrument(), user=name)
+            chat = Chat(store, load_instrument(), user=name, clock=FakeClock(current_clock().now()))
             rate_all(chat.send("/start"), "43215432" if index % 2 else "54215432")
             chat.send("3 7").send("1").send(f"Toimii {name} <b>hyvin</b>")
             chat.close()
@@ -235,14 +236,14 @@ async def test_the_filled_in_workbook_as_markdown_html_and_pdf(tmp_path: Path) -
     names = ["anna", "bo", "cid", "dan", "eva"]
     for name in names:
         teams.join(team.id, UserRef("terminal", "local", name), now=TODAY)
-    code, out = await kartoitus(url, "round", "open", "--decision-date", TODAY.date().replace(day=1).isoformat(),
+    code, out = await kartoitus(url, "round", "open", "--decision-date", FIRST_OF_MONTH,
                                 "--team", "Åbo", "--responsible", "M")
     assert code == 0, out
     store = SqlStore(engine)
 
     def everyone_answers() -> None:
         for name in names:
-            chat = Chat(store, load_instrument(), user=name)
+            chat = Chat(store, load_instrument(), user=name, clock=FakeClock(current_clock().now()))
             rate_all(chat.send("/start"), "43215432")
             chat.send("3 7").send("1").send(f"Työpaikat <script>{name}</script> & ohjaajat").send("/ohita")
             chat.close()

@@ -140,14 +140,15 @@ class SlackBot:
         if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype") or not event.get("user"):
             return
         self._seen(body)
-        translated = inbound.message_event(body, aliases=self.aliases, locale=await self.locale(event["user"]))
+        translated = inbound.message_event(body, aliases=self.aliases, locale=await self.locale(event["user"]),
+                                           now=self.clock.now())
         if translated is not None:
             await self.dispatch(translated)
 
     async def on_choice(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         self._seen(body)
-        event = inbound.action_event(body, action, locale=await self.locale(body["user"]["id"]))
+        event = inbound.action_event(body, action, locale=await self.locale(body["user"]["id"]), now=self.clock.now())
         if event is not None:
             await self.dispatch(event)
 
@@ -176,26 +177,29 @@ class SlackBot:
         await ack()
         self._seen(body)
         await self.dispatch(inbound.submission_event(body, text, metadata.get("prompt", ""),
-                                                     locale=await self.locale(body["user"]["id"])))
+                                                     locale=await self.locale(body["user"]["id"]),
+                                                     now=self.clock.now()))
 
     async def on_command(self, ack: Ack, body: dict[str, Any]) -> None:
         await ack()
         self._seen(body)
         await self.dispatch(inbound.slash_command(body, aliases=self.aliases,
-                                                  locale=await self.locale(str(body["user_id"]))))
+                                                  locale=await self.locale(str(body["user_id"])), now=self.clock.now()))
 
     async def on_home_resume(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         self._seen(body)
         user_id = body["user"]["id"]
-        await self.dispatch(inbound.home_command(body, action, "resume", locale=await self.locale(user_id)))
+        await self.dispatch(inbound.home_command(body, action, "resume", locale=await self.locale(user_id),
+                                                 now=self.clock.now()))
 
     async def on_home_language(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         self._seen(body)
         user_id = body["user"]["id"]
         code = str(action.get("selected_option", {}).get("value", ""))
-        await self.dispatch(inbound.home_command(body, action, "language", code, locale=await self.locale(user_id)))
+        await self.dispatch(inbound.home_command(body, action, "language", code, locale=await self.locale(user_id),
+                                                 now=self.clock.now()))
         await self.publish_home(inbound.person(body, user_id))
 
     async def on_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:

@@ -58,6 +58,7 @@ class TelegramBot:
         self.aliases = command_aliases(instrument)
         self.poll_interval = poll_interval
         self.in_flight = InFlight()
+        self.clock = clock
         self.sender = TelegramSender(self.application.bot, refs=refs, reachability=reachability, clock=clock,
                                      limiter=limiter)
         self.dispatcher = build_dispatcher(self.sender, self.join_link)
@@ -71,7 +72,7 @@ class TelegramBot:
         self.in_flight.enter()
         if update.callback_query is not None:
             await update.callback_query.answer()  # stops the button's spinner at once
-        event = to_event(update, bot_id=self.bot_id, aliases=self.aliases)
+        event = to_event(update, bot_id=self.bot_id, aliases=self.aliases, now=self.clock.now())
         if event is None:
             return
         if event.channel is None and self.reachability.is_unreachable(event.user):

@@ -15,7 +15,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
                 "KARTOITUS_LOG_LEVEL", "KARTOITUS_HTTP_PORT", "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL",
                 "TELEGRAM_WEBHOOK_URL", "TELEGRAM_WEBHOOK_SECRET", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET",
                 "SLACK_APP_TOKEN", "SLACK_API_URL", "KARTOITUS_COORDINATORS", "KARTOITUS_REMINDER_DAYS",
-                "KARTOITUS_REMINDER_MAX", "KARTOITUS_WORKING_HOURS"):
+                "KARTOITUS_REMINDER_MAX", "KARTOITUS_WORKING_HOURS", "KARTOITUS_CLOCK_START"):
         monkeypatch.delenv(key, raising=False)
 
 
@@ -118,3 +118,26 @@ def test_rounds_and_reminder_settings(monkeypatch: pytest.MonkeyPatch) -> None:
         load_settings(env_file=None)
     assert set(raised.value.problems) == {"KARTOITUS_COORDINATORS", "KARTOITUS_REMINDER_DAYS",
                                           "KARTOITUS_WORKING_HOURS"}
+
+
+def test_the_process_clock_can_start_at_a_chosen_moment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot import wiring
+    from bot.clock import StartedClock, SystemClock
+
+    assert load_settings(env_file=None).clock_start is None
+    assert isinstance(wiring.clock_for(load_settings(env_file=None)), SystemClock)
+    monkeypatch.setenv("KARTOITUS_CLOCK_START", "2026-12-06T10:00")  # no offset: wall time in KARTOITUS_TIMEZONE
+    settings = load_settings(env_file=None)
+    assert settings.clock_start is not None and settings.clock_start.astimezone(UTC) == datetime(2026, 12, 6, 8,
+                                                                                                   tzinfo=UTC)
+    clock = wiring.clock_for(settings)
+    assert isinstance(clock, StartedClock) and clock is wiring.clock_for(settings), "one clock for the process"
+    assert timedelta(0) <= clock.now() - settings.clock_start < timedelta(minutes=1), "it runs on from there"
+    monkeypatch.setenv("KARTOITUS_TIMEZONE", "America/New_York")
+    assert load_settings(env_file=None).clock_start == datetime(2026, 12, 6, 15, tzinfo=UTC)
+    monkeypatch.setenv("KARTOITUS_CLOCK_START", "next monday")
+    with pytest.raises(InvalidSettings) as raised:
+        load_settings(env_file=None)
+    assert set(raised.value.problems) == {"KARTOITUS_CLOCK_START"}

@@ -28,6 +28,9 @@ APP_TOKEN = "xapp-1-A0KARTOITUS-test"
 TEAM = "T0KOULU"
 APP_ID = "A0KARTOITUS"
 _ids = itertools.count(1)
+# How long a person waits for the app: polls end as soon as the message is there, so a generous deadline
+# only matters on a loaded 2-core machine (a workbook PDF took over 10 s there).
+WAIT_SECONDS = 60.0
 
 
 def free_port() -> int:
@@ -302,7 +305,7 @@ class SlackPerson:
                                 "text": element.get("text"), "action_ts": f"{time.time():.6f}{next(_ids)}"}]}
         return await self.interact(payload)
 
-    async def click(self, label: str, message: Posted | None = None, timeout: float = 5) -> httpx.Response:
+    async def click(self, label: str, message: Posted | None = None, timeout: float = WAIT_SECONDS) -> httpx.Response:
         """Press the button whose label contains `label` on the newest message that has one,
         waiting for it to arrive (the app may still be sending the rest of its reply)."""
         deadline = time.monotonic() + timeout
@@ -364,19 +367,19 @@ class SlackPerson:
         """What the app posted in the DM since the latest request."""
         return self.transcript(self.cursor)
 
-    async def wait_for(self, condition: Callable[[], bool], what: str, timeout: float = 10) -> None:
+    async def wait_for(self, condition: Callable[[], bool], what: str, timeout: float = WAIT_SECONDS) -> None:
         deadline = time.monotonic() + timeout
         while not condition():
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out waiting for {what}; the DM so far:\n{self.transcript()}")
             await asyncio.sleep(0.02)
 
-    async def expect(self, *fragments: str, timeout: float = 10) -> Posted:
+    async def expect(self, *fragments: str, timeout: float = WAIT_SECONDS) -> Posted:
         """Wait until the replies to the latest request show every fragment; returns the newest message."""
         await self.wait_for(lambda: all(fragment in self.replies for fragment in fragments),
                             f"{fragments!r} in the replies", timeout)
         return self.api.dm(self.user)[-1]
 
-    async def next_messages(self, before: int, count: int = 1, timeout: float = 10) -> list[Posted]:
+    async def next_messages(self, before: int, count: int = 1, timeout: float = WAIT_SECONDS) -> list[Posted]:
         await self.wait_for(lambda: len(self.api.dm(self.user)) >= before + count, f"{count} new messages", timeout)
         return self.api.dm(self.user)[before:]

@@ -26,6 +26,9 @@ ROOT = Path(__file__).resolve().parents[2]
 EMULATOR = ROOT / "node_modules" / "telegram-test-api"
 TOKEN = "123456789:TEST-token_for-kartoitus"
 _user_ids = itertools.count(5001)
+# How long a person waits for the bot: polls end as soon as the message is there, so a generous deadline
+# only matters on a loaded 2-core machine (a workbook PDF took over 10 s there).
+WAIT_SECONDS = 60.0
 
 
 def _free_port() -> int:
@@ -117,13 +120,13 @@ class TelegramPerson:
             messages.append({**message, "message_id": item["messageId"]})
         return messages
 
-    async def wait_until(self, condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+    async def wait_until(self, condition: Callable[[], bool], what: str, timeout: float = WAIT_SECONDS) -> None:
         deadline = time.monotonic() + timeout
         while not condition():
             assert time.monotonic() < deadline, f"timed out waiting for {what}"
             await asyncio.sleep(0.05)
 
-    async def replies(self, *, expect: str | None = None, timeout: float = 10.0, quiet: float = 0.25) -> str:
+    async def replies(self, *, expect: str | None = None, timeout: float = WAIT_SECONDS, quiet: float = 0.25) -> str:
         """New messages from the bot, waiting until `expect` shows up (if given) and the chat is quiet."""
         deadline = time.monotonic() + timeout
         new: list[dict[str, Any]] = []

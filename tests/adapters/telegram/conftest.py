@@ -11,6 +11,7 @@ import pytest_asyncio
 from adapters.ratelimit import RateLimiter
 from adapters.telegram.app import TelegramBot
 from bot import wiring
+from bot.clock import StartedClock
 from bot.settings import Settings
 from storage.database import create_database_engine
 from storage.sql_store import SqlStore
@@ -32,11 +33,13 @@ async def settings(telegram_proxy: RepairingProxy, tmp_path: Path) -> Settings:
 
 
 @pytest_asyncio.fixture
-async def start_bot(settings: Settings) -> AsyncIterator[Callable[..., Awaitable[TelegramBot]]]:
+async def start_bot(settings: Settings, suite_clock: StartedClock
+                    ) -> AsyncIterator[Callable[..., Awaitable[TelegramBot]]]:
+    """Starts the real bot (on the suite's clock) against the emulator."""
     running: list[TelegramBot] = []
 
     async def start(**options: object) -> TelegramBot:
-        bot = wiring.telegram_bot(settings, limiter=RateLimiter(**FAST))  # type: ignore[arg-type]
+        bot = wiring.telegram_bot(settings, limiter=RateLimiter(**FAST), clock=suite_clock)  # type: ignore[arg-type]
         await bot.start(**options)  # type: ignore[arg-type]
         running.append(bot)
         return bot
@@ -48,7 +51,7 @@ async def start_bot(settings: Settings) -> AsyncIterator[Callable[..., Awaitable
 
 @pytest_asyncio.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with httpx.AsyncClient(timeout=60) as client:  # a loaded 2-core machine can be slow
         yield client
 
 

@@ -10,10 +10,11 @@ import sys
 from collections.abc import Awaitable, Callable
 
 from adapters.telegram.app import TelegramBot
+from bot.clock import StartedClock
 from bot.settings import Settings
 from storage.sql_store import SqlStore
 from storage.sql_teams import SqlTeams
-from tests.support.telegram import TelegramPerson
+from tests.support.telegram import WAIT_SECONDS, TelegramPerson
 from tests.support.telegram_proxy import RepairingProxy
 
 Start = Callable[..., Awaitable[TelegramBot]]
@@ -101,7 +102,8 @@ async def test_a_whole_assessment_by_buttons_and_text(start_bot: Start, anna: Te
 
 
 async def wait_for_edit(person: TelegramPerson, message_id: int, text: str) -> dict[str, object]:
-    for _ in range(100):
+    deadline = asyncio.get_running_loop().time() + WAIT_SECONDS
+    while asyncio.get_running_loop().time() < deadline:
         message = next(m for m in await person.history() if m["message_id"] == message_id)
         if text in str(message.get("reply_markup")) or text in str(message.get("text")):
             return message
@@ -227,26 +229,27 @@ async def test_a_429_is_retried_once_and_a_blocked_person_is_marked_unreachable(
     proxy.fail_next["sendMessage"] = [{"ok": False, "error_code": 403,  # type: ignore[attr-defined]
                                        "description": "Forbidden: bot was blocked by the user"}]
     await anna.say("/ohje")
-    await asyncio.sleep(0.5)
     person = UserRef("telegram", "123456789", str(anna.id))
-    assert stores[1].is_unreachable(person)
+    await anna.wait_until(lambda: stores[1].is_unreachable(person), "the person marked unreachable")
     await anna.say("/ohje")
     await anna.replies(expect="Ohje")
     assert not stores[1].is_unreachable(person), "writing again makes a person reachable"
 
 
 async def test_a_coordinator_opens_a_round_for_two_groups_and_members_are_invited(
-        settings: Settings, anna: TelegramPerson, telegram_proxy: RepairingProxy) -> None:
-    from datetime import UTC, datetime
-
+        settings: Settings, anna: TelegramPerson, telegram_proxy: RepairingProxy, suite_clock: StartedClock) -> None:
     from adapters.ratelimit import RateLimiter
     from bot import wiring
     from tests.adapters.telegram.conftest import FAST
+    from tests.support.clock import HELSINKI
 
     maija = TelegramPerson(anna.http, anna.url, name="Maija")
     bo, cid = (TelegramPerson(anna.http, anna.url, name=name) for name in ("Bo", "Cid"))
-    coordinated = settings.model_copy(update={"coordinators": f"telegram:{maija.id}", "min_scores": 2})
-    bot = wiring.telegram_bot(coordinated, limiter=RateLimiter(**FAST))  # type: ignore[arg-type]
+    # The ticks count invitations only: no weekly digests, whatever day the suite runs on (they have their own
+    # tests). The bot and the ticks share the suite's clock.
+    coordinated = settings.model_copy(update={"coordinators": f"telegram:{maija.id}", "min_scores": 2,
+                                              "digest_weekday": 0})
+    bot = wiring.telegram_bot(coordinated, limiter=RateLimiter(**FAST), clock=suite_clock)  # type: ignore[arg-type]
     await bot.start()
     try:
         for person, chat_id, title in ((anna, -100901, "Autoala"), (bo, -100901, "Autoala"),
@@ -257,20 +260,22 @@ async def test_a_coordinator_opens_a_round_for_two_groups_and_members_are_invite
 
         await anna.say("/kierros lista")
         await anna.replies(expect="Kierroksia hallitsevat koordinaattorit")
-        decision = datetime.now(UTC).date().replace(day=1)
+        opened_on = suite_clock.now().astimezone(HELSINKI).date()
+        decision = opened_on.replace(day=1)
         await maija.say(f"/kierros uusi {decision:%d.%m.%Y} autoala, sähköala; vastuu Maija Mäki")
         await maija.replies(expect="Kutsu lähtee 3 henkilölle")
 
         # Bo and Cid joined only in their groups, and Telegram does not let the bot message them first:
         # each group gets one notice with a button that opens the chat, and then the invitation comes.
-        assert await wiring.tick(coordinated) == (3, 0), "Anna's invitation and one notice in each group"
+        sent = await wiring.tick(coordinated, clock=suite_clock)
+        assert sent == (3, 0), "Anna's invitation and one notice in each group"
         await anna.replies(expect="Kutsu: kriittisten pisteiden kartoitus")
         for person, chat_id, title in ((bo, -100901, "Autoala"), (cid, -100902, "Sähköala")):
             await person.in_group(chat_id, title).replies(expect="avanneet yksityiskeskustelua kanssani: 1.")
             button = (await person.in_group(chat_id, title).history())[-1]["reply_markup"]["inline_keyboard"][0][0]
             await person.say(f"/start {button['url'].split('?start=')[1]}")
             await person.replies(expect="Osa 1 · 1/8")
-        assert await wiring.tick(coordinated) == (2, 0)
+        assert await wiring.tick(coordinated, clock=suite_clock) == (2, 0)
         for person in (bo, cid):
             await person.replies(expect="Kutsu: kriittisten pisteiden kartoitus")
         await bo.say("/aloita")
@@ -279,8 +284,6 @@ async def test_a_coordinator_opens_a_round_for_two_groups_and_members_are_invite
         await maija.replies(expect="Autoala: 2 jäsentä, 1 aloittanut")
 
         # The team's summary: a lead or a coordinator asks in the group; others are refused.
-        from datetime import UTC as utc
-
         from storage.database import create_database_engine
         from storage.sql_roles import SqlRoles
         from storage.sql_rounds import SqlRounds
@@ -288,7 +291,7 @@ async def test_a_coordinator_opens_a_round_for_two_groups_and_members_are_invite
         engine = create_database_engine(settings.database_url)
         autoala = SqlRounds(engine).team_titles()["Autoala"]
         SqlRoles(engine).grant(f"telegram:{bo.id}", "lead", team_id=autoala, granted_by="test",
-                               now=datetime.now(utc))
+                               now=suite_clock.now())
         engine.dispose()
         group = anna.in_group(-100901, "Autoala")
         await group.say("/yhteenveto")
@@ -310,7 +313,7 @@ async def test_a_coordinator_opens_a_round_for_two_groups_and_members_are_invite
         await group.wait_until(lambda: bool(telegram_proxy.photos), "the chart")
         photo = telegram_proxy.photos[-1]
         assert photo["chat_id"] == -100901 and photo["png"][:4] == b"\x89PNG" and len(photo["png"]) > 10_000
-        assert photo["caption"] == "Tiimin Autoala kooste · Kartoitus " + datetime.now(UTC).strftime("%m/%Y")
+        assert photo["caption"] == f"Tiimin Autoala kooste · Kartoitus {opened_on:%m/%Y}", "named after the local month"
 
         # The coordinator gets the team's filled-in workbook as a PDF file in the private chat.
         await maija.say("/kierros tyokirja autoala pdf")
