@@ -161,7 +161,7 @@ def export(
     store = wiring.store_for(settings)
     writer = write_json if format is ExportFormat.json else write_csv
     with output_stream(out) as stream:
-        count = writer(store.export_rows(), stream)
+        count = writer(store.export_rows(zone=settings.timezone), stream)
     if out is not None:
         say("cli.export_written", path=out, rows=count)
 

@@ -82,8 +82,8 @@ class TurnStore(Protocol):
         """
         ...
 
-    def export_rows(self) -> Iterator[ExportRow]:
-        """The latest answer to every question, pseudonymised per round."""
+    def export_rows(self, *, zone: str = "UTC") -> Iterator[ExportRow]:
+        """The latest answer to every question, pseudonymised per round; dated in `zone` (KARTOITUS_TIMEZONE)."""
         ...
 
 

@@ -140,11 +140,11 @@ class MemoryStore:
 
     # --- export and housekeeping -------------------------------------------------------
 
-    def export_rows(self) -> Iterator[ExportRow]:
+    def export_rows(self, *, zone: str = "UTC") -> Iterator[ExportRow]:
         with self._lock:
             rows = list(self._answers)
             rounds = {round_id: round_.name for round_id, round_ in self._rounds.items()}
-        yield from export_rows(rows, rounds)
+        yield from export_rows(rows, rounds, zone=zone)
 
     def answer_count(self) -> int:
         """How many answer rows exist (changed answers included): for the append-only contract."""

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -180,13 +181,13 @@ class SqlStore:
 
     # --- export and housekeeping -------------------------------------------------------
 
-    def export_rows(self) -> Iterator[ExportRow]:
+    def export_rows(self, *, zone: str = "UTC") -> Iterator[ExportRow]:
         with self.engine.connect() as db:
             rounds = {row.id: row.name for row in db.execute(sa.select(assessment_round.c.id, assessment_round.c.name))}
             rows = db.execute(sa.select(answer.c.id, answer.c.round_id, answer.c.respondent_id, answer.c.question,
                                         answer.c.value, answer.c.instrument_version, answer.c.answered_at)
                               .order_by(answer.c.id)).all()
-        yield from export_rows(rows, rounds)
+        yield from export_rows(rows, rounds, zone=zone)
 
     def answer_count(self) -> int:
         """How many answer rows exist (changed answers included): for the append-only contract."""
@@ -200,11 +201,13 @@ class SqlStore:
                                   .where(processed_event.c.processed_at < older_than)).rowcount)
 
 
-def export_rows(rows: Sequence[Any], rounds: Mapping[int, str]) -> Iterator[ExportRow]:
+def export_rows(rows: Sequence[Any], rounds: Mapping[int, str], *, zone: str = "UTC") -> Iterator[ExportRow]:
     """Latest answer per (round, respondent, question); respondents numbered per round by first answer.
 
-    `rows` are answer rows in id order with aware `answered_at`; `answered_on` is the UTC date.
+    `rows` are answer rows in id order with aware `answered_at`; `answered_on` is the date in `zone`
+    (the CLI gives KARTOITUS_TIMEZONE).
     """
+    local = UTC if zone == "UTC" else ZoneInfo(zone)
     numbers: dict[int, dict[int, int]] = {}
     latest: dict[tuple[int, int, str], Any] = {}
     for row in rows:  # ordered by id: first answers number the respondents, later rows win
@@ -216,4 +219,4 @@ def export_rows(rows: Sequence[Any], rounds: Mapping[int, str]) -> Iterator[Expo
         yield ExportRow(round_id=round_id, round_name=rounds.get(round_id, ""),
                         respondent=numbers[round_id][respondent_id], question=question, value=row.value,
                         instrument_version=row.instrument_version,
-                        answered_on=row.answered_at.astimezone(UTC).date().isoformat())
+                        answered_on=row.answered_at.astimezone(local).date().isoformat())

@@ -214,3 +214,16 @@ async def test_kartoitus_round_open_on_the_windows_last_saturday_says_what_is_po
     assert "tänään on aloitusikkunan viimeinen arkipäivä" in out
     code, out = await kartoitus(desks.url, "round", "list", **friday_night)
     assert "1. Kartoitus 02/2026 – auki, avattu 27.2.2026" in out, out
+
+
+def test_the_raw_export_dates_an_answer_by_the_local_date() -> None:
+    from storage.memory_store import MemoryStore
+    from tests.support.clock import FakeClock
+    from tests.support.conversation import Chat
+
+    store = MemoryStore()
+    chat = Chat(store, INSTRUMENT, clock=FakeClock(helsinki_at(date(2027, 1, 1), 0, 30)))  # 22:30 UTC on 31.12.
+    chat.send("/start").send("4")
+    chat.close()
+    assert {row.answered_on for row in store.export_rows(zone="Europe/Helsinki")} == {"2027-01-01"}
+    assert {row.answered_on for row in store.export_rows()} == {"2026-12-31"}, "UTC only when asked for"
