@@ -227,11 +227,11 @@ async def shut_down(apps: Sequence[PlatformApp], ticker: Ticker | None, drains: 
     await _each("taking no new work", [app.stop_intake() for app in apps])
     closing = asyncio.ensure_future(ticker.close(timeout=step)) if ticker is not None else None
     await _each("letting turns finish", [app.settle(grace - (loop.time() - started)) for app in apps])
+    if closing is not None:  # before the platforms close their clients: a send cut off there would go twice
+        await _each("stopping the scheduler", [closing])
     for drain in drains:
         drain.hand_over()
     await _each("stopping the platforms", [app.stop(timeout=step) for app in apps])
-    if closing is not None:
-        await _each("stopping the scheduler", [closing])
     for drain in drains:  # one after the other, once nothing else in this process writes
         await _each("handing replies to the outbox", [drain.flush()])
     handed, dropped = sum(d.handed_over for d in drains), sum(d.dropped for d in drains)

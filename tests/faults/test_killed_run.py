@@ -88,9 +88,6 @@ async def test_killed_run_serves_everyone_within_the_bound(fake_api: FakeBotApi,
     assert_every_row_sent_once_counted(url, stats, figures.waves)
 
 
-@pytest.mark.xfail(strict=True, reason="defect: on SIGTERM the platforms stop (closing the Bot API client) before the "
-                   "outbox worker's sends are answered, so messages already delivered are recorded as 'retry' "
-                   "(httpx.ReadError) and go out again")
 async def test_sigterm_in_the_middle_of_a_fanout_sends_nothing_twice(fake_api: FakeBotApi, tmp_path: Path) -> None:
     """A graceful stop finishes (or gives back) what is on the wire: no message may go out twice."""
     await fake_api.latency(0.3)
