@@ -13,20 +13,19 @@ import typer
 from bot.cli import app, say, say_text, settings_or_exit
 
 if TYPE_CHECKING:
-    from storage.sql_outbox import SqlOutbox
+    from bot.ports import Outbox
 
 outbox_app = typer.Typer(help="Scheduled messages: what waits, what is retried, what failed and why.",
                          invoke_without_command=True)
 app.add_typer(outbox_app, name="outbox")
 
 
-def _outbox() -> SqlOutbox:
+def _outbox() -> Outbox:
     from bot import wiring
-    from storage.sql_outbox import SqlOutbox
 
     settings = settings_or_exit()
     wiring.prepare_database(settings)
-    return SqlOutbox(wiring.engine_for(settings))
+    return wiring.outbox_store(settings)
 
 
 @outbox_app.callback()

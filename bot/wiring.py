@@ -343,6 +343,10 @@ def role_store(settings: Settings) -> SqlRoles:
     return SqlRoles(engine_for(settings))
 
 
+def outbox_store(settings: Settings) -> SqlOutbox:
+    return SqlOutbox(engine_for(settings))
+
+
 def digest_commands(settings: Settings, teams: SqlTeams, clock: Clock | None = None) -> DigestCommands:
     roles = role_store(settings)
     return DigestCommands(lambda language: round_desk(settings, language, clock),
