@@ -154,6 +154,7 @@ class Figures:
     title: str
     seed: int | None = None
     kills: int = 0
+    restarts: int = 0  # of the database: each cuts what is on the wire, like a kill
     runs: int = 0
     kill_delays: list[float] = field(default_factory=list)
     waves: list[Wave] = field(default_factory=list)
@@ -167,15 +168,20 @@ class Figures:
 
     @property
     def bound(self) -> int:
-        return self.kills * IN_FLIGHT
+        return (self.kills + self.restarts) * IN_FLIGHT
 
     def show(self) -> str:
-        delays = ", ".join(f"{d:.2f}" for d in self.kill_delays)
-        lines = [f"\n[faults] {self.title}: seed {self.seed}, {self.kills} kills in {self.runs} runs "
-                 f"(delays after getMe: {delays or '–'} s), {len(self.waves)} waves, {self.recipients} messages "
-                 f"to send, duplicates {self.duplicates}, bound {self.kills} kills × {IN_FLIGHT} in flight = "
-                 f"{self.bound}, {self.elapsed:.1f} s", *(f"[faults]   {note}" for note in self.notes)]
-        text = "\n".join(lines)
+        parts = [f"seed {self.seed}"] if self.seed is not None else []
+        if self.kills:
+            delays = ", ".join(f"{d:.2f}" for d in self.kill_delays)
+            parts.append(f"{self.kills} kills in {self.runs} runs (SIGKILL {delays} s after each run's getMe)")
+        if self.restarts:
+            parts.append(f"{self.restarts} database restarts")
+        parts += [f"{len(self.waves)} waves, {self.recipients} messages to send",
+                  f"duplicates {self.duplicates}, bound ({self.kills} kills + {self.restarts} restarts) × "
+                  f"{IN_FLIGHT} in flight = {self.bound}", f"{self.elapsed:.1f} s"]
+        text = "\n".join([f"\n[faults] {self.title}: " + "; ".join(parts),
+                          *(f"[faults]   {note}" for note in self.notes)])
         print(text)
         return text
 
@@ -250,19 +256,17 @@ async def start_and_kill(process: BotProcess, args: Sequence[str], api: FakeBotA
 
 async def kill_ticks(api: FakeBotApi, url: str, settings: dict[str, str], log_dir: Path, figures: Figures, *,
                      seed: int, min_kills: int, start: datetime = WORKING_DAY_10, max_runs: int = 80) -> datetime:
-    """SIGKILL `kartoitus tick --now …` at random moments until every wave is served and `min_kills` kills
-    were made (a new wave of reminders is queued when the earlier ones are served first). Each run's
-    `--now` is later than the previous one's by more than the lease, so a killed run's claims come
-    back. Returns the last moment used."""
+    """SIGKILL `kartoitus tick --now …` at random moments until `min_kills` kills were made (a new wave of
+    reminders is queued whenever the earlier ones are all served). Each run's `--now` is later than
+    the previous one's by more than the lease, so a killed run's claims come back; the caller's
+    clean tick after the last kill serves the rest. Returns the last moment used."""
     rng = random.Random(seed)
     figures.seed = seed
     moment = start
     began = time.monotonic()
-    while True:
+    while figures.kills < min_kills:
         stats = await api.stats()
         if not any(unserved(stats, figures.waves).values()):
-            if figures.kills >= min_kills:
-                break
             figures.waves.append(queue_notices(url, figures.waves[0].users, due=moment,
                                                name=f"wave{len(figures.waves) + 1}"))
         assert figures.runs < max_runs, f"not served after {figures.runs} runs: {unserved(stats, figures.waves)}"
