@@ -138,6 +138,9 @@ class OutboxWorker:
                 self._tasks.discard(task)
                 if task.cancelled():  # stopped: its claim was given back
                     continue
+                if task.exception() is not None:  # the database went away mid-send: the lease brings it back
+                    log.error("outbox: a send could not be recorded: %s", type(task.exception()).__name__)
+                    continue
                 ok, pause = task.result()
                 delivered += ok
                 if pause is not None:

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     outbox_in_flight: int = Field(8, ge=1, le=64, alias="KARTOITUS_OUTBOX_IN_FLIGHT")
     # how long a claimed message is held before another worker may take it (a crashed worker's messages)
     outbox_lease_seconds: float = Field(120, ge=1, le=3600, alias="KARTOITUS_OUTBOX_LEASE_SECONDS")
+    # how often `kartoitus run` does the scheduled work (reminders, digests, the outbox)
+    tick_seconds: float = Field(60, ge=1, le=3600, alias="KARTOITUS_TICK_SECONDS")
     # how many processes send for the same bots (each `kartoitus run`, and a cron `kartoitus tick`): each keeps
     # its share of the platforms' overall and per-group send limits (see adapters/ratelimit.py)
     processes: int = Field(1, ge=1, le=64, alias="KARTOITUS_PROCESSES")

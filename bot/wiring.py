@@ -47,7 +47,7 @@ from bot.ports import Clock, Sender
 from bot.reminders import ReminderDesk, ReminderPlanner
 from bot.round_commands import Roles, RoundCommands
 from bot.round_desk import RoundDesk
-from bot.scheduler import TICK_SECONDS, Ticker
+from bot.scheduler import Ticker
 from bot.service import TurnService
 from bot.settings import Settings
 from bot.teams import Dispatcher, TeamDesk
@@ -326,11 +326,11 @@ def scheduled_work(settings: Settings, senders: dict[str, Sender], clock: Clock)
     return ScheduledWork(settings, senders, clock)
 
 
-def scheduler_for(settings: Settings, senders: dict[str, Sender], *, interval_seconds: float = TICK_SECONDS,
+def scheduler_for(settings: Settings, senders: dict[str, Sender], *, interval_seconds: float | None = None,
                   clock: Clock | None = None) -> Ticker:
     """The ticker of a running process: each tick does the due work through the running platforms."""
     work = scheduled_work(settings, senders, clock or clock_for(settings))
-    return Ticker(work, interval_seconds=interval_seconds, stop_work=work.stop)
+    return Ticker(work, interval_seconds=interval_seconds or settings.tick_seconds, stop_work=work.stop)
 
 
 def round_desk(settings: Settings, language: str | None = None, clock: Clock | None = None) -> RoundDesk:
