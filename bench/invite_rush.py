@@ -70,6 +70,7 @@ TEAM_TITLE = "Kutsuryntäys"
 ANSWERS_PER_PERSON = 9  # eight ratings and the development targets (one answer: the two chosen)
 TELEGRAM_TARGETS = "3 7"  # the two development targets, typed by number
 FIRST_USER = 700000
+SENT = {"sendMessage", "editMessageText", "editMessageReplyMarkup"}  # Telegram: what counts as a message sent
 
 
 class Unexpected(Exception):
@@ -144,12 +145,13 @@ class TelegramWatch(WatchingProxy):
         super().__init__(emulator_url)
         self.inboxes: dict[str, Inbox] = {}
         self.classifier: Classifier | None = None
-        self.sends = 0  # messages sent or edited
+        self.sends: list[float] = []  # when the bot sent or edited a message
 
     def _repair_answer(self, method: str, answer: dict[str, Any]) -> Any:
         result = answer.get("result")
+        if method in SENT:
+            self.sends.append(time.perf_counter())
         if method in ("sendMessage", "editMessageText") and isinstance(result, dict):
-            self.sends += 1
             inbox = self.inboxes.get(str((result.get("chat") or {}).get("id", "")))
             if inbox is not None and self.classifier is not None:
                 rows = (result.get("reply_markup") or {}).get("inline_keyboard") or []
@@ -177,11 +179,11 @@ class SlackWatch(WatchingSlackApi):
         super().__init__()
         self.inboxes: dict[str, Inbox] = {}
         self.classifier: Classifier | None = None
-        self.sends = 0  # messages posted or redrawn
+        self.sends: list[float] = []  # when the app posted or redrew a message
 
     def _notify(self, channel: str, blocks: Any) -> None:
         inbox = self.inboxes.get(channel)
-        self.sends += 1
+        self.sends.append(time.perf_counter())
         if inbox is None or self.classifier is None:
             return
         blocks = json.loads(blocks) if isinstance(blocks, str) else blocks or []
@@ -218,7 +220,7 @@ class Figures:
     bot_cpu: float = 0.0
     prestart: str = ""  # Telegram: how the people had opened the private chat
     refused: int | None = None  # Telegram: private messages refused as "can't initiate conversation"
-    sent: int = 0  # messages the bot sent or edited (redrew) from the round's opening on
+    sends: list[float] = field(default_factory=list)  # when the bot sent or edited a message, from the opening on
 
     def replied(self, began: float, reply: Seen, *, answered: bool) -> None:
         """The next question came after an action (`answered`: the action gave an answer, not a toggle)."""
@@ -226,6 +228,20 @@ class Figures:
         self.actions += 1
         self.answers += answered
         self.last_reply = max(self.last_reply, reply.at)
+
+    def send_rate(self) -> str:
+        """How many messages the bot sent (or edited) a second: overall, in the busiest second, and how steadily."""
+        if not self.sends:
+            return "the bot sent no messages"
+        start = self.started_at
+        per_second = collections.Counter(int(at - start) for at in self.sends)
+        seconds = range(int(max(self.sends) - start) + 1)
+        counts = sorted(per_second.get(second, 0) for second in seconds)
+        at_cap = f", seconds at the cap (27 or more): {sum(count >= 27 for count in counts)}" \
+            if self.platform == "telegram" else ""
+        return (f"messages sent or edited: {len(self.sends)} ({len(self.sends) / len(counts):.1f}/s over "
+                f"{len(counts)} s; busiest second {counts[-1]}, median second {counts[len(counts) // 2]}{at_cap}; "
+                f"{len(self.sends) / max(self.actions + len(self.starts), 1):.1f} per action, invitations included)")
 
     def error(self, kind: str, detail: str) -> None:
         self.errors[kind] += 1
@@ -235,7 +251,8 @@ class Figures:
         first = min(self.invitations, default=self.started_at)
         end = max(self.last_reply, first)
         rush = max(end - first, 1e-9)
-        fanout = f"{max(self.invitations) - self.started_at:.1f} s" if self.invitations else "–"
+        arrivals = [at - self.started_at for at in self.invitations]
+        fanout = f"{max(arrivals):.1f} s (p50 {ms(arrivals, 50)})" if arrivals else "–"
         lines = [
             f"== {self.platform}: {self.people} people, limits: {self.limits}",
             f"invitations: {len(self.invitations)} arrived within {fanout} of opening the round"
@@ -243,8 +260,8 @@ class Figures:
             + (f"; refused as never started: {self.refused}" if self.refused is not None else ""),
             f"completed part 1: {self.completed}/{self.people}; answers: {self.answers} ({ANSWERS_PER_PERSON} a person)"
             f", actions: {self.actions}, rush: {rush:.1f} s (first invitation → last reply)",
-            f"answers/s: {self.answers / rush:.1f}; the bot sent or edited {self.sent} messages "
-            f"({self.sent / rush:.1f}/s, {self.sent / max(self.actions + len(self.starts), 1):.1f} per action)",
+            f"answers/s: {self.answers / rush:.1f}",
+            self.send_rate(),
             f"reply latency (answer → next question): p50 {ms(self.replies, 50)}, p95 {ms(self.replies, 95)}, "
             f"max {ms([max(self.replies)], 50) if self.replies else '–'}",
             f"start latency (/aloita → first question): p50 {ms(self.starts, 50)}, p95 {ms(self.starts, 95)}",
@@ -426,7 +443,7 @@ async def telegram_rush(options: argparse.Namespace) -> Figures:
                 for inbox in proxy.inboxes.values():
                     inbox.skip()
             proxy.calls.clear()  # the harness reads nothing back; keep memory flat
-            proxy.sends = 0
+            proxy.sends.clear()
             figures.started_at = time.perf_counter()
             await asyncio.to_thread(rush.open_round)
 
@@ -461,7 +478,7 @@ async def telegram_rush(options: argparse.Namespace) -> Figures:
             await rush.people(figures, take_part)
     finally:
         rush.stop_bot(figures)
-        figures.refused, figures.sent = len(proxy.refused), proxy.sends
+        figures.refused, figures.sends = len(proxy.refused), proxy.sends
         await proxy.stop()
         emulator.terminate()
         emulator.wait(timeout=10)
@@ -497,7 +514,7 @@ async def slack_rush(options: argparse.Namespace) -> Figures:
             rush.check_running()
             people = [SlackPerson(app_url, api, http, user) for user in users]
             api.calls.clear()
-            api.sends = 0
+            api.sends.clear()
             figures.started_at = time.perf_counter()
             await asyncio.to_thread(rush.open_round)
 
@@ -540,7 +557,7 @@ async def slack_rush(options: argparse.Namespace) -> Figures:
             await rush.people(figures, take_part)
     finally:
         rush.stop_bot(figures)
-        figures.sent = api.sends
+        figures.sends = api.sends
         await api.stop()
     figures.stored_rows, figures.stored_pairs = rush.stored()
     return figures
