@@ -28,8 +28,10 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $(NODE_STAMP)
 
+# Three workers on two cores: most of the suite's wall time is waiting (fault phases of 30 s, subprocesses
+# starting, emulators), not computing; one file stays on one worker (its fixtures are module-wide).
 test: $(STAMP) $(NODE_STAMP) lint
-	$(BIN)/python -m pytest --cov --cov-report= $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 3 --dist loadfile --cov --cov-report= $(PYTEST_ARGS)
 	$(BIN)/python -m coverage report --fail-under=100 --show-missing \
 		--include='bot/engine.py,bot/flow.py,bot/prompts.py,bot/choice_matching.py,bot/commands.py'
 
