@@ -147,10 +147,13 @@ class TelegramWatch(WatchingProxy):
         self.classifier: Classifier | None = None
         self.sends: list[float] = []  # when the bot sent or edited a message
 
+    async def bot_method(self, request: Any) -> Any:
+        if request.match_info["method"] in SENT:  # when the request reaches "Telegram", as its limits count
+            self.sends.append(time.perf_counter())
+        return await super().bot_method(request)
+
     def _repair_answer(self, method: str, answer: dict[str, Any]) -> Any:
         result = answer.get("result")
-        if method in SENT:
-            self.sends.append(time.perf_counter())
         if method in ("sendMessage", "editMessageText") and isinstance(result, dict):
             inbox = self.inboxes.get(str((result.get("chat") or {}).get("id", "")))
             if inbox is not None and self.classifier is not None:
@@ -220,6 +223,7 @@ class Figures:
     bot_cpu: float = 0.0
     prestart: str = ""  # Telegram: how the people had opened the private chat
     refused: int | None = None  # Telegram: private messages refused as "can't initiate conversation"
+    lags: list[float] = field(default_factory=list)  # the driver's event-loop lag, sampled every 50 ms
     sends: list[float] = field(default_factory=list)  # when the bot sent or edited a message, from the opening on
 
     def replied(self, began: float, reply: Seen, *, answered: bool) -> None:
@@ -237,10 +241,15 @@ class Figures:
         per_second = collections.Counter(int(at - start) for at in self.sends)
         seconds = range(int(max(self.sends) - start) + 1)
         counts = sorted(per_second.get(second, 0) for second in seconds)
+        times, window, first = sorted(self.sends), 0, 0
+        for last, at in enumerate(times):  # the most requests in any one-second window
+            while at - times[first] >= 1.0:
+                first += 1
+            window = max(window, last - first + 1)
         at_cap = f", seconds at the cap (27 or more): {sum(count >= 27 for count in counts)}" \
             if self.platform == "telegram" else ""
         return (f"messages sent or edited: {len(self.sends)} ({len(self.sends) / len(counts):.1f}/s over "
-                f"{len(counts)} s; busiest second {counts[-1]}, median second {counts[len(counts) // 2]}{at_cap}; "
+                f"{len(counts)} s; most in any 1-s window {window}, median second {counts[len(counts) // 2]}{at_cap}; "
                 f"{len(self.sends) / max(self.actions + len(self.starts), 1):.1f} per action, invitations included)")
 
     def error(self, kind: str, detail: str) -> None:
@@ -273,7 +282,9 @@ class Figures:
                      f"{self.bot_errors}" + (f" ({self.bot_log})" if self.bot_errors else ""))
         lines += [f"  e.g. {kind}: {detail}" for kind, detail in self.error_examples.items()]
         lines.append(f"stored: {self.stored_rows} answer rows, {self.stored_pairs} distinct (person, question)")
-        lines.append(f"bot peak RSS: {self.rss_mb:.0f} MB; bot CPU {self.bot_cpu:.1f} s")
+        lines.append(f"bot peak RSS: {self.rss_mb:.0f} MB; bot CPU {self.bot_cpu:.1f} s; this driver's event-loop "
+                     f"lag (it plays the people and the API): p95 {ms(self.lags, 95)}, "
+                     f"max {ms([max(self.lags)], 50) if self.lags else '–'}")
         return "\n".join(lines)
 
 
@@ -378,11 +389,22 @@ class Rush:
     async def people(self, figures: Figures, person: Callable[[int, Figures], Any]) -> None:
         """Every person's part, within the deadline; whoever is still busy then counts as timed out."""
         tasks = [asyncio.create_task(person(number, figures)) for number in range(self.options.people)]
+        watching = asyncio.create_task(watch_lag(figures.lags))
         _, late = await asyncio.wait(tasks, timeout=self.options.deadline)
         for task in late:
             task.cancel()
             figures.error("deadline", f"still busy after {self.options.deadline:.0f} s")
         await asyncio.gather(*tasks, return_exceptions=True)
+        watching.cancel()
+
+
+async def watch_lag(lags: list[float], every: float = 0.05) -> None:
+    """How late this process's event loop wakes up (it plays the people and the platform's API)."""
+    loop = asyncio.get_running_loop()
+    while True:
+        began = loop.time()
+        await asyncio.sleep(every)
+        lags.append(loop.time() - began - every)
 
 
 async def guarded(figures: Figures, act: Callable[[], Any]) -> None:
