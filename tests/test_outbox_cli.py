@@ -5,22 +5,19 @@ Against the real Slack sender and a fake Web API that answers a long 429 and a p
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from bot.identity import ChannelRef, UserRef
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.sql_teams import SqlTeams
-from tests.support.clock import clock_setting, suite_now, suite_today
-from tests.support.slack import BOT_TOKEN, SIGNING_SECRET, FakeSlackApi
+from tests.support.cli import run_kartoitus
+from tests.support.clock import suite_now, suite_today
+from tests.support.slack import FakeSlackApi
 
 # The invitations are due when the round opens, on the test's clock (from the suite's moment); ticks move on from it.
 NOW = suite_now()
@@ -41,24 +38,8 @@ def database(tmp_path: Path) -> Iterator[str]:
     yield url
 
 
-@pytest_asyncio.fixture
-async def slack_api() -> FakeSlackApi:
-    api = FakeSlackApi()
-    await api.start()
-    yield api  # type: ignore[misc]
-    await api.stop()
-
-
 async def kartoitus(database: str, api: FakeSlackApi, *args: str, in_flight: int = 8) -> tuple[int, str]:
-    environment = {key: value for key, value in os.environ.items()
-                   if not key.startswith(("SLACK_", "TELEGRAM_", "KARTOITUS_"))}
-    environment.update(KARTOITUS_DATABASE_URL=database, KARTOITUS_DIGEST_WEEKDAY="0", SLACK_BOT_TOKEN=BOT_TOKEN,
-                       SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=api.url,
-                       KARTOITUS_OUTBOX_IN_FLIGHT=str(in_flight), **clock_setting())
-    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", *args, env=environment,
-                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-    output, _ = await process.communicate()
-    return process.returncode or 0, output.decode()
+    return await run_kartoitus(database, *args, api=api, KARTOITUS_OUTBOX_IN_FLIGHT=str(in_flight))
 
 
 def invitations(api: FakeSlackApi) -> list[str]:

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from bot.content import load_instrument
 from bot.events import TextReceived
@@ -20,6 +19,7 @@ from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.sql_store import SqlStore
 from storage.sql_teams import SqlTeams
+from tests.support.cli import run_kartoitus
 from tests.support.clock import FakeClock, clock_setting, current_clock, suite_now, suite_today
 from tests.support.conversation import RecordingSender
 from tests.support.slack import BOT_TOKEN, SIGNING_SECRET, FakeSlackApi
@@ -43,25 +43,9 @@ def database(tmp_path: Path) -> Iterator[str]:
     yield url
 
 
-@pytest_asyncio.fixture
-async def slack_api() -> FakeSlackApi:
-    api = FakeSlackApi()
-    await api.start()
-    yield api  # type: ignore[misc]
-    await api.stop()
-
-
 async def kartoitus(database: str, *args: str, api: FakeSlackApi | None = None) -> tuple[int, str]:
     """`kartoitus …` on the test's clock; the ticks here count invitations, so no weekly digests (whatever the day)."""
-    environment = {key: value for key, value in os.environ.items()
-                   if not key.startswith(("SLACK_", "TELEGRAM_", "KARTOITUS_"))}
-    environment.update(KARTOITUS_DATABASE_URL=database, KARTOITUS_DIGEST_WEEKDAY="0", **clock_setting())
-    if api is not None:
-        environment.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=api.url)
-    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", *args, env=environment,
-                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-    output, _ = await process.communicate()
-    return process.returncode or 0, output.decode()
+    return await run_kartoitus(database, *args, api=api)
 
 
 async def test_a_round_for_two_teams_from_open_to_close(database: str, slack_api: FakeSlackApi) -> None:

@@ -14,11 +14,12 @@ import json
 import socket
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import pytest_asyncio
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
@@ -383,3 +384,12 @@ class SlackPerson:
     async def next_messages(self, before: int, count: int = 1, timeout: float = WAIT_SECONDS) -> list[Posted]:
         await self.wait_for(lambda: len(self.api.dm(self.user)) >= before + count, f"{count} new messages", timeout)
         return self.api.dm(self.user)[before:]
+
+
+@pytest_asyncio.fixture
+async def slack_api() -> AsyncIterator[FakeSlackApi]:
+    """A running fake of the Slack Web API."""
+    api = FakeSlackApi()
+    await api.start()
+    yield api
+    await api.stop()

@@ -23,14 +23,6 @@ FAST = {"overall_per_second": 1000, "chat_per_second": 1000, "chat_burst": 100, 
 
 
 @pytest_asyncio.fixture
-async def slack_api() -> AsyncIterator[FakeSlackApi]:
-    api = FakeSlackApi()
-    await api.start()
-    yield api
-    await api.stop()
-
-
-@pytest_asyncio.fixture
 async def settings(slack_api: FakeSlackApi, tmp_path: Path) -> Settings:
     values = {"KARTOITUS_DATABASE_URL": f"sqlite:///{tmp_path / 'slack.db'}", "SLACK_BOT_TOKEN": BOT_TOKEN,
               "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack_api.url}
