@@ -9,12 +9,6 @@ from __future__ import annotations
 import io
 import textwrap
 
-import matplotlib
-
-matplotlib.use("Agg")  # before pyplot: servers have no display
-
-import matplotlib.pyplot as plt
-
 from bot.digest import TeamDigest
 from bot.instrument import Instrument, pick
 
@@ -25,6 +19,12 @@ def score_chart(digest: TeamDigest, instrument: Instrument, language: str) -> by
     """The PNG, or None when no point has enough ratings to be shown."""
     if all(score.mean is None for score in digest.scores):
         return None
+    # Imported on first use: matplotlib takes half a second to load, and most commands draw nothing.
+    import matplotlib
+
+    matplotlib.use("Agg")  # before pyplot: servers have no display
+    import matplotlib.pyplot as plt
+
     titles = ["\n".join(textwrap.wrap(pick(instrument.point(s.point_id).title, language), 24)) for s in digest.scores]
     rows = list(range(len(digest.scores)))[::-1]  # the first point at the top
     figure, axes = plt.subplots(figsize=(7.2, 6.4), dpi=120)

@@ -15,21 +15,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 from datetime import datetime, time
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
-from telegram import Bot
 
 from adapters.ratelimit import RateLimiter
-from adapters.slack.app import SlackBot
 from adapters.slack.capabilities import CAPABILITIES as SLACK
-from adapters.slack.outbound import CommandStyle
-from adapters.slack.sender import SlackSender, slack_limiter, web_client
-from adapters.telegram.app import TelegramBot
 from adapters.telegram.capabilities import CAPABILITIES as TELEGRAM
-from adapters.telegram.outbound import deep_link
-from adapters.telegram.sender import TelegramSender
 from adapters.terminal.app import TerminalChat, TerminalSender
 from adapters.terminal.capabilities import CAPABILITIES as TERMINAL
 from bot.capabilities import Capabilities
@@ -59,6 +52,12 @@ from storage.sql_roles import SqlRoles
 from storage.sql_rounds import SqlRounds
 from storage.sql_store import SqlStore
 from storage.sql_teams import SqlTeams
+
+if TYPE_CHECKING:
+    # The platform SDKs (slack_bolt, aiohttp, python-telegram-bot) take about a second to import; the
+    # functions below import them when a platform is configured, so `kartoitus round list` does not pay.
+    from adapters.slack.app import SlackBot
+    from adapters.telegram.app import TelegramBot
 
 PLATFORM_CAPABILITIES: Sequence[Capabilities] = (TERMINAL, TELEGRAM, SLACK)
 log = logging.getLogger(__name__)
@@ -139,11 +138,15 @@ def telegram_limiter(settings: Settings) -> RateLimiter:
 
 def slack_rate_limiter(settings: Settings) -> RateLimiter:
     """Slack's pacing, this process's share of it (KARTOITUS_PROCESSES)."""
+    from adapters.slack.sender import slack_limiter
+
     return slack_limiter(processes=settings.processes)
 
 
 def telegram_bot(settings: Settings, *, limiter: RateLimiter | None = None, poll_interval: float = 0.0,
                  drains: list[DrainingSender] | None = None, clock: Clock | None = None) -> TelegramBot:
+    from adapters.telegram.app import TelegramBot
+
     assert settings.telegram_bot_token is not None
     instrument, clock = instrument_for(settings), clock or clock_for(settings)
     teams = SqlTeams(engine_for(settings))
@@ -155,6 +158,8 @@ def telegram_bot(settings: Settings, *, limiter: RateLimiter | None = None, poll
 
 def slack_bot(settings: Settings, *, limiter: RateLimiter | None = None,
               drains: list[DrainingSender] | None = None, clock: Clock | None = None) -> SlackBot:
+    from adapters.slack.app import SlackBot
+
     assert settings.slack_bot_token is not None
     instrument, clock = instrument_for(settings), clock or clock_for(settings)
     teams = SqlTeams(engine_for(settings))
@@ -308,6 +313,11 @@ class ScheduledWork:
 def join_links(senders: dict[str, Sender]) -> dict[str, Callable[[str], str]]:
     """Per platform, the link that opens the private chat with the bot and joins a team (Telegram's deep link)."""
     telegram = senders.get("telegram")
+    if telegram is None:
+        return {}
+    from adapters.telegram.outbound import deep_link
+    from adapters.telegram.sender import TelegramSender
+
     if isinstance(telegram, TelegramSender):
         bot = telegram.bot
         return {"telegram": lambda code: deep_link(bot.username, code)}
@@ -372,12 +382,19 @@ async def platform_senders(settings: Settings, stack: AsyncExitStack, clock: Clo
     teams, clock, instrument = SqlTeams(engine), clock or clock_for(settings), instrument_for(settings)
     senders: dict[str, Sender] = {}
     if settings.telegram_bot_token is not None:
+        from telegram import Bot
+
+        from adapters.telegram.sender import TelegramSender
+
         token = settings.telegram_bot_token.get_secret_value()
         bot = Bot(token, base_url=f"{settings.telegram_api_url.rstrip('/')}/bot")
         await stack.enter_async_context(bot)
         senders["telegram"] = TelegramSender(bot, refs=teams, reachability=teams, clock=clock,
                                              limiter=telegram_limiter(settings))
     if settings.slack_bot_token is not None:
+        from adapters.slack.outbound import CommandStyle
+        from adapters.slack.sender import SlackSender, web_client
+
         client = web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
         senders["slack"] = SlackSender(client, texts=instrument.text, style=CommandStyle(command_aliases(instrument)),
                                        refs=teams, reachability=teams, clock=clock,
