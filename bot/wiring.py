@@ -25,6 +25,7 @@ from adapters.slack.capabilities import CAPABILITIES as SLACK
 from adapters.telegram.capabilities import CAPABILITIES as TELEGRAM
 from adapters.terminal.app import TerminalChat, TerminalSender
 from adapters.terminal.capabilities import CAPABILITIES as TERMINAL
+from bot import log_privacy
 from bot.capabilities import Capabilities
 from bot.clock import FixedClock, StartedClock, SystemClock
 from bot.commands import command_aliases
@@ -69,6 +70,9 @@ SHUTDOWN_STEP_SECONDS = 2.5  # at most for each later step: the outbox worker, t
 
 def configure_logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # After basicConfig, so that its handler gets the filter too: at DEBUG the SDKs log bodies and updates,
+    # and at any level a database error carries its parameters; none of that may reach a log (log_privacy).
+    log_privacy.install()
 
 
 @functools.cache

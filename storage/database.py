@@ -75,8 +75,10 @@ def normalise_url(url: str) -> str:
 
 
 def create_database_engine(url: str) -> Engine:
+    """An engine for `url`. Its errors and SQL logging never show bound parameters (`hide_parameters`):
+    parameters are answers and conversation state, and a failed insert is logged at ERROR."""
     parsed = make_url(normalise_url(url))
     if parsed.get_backend_name() == "sqlite":
-        return sa.create_engine(parsed.set(drivername="sqlite+kartoitus"),
+        return sa.create_engine(parsed.set(drivername="sqlite+kartoitus"), hide_parameters=True,
                                 connect_args={"check_same_thread": False, "timeout": 30})
-    return sa.create_engine(parsed, pool_pre_ping=True)
+    return sa.create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
