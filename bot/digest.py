@@ -2,8 +2,9 @@
 
 Nothing here names anyone or keeps per-person rows: scores appear only from at least
 `min_scores` respondents, verbatim open answers only from at least `min_texts` (never below 2),
-and open answers come in a shuffled order. Below a threshold the digest says how many more
-answers are needed instead.
+counted for each list that is shown (each question of each point), never for the point as a
+whole, so that one person's answer is never quoted alone; open answers come in a shuffled order.
+Below a threshold the digest says how many more answers are needed, or how many wrote, instead.
 """
 
 from __future__ import annotations
@@ -42,11 +43,16 @@ class PointScore:
 class OpenAnswers:
     point_id: str
     writers: int  # who wrote anything for this point's part 2 questions
-    shown: bool
-    works: tuple[str, ...] = ()
+    shown: bool  # enough writers on the point; each list below has its own threshold as well
+    works: tuple[str, ...] = ()  # empty when fewer than the minimum answered this question
     develop: tuple[str, ...] = ()
     promise: tuple[str, ...] = ()
     more: tuple[int, int, int] = (0, 0, 0)  # answers left out of each list (a chat message is no report)
+    counts: tuple[int, int, int] = (0, 0, 0)  # who answered each question (works, develop, promise)
+
+    def lists(self) -> tuple[tuple[str, tuple[str, ...], int, int], ...]:
+        """(kind, answers shown, who answered, answers left out) for each question, in DEEPENING order."""
+        return tuple(zip(DEEPENING, (self.works, self.develop, self.promise), self.counts, self.more, strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,13 +115,17 @@ def open_answers_for(answers: Sequence[Answers], point_id: str, minimum: int, sh
                 texts[kind].append(value)
                 wrote = True
         writers += wrote
+    counts = (len(texts[DEEPENING[0]]), len(texts[DEEPENING[1]]), len(texts[DEEPENING[2]]))
     if writers < minimum:
-        return OpenAnswers(point_id, writers, shown=False)
+        return OpenAnswers(point_id, writers, shown=False, counts=counts)
     for values in texts.values():
         shuffle.shuffle(values)  # the order must not follow who answered first
+    for values in texts.values():
+        if len(values) < minimum:  # a list of fewer writers would quote them nearly alone: not shown at all
+            values.clear()
     lists = [tuple(texts[kind][:shown_at_most]) for kind in DEEPENING]
     more = tuple(max(len(texts[kind]) - shown_at_most, 0) for kind in DEEPENING)
-    return OpenAnswers(point_id, writers, True, lists[0], lists[1], lists[2], (more[0], more[1], more[2]))
+    return OpenAnswers(point_id, writers, True, lists[0], lists[1], lists[2], (more[0], more[1], more[2]), counts)
 
 
 def build_digest(*, team: str, round_name: str, invited: int, answers: Sequence[Answers], instrument: Instrument,

@@ -1,12 +1,16 @@
 """`/yhteenveto` (`/kartoitus yhteenveto` in Slack): a team's digest on demand, for its lead and coordinators.
 
 In the team's group or channel the digest is posted there; in a private chat it is sent to the
-person who asked (`/yhteenveto TIIMI`). Anyone else is refused politely and learns nothing.
+person who asked (`/yhteenveto TIIMI`). Anyone else is refused politely and learns nothing: who may
+ask is checked before any team is looked up, so the refusal is the same whether or not the team
+exists, and a refused command writes nothing (no team is registered for a group by an outsider).
+A lead who asks in a private chat for a team they do not lead (or one that does not exist) is told
+the teams they do lead, and only those.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from bot.engine import language_code
@@ -16,9 +20,15 @@ from bot.ports import TeamStore
 from bot.round_commands import Roles
 from bot.round_desk import RoundDesk
 
+LEAD = "lead"
+
 
 class TeamRoles(Protocol):
     def has_team_role(self, platform_user: str, role: str, team_id: int) -> bool: ...
+
+    def grants(self) -> list[tuple[str, str, str]]:
+        """(platform:user_id, role, team title or "") for every grant."""
+        ...
 
 
 class DigestCommands:
@@ -31,29 +41,63 @@ class DigestCommands:
         self.min_scores = min_scores
         self.min_texts = min_texts
 
+    def led_teams(self, name: str) -> list[str]:
+        """The titles of the teams `name` (platform:user_id) leads, and no others."""
+        return sorted({title for person, role, title in self.leads.grants() if person == name and role == LEAD
+                       and title}, key=str.casefold)
+
     def handle(self, event: CommandReceived) -> Sequence[Outbound]:
         language = language_code(event.locale) or "fi"
         desk = self.desk_for(language)
         to = event.channel or event.user
-        if event.channel is not None:
-            team = self.teams.register_team(event.channel, event.channel_title, now=desk.clock.now())
-            team_id, title = team.id, team.title
-        else:
-            wanted = event.argument.strip().casefold()
-            found = next(((t, i) for t, i in desk.rounds.team_titles().items() if t.casefold() == wanted), None)
-            if found is None:
-                return (Notice(to=to, text=desk.t("digest.digest_which_team"), language=language),)
-            title, team_id = found
-        name = f"{event.user.platform}:{event.user.user}"
         event_key = f"{event.user.platform}:{event.user.workspace}:{event.event_id}:digest"
         if not self.teams.mark_processed(event_key, now=desk.clock.now()):
-            return ()  # the platform delivered the command twice: post once
-        if not (self.roles.is_coordinator(event.user) or self.leads.has_team_role(name, "lead", team_id)):
-            return (Notice(to=to, text=desk.t("digest.digest_not_allowed"), language=language),)
-        reply, chart = desk.digest_with_chart(title, min_scores=self.min_scores, min_texts=self.min_texts)
+            return ()  # the platform delivered the command twice: answer once
+        found = self._team(event, desk)
+        if isinstance(found, str):
+            return (Notice(to=to, text=found, language=language),)
+        reply, chart = desk.digest_with_chart(found[0], min_scores=self.min_scores, min_texts=self.min_texts)
         heading, _, text = reply.text.partition("\n\n")
         notice = Notice(to=to, heading=heading if reply.ok else None, text=text if reply.ok else reply.text,
                         language=language)
         if chart is None:
             return (notice,)
         return (notice, Image(to=to, png=chart, caption=heading, fallback_text="", language=language))
+
+    def _team(self, event: CommandReceived, desk: RoundDesk) -> str | tuple[str, int]:
+        """(title, id) of the team whose digest the person may have, else the text that answers them.
+
+        Who asks is checked first: someone who leads no team and is no coordinator gets the same
+        refusal whatever they named, and nothing is looked up or written for them."""
+        name = f"{event.user.platform}:{event.user.user}"
+        coordinator = self.roles.is_coordinator(event.user)
+        own = [] if coordinator else self.led_teams(name)
+        refusal = desk.t("digest.digest_not_allowed")
+        if not coordinator and not own:
+            return refusal
+        known = desk.rounds.team_titles()
+        if event.channel is not None:
+            if not coordinator and not self._leads_group(event, desk, own, known):
+                return refusal  # a lead of another team: nothing is written, nothing about their teams said here
+            # the team of this group (for a coordinator created on first use, as any group command does)
+            team = self.teams.register_team(event.channel, event.channel_title, now=desk.clock.now())
+            if coordinator or self.leads.has_team_role(name, LEAD, team.id):
+                return team.title, team.id
+            return refusal
+        wanted = event.argument.strip().casefold()
+        if coordinator:
+            found = next(((t, i) for t, i in known.items() if t.casefold() == wanted), None)
+            return found if found is not None else desk.t("digest.digest_which_team")
+        title = next((t for t in own if t.casefold() == wanted), own[0] if not wanted and len(own) == 1 else None)
+        if title is not None and title in known and self.leads.has_team_role(name, LEAD, known[title]):
+            return title, known[title]
+        return desk.t("digest.digest_your_teams", teams=", ".join(own))
+
+    @staticmethod
+    def _leads_group(event: CommandReceived, desk: RoundDesk, own: Sequence[str], known: Mapping[str, int]) -> bool:
+        """Whether this group is one of the teams the person leads, found without registering anything:
+        by the group of a team of theirs in some round (renames included), else by the group's title."""
+        ids = {known[title] for title in own if title in known}
+        groups = {team.channel for info in desk.rounds.rounds() for team in desk.rounds.round_teams(info.id)
+                  if team.id in ids}
+        return event.channel in groups or event.channel_title.casefold() in {title.casefold() for title in own}

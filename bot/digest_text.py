@@ -53,12 +53,14 @@ def digest_text(digest: TeamDigest, instrument: Instrument, language: str) -> tu
                            writers=group.writers))
             continue
         lines.append(t("digest.open_heading", title=title(group.point_id)))
-        lists = (("works", group.works), ("develop", group.develop), ("promise", group.promise))
-        for (kind, answers), more in zip(lists, group.more, strict=True):
+        for kind, answers, writers, more in group.lists():
             if answers:
                 lines.append(t(f"digest.{kind}") + ":")
                 lines += [f"• {answer}" for answer in answers]
-            if more:
-                lines.append(t("digest.more", count=more))
+                if more:
+                    lines.append(t("digest.more", count=more))
+            elif writers:  # too few answered this question: its list is not shown, only how many wrote
+                lines.append(t("digest.list_hidden", question=t(f"digest.{kind}"), minimum=digest.min_texts,
+                               writers=writers))
     lines += ["", t("digest.anonymity", scores=digest.min_scores, texts=digest.min_texts)]
     return t("digest.heading", team=digest.team, round=digest.round_name), "\n".join(lines)

@@ -3,7 +3,10 @@
     /kierros uusi 16.11.2026 autoala, sähköala; vastuu Maija Mäki
     /kierros lista · /kierros tila [nro] · /kierros sulje [nro] · /kierros avaa nro
 
-Nobody who is not a coordinator learns anything about any round from these commands.
+Nobody who is not a coordinator learns anything about any round from these commands: who asks is
+checked before any round or team is looked up, so the refusal is the same whatever was named, and a
+refused command changes nothing. In a group the command is only pointed to a private chat, the same
+for everyone, and registers nothing.
 """
 
 from __future__ import annotations
@@ -76,6 +79,15 @@ class RoundCommands:
             return self.workbook(desk, rest.strip(), event, language)
         text = self.run(desk, name, rest.strip(), event.user)
         return (Notice(to=event.user, text=text, language=language),)
+
+    def in_group(self, event: CommandReceived) -> Sequence[Outbound]:
+        """/kierros in a group: rounds are handled in a private chat; the same reply for everyone."""
+        language = language_code(event.locale) or "fi"
+        desk = self.desk_for(language)
+        if self.mark_processed is not None and not self.mark_processed(
+                f"{event.user.platform}:{event.user.workspace}:{event.event_id}:round", now=desk.clock.now()):
+            return ()
+        return (Notice(to=event.channel or event.user, text=desk.t("rounds.private_only"), language=language),)
 
     def workbook(self, desk: RoundDesk, rest: str, event: CommandReceived, language: str) -> Sequence[Outbound]:
         """`/kierros tyokirja TIIMI [pdf|md|html]`: the team's filled-in workbook as a file."""

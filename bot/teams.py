@@ -88,6 +88,9 @@ class Dispatcher:
             return await self.reminder_button(event, self.reminders)
         if isinstance(event, CommandReceived) and event.name == "digest" and self.digests is not None:
             return await self._answer(self.digests.handle, event)
+        if isinstance(event, CommandReceived) and event.name == "round" and self.rounds is not None \
+                and event.channel is not None:  # a coordinator's command: no team is registered for it
+            return await self._answer(self.rounds.in_group, event)
         if event.channel is not None:
             if self.desk is not None and isinstance(event, CommandReceived):
                 return await self.desk.group_command(event)

@@ -40,6 +40,7 @@ def build_workbook(*, team: str, round_name: str, dates: str, invited: int, answ
 
     def texts(question: str) -> tuple[str, ...]:
         values = [person[question] for person in answers if person.get(question)]
+    # open_answers_for applies the threshold to each question's list, not only to the point
         if len(values) < digest.min_texts:
             return ()
         shuffle.shuffle(values)
@@ -70,9 +71,10 @@ def _sections(book: Workbook, instrument: Instrument, language: str) -> list[_Se
                   if score.mean is not None else t("workbook.score_hidden", minimum=d.min_scores))
         sections.append(_Section(f"{point.number}. {pick(point.title, language)}",
                                  (pick(point.descriptors, language), result)))
-        for kind, values in (("works", group.works), ("develop", group.develop), ("promise", group.promise)):
+        for kind, values, writers, _ in group.lists():  # each list from at least min_texts writers of its own
             question = pick(instrument.deepening[kind], language)
-            shown = values if group.shown else (t("workbook.texts_hidden", minimum=d.min_texts),)
+            hidden = writers > 0 or not group.shown
+            shown = values or ((t("workbook.texts_hidden", minimum=d.min_texts),) if hidden else ())
             sections.append(_Section(question, bullets=shown or (t("workbook.none"),), level=3))
     targets = tuple(f"{pick(instrument.point(p).title, language)} ({votes})" for p, votes in d.priorities)
     sections.append(_Section(t("workbook.targets"), bullets=targets or (t("workbook.targets_hidden"),)))

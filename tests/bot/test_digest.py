@@ -46,18 +46,26 @@ def test_scores_need_enough_raters(instrument: Instrument, minimum: int, shown: 
         assert result.scores_needed == minimum - 0, "the points nobody rated need the full number"
 
 
-@pytest.mark.parametrize(("minimum", "shown"), [(2, True), (4, True), (5, True), (6, False)])
-def test_open_answers_need_enough_writers(instrument: Instrument, minimum: int, shown: bool) -> None:
+@pytest.mark.parametrize(("minimum", "shown", "works_shown", "develop_shown"),
+                         [(2, True, True, True), (4, True, True, False), (5, True, False, False),
+                          (6, False, False, False)])
+def test_open_answers_need_enough_writers(instrument: Instrument, minimum: int, shown: bool, works_shown: bool,
+                                          develop_shown: bool) -> None:
+    """Five wrote on the point, four on what works, two on what to develop: each list needs its own writers."""
     result = digest(instrument, min_texts=minimum)
     planning = result.open_answers[0]
     assert planning.point_id == "ennakkosuunnittelu" and planning.writers == 5
-    assert planning.shown is shown
-    if shown:
+    assert planning.shown is shown and planning.counts == (4, 2, 0)
+    if works_shown:
         assert sorted(planning.works) == ["Aikataulut", "HOKS-keskustelut", "Työpaikkojen tuntemus",
                                           "Yhteiset palaverit"]
-        assert sorted(planning.develop) == ["<!channel> digi", "Ohjaus"] and planning.promise == ()
     else:
-        assert planning.works == planning.develop == ()
+        assert planning.works == ()
+    if develop_shown:
+        assert sorted(planning.develop) == ["<!channel> digi", "Ohjaus"]
+    else:
+        assert planning.develop == ()
+    assert planning.promise == ()
 
 
 def test_the_threshold_is_never_below_two(instrument: Instrument) -> None:
@@ -126,7 +134,8 @@ def test_the_chart_labels_are_the_point_names(instrument: Instrument, monkeypatc
 def test_the_text_shows_the_trend_with_its_difference_and_no_names(instrument: Instrument) -> None:
     from bot.digest_text import digest_text
 
-    heading, text = digest_text(digest(instrument, previous=[{"rate:tavoitettavuus": "3"}] * 3), instrument, "fi")
+    heading, text = digest_text(digest(instrument, previous=[{"rate:tavoitettavuus": "3"}] * 3, min_texts=2),
+                                instrument, "fi")
     assert heading == "Tiimin autoala kooste · Syksy 2026"
     assert "Tavoitettavuus ja näkyvyys: 4,0 ↑ +1,0 (edellinen 3,0)" in text and "en osaa sanoa 1" in text
     assert "• <!channel> digi" in text, "plain text here; the platforms escape it"
