@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import csv
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,7 +14,7 @@ import typer
 
 from bot.content import SHIPPED_CONTENT_DIR, ContentError, load_instrument
 from bot.content_check import check_content
-from bot.export import write_csv, write_json
+from bot.export import write_csv, write_csv_records, write_json, write_json_records
 from bot.settings import InvalidSettings, Settings, load_settings, operator_language
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, help="kartoitus: the critical-points review bot.")
@@ -185,12 +183,9 @@ def export_workbook(settings: Settings, format: ExportFormat, out: Path | None, 
         rows = result_rows(book, desk.instrument)
         with output_stream(out) as stream:
             if format is ExportFormat.json:
-                json.dump(rows, stream, ensure_ascii=False, indent=2)
-                stream.write("\n")
+                write_json_records(rows, stream)
             else:
-                writer = csv.DictWriter(stream, fieldnames=RESULT_COLUMNS, lineterminator="\n")
-                writer.writeheader()
-                writer.writerows(rows)
+                write_csv_records(rows, RESULT_COLUMNS, stream)
     elif format is ExportFormat.pdf:
         data = to_pdf(book, desk.instrument, language)
         if out is None:

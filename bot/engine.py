@@ -28,6 +28,7 @@ from bot.flow import (
 from bot.instrument import LANGUAGES, Instrument
 from bot.messages import Option, Outbound, PromptClosed
 from bot.prompts import CANCEL, CONTINUE, DONE, FORWARD, SKIP, YES, Prompter
+from bot.text_input import normalise_text
 
 HISTORY_LIMIT = 100
 CHOICE_STEPS = frozenset({"rate", "hub", "partnership", "break", "edit", "language"})
@@ -377,13 +378,16 @@ class _Turn:
     def free_text(self, text: str, *, echo: bool = False) -> None:
         if self.refuse_if_closed():
             return
-        answer = text.strip()
+        typed = normalise_text(text)  # no NUL or other control characters, on SQLite and PostgreSQL alike
+        answer = typed.text.strip()
         limit = self.instrument.settings.max_answer_length
         if not answer:
             self.say("answer.empty", skip=self.p.command_name("skip"))
         elif len(answer) > limit:
             self.say("answer.too_long", length=len(answer), limit=limit)
         else:
+            if typed.changed:
+                self.say("answer.text_changed")
             self.answer(self.conv.step, answer, answer if echo else None)
 
     def typed_priorities(self, text: str) -> None:

@@ -3,19 +3,24 @@
 The structure follows the seed workbook: a cover, then per critical point the results of the
 review (scores, what works, what to develop) and how the service promise is kept, the two
 development targets, the levels of partnership, and the summary of how to proceed. The same
-anonymity thresholds as the digest apply; every answer is escaped for HTML.
+anonymity thresholds as the digest apply. Everything written out is escaped for its format, team
+names and round names included: for HTML by `html.escape`, for Markdown by `markdown_text`, so an
+answer with `<script>`, `[x](javascript:…)`, `*`, `|` or a leading `#` is shown as typed and runs or
+formats nothing. Control characters (stored before the engine removed them) are dropped on the way out.
 """
 
 from __future__ import annotations
 
 import html
 import random
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from bot.digest import Answers, OpenAnswers, TeamDigest, build_digest, open_answers_for
 from bot.instrument import Instrument, pick
+from bot.text_input import clean_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +40,12 @@ def build_workbook(*, team: str, round_name: str, dates: str, invited: int, answ
     digest = build_digest(team=team, round_name=round_name, invited=invited, answers=answers, instrument=instrument,
                           previous=previous, min_scores=min_scores, min_texts=min_texts, seed=seed)
     shuffle = random.Random(seed)
+    # open_answers_for applies the threshold to each question's list, not only to the point
     points = tuple(open_answers_for(answers, point, digest.min_texts, shuffle, len(answers))
                    for point in instrument.point_ids)
 
     def texts(question: str) -> tuple[str, ...]:
         values = [person[question] for person in answers if person.get(question)]
-    # open_answers_for applies the threshold to each question's list, not only to the point
         if len(values) < digest.min_texts:
             return ()
         shuffle.shuffle(values)
@@ -87,12 +92,36 @@ def _sections(book: Workbook, instrument: Instrument, language: str) -> list[_Se
     return sections
 
 
+# CommonMark (and GFM) punctuation that can make emphasis, code, links, images (`![`), table cells,
+# strikethrough or a heading anywhere in a line; `<`, `>` and `&` become entities (no HTML, autolinks).
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]|~#])")
+# What else makes a line a block of its own: a list item, a setext underline, a thematic break.
+_MARKDOWN_LINE_START = re.compile(r"^([-+=])")
+_MARKDOWN_ORDERED = re.compile(r"^(\d{1,9})([.)])")
+
+
+def markdown_inline(text: str) -> str:
+    """`text` as literal Markdown inline content: no HTML, links, images, emphasis or table cells."""
+    escaped = _MARKDOWN_INLINE.sub(r"\\\1", clean_text(text))
+    return escaped.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def markdown_text(text: str, indent: str = "") -> str:
+    """`text` as one literal Markdown paragraph or list item: each line of it starts no block, and a
+    line break the person wrote stays a line break (a hard break, the continuation indented by `indent`)."""
+    lines = [line.strip() for line in clean_text(text).split("\n")]
+    escaped = [_MARKDOWN_ORDERED.sub(r"\1\\\2", _MARKDOWN_LINE_START.sub(r"\\\1", markdown_inline(line)))
+               for line in lines if line]
+    return ("\\\n" + indent).join(escaped)
+
+
 def to_markdown(book: Workbook, instrument: Instrument, language: str) -> str:
     lines: list[str] = []
     for section in _sections(book, instrument, language):
-        lines += ["#" * section.level + " " + section.heading, ""]
-        lines += [paragraph + "\n" for paragraph in section.paragraphs]
-        lines += [f"- {bullet}" for bullet in section.bullets]
+        heading = " ".join(clean_text(section.heading).split())
+        lines += ["#" * section.level + " " + markdown_inline(heading), ""]
+        lines += [markdown_text(paragraph) + "\n" for paragraph in section.paragraphs]
+        lines += [f"- {markdown_text(bullet, indent='  ')}" for bullet in section.bullets]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -103,15 +132,20 @@ h1 { color: #1d4f6e; font-size: 20pt; } h2 { color: #1d4f6e; border-bottom: 1px 
 h3 { font-size: 11pt; margin-bottom: 2pt; } li { margin-bottom: 2pt; }"""
 
 
+def html_text(text: str) -> str:
+    """`text` as HTML character data or an attribute value: markup characters and quotes escaped."""
+    return html.escape(clean_text(text), quote=True)
+
+
 def to_html(book: Workbook, instrument: Instrument, language: str) -> str:
-    title = f"{html.escape(book.team)} · {html.escape(book.round_name)}"
-    parts = [f"<!DOCTYPE html><html lang=\"{language}\"><head><meta charset=\"utf-8\">"
+    title = f"{html_text(book.team)} · {html_text(book.round_name)}"
+    parts = [f"<!DOCTYPE html><html lang=\"{html_text(language)}\"><head><meta charset=\"utf-8\">"
              f"<title>{title}</title><style>{STYLE}</style></head><body>"]
     for section in _sections(book, instrument, language):
-        parts.append(f"<h{section.level}>{html.escape(section.heading)}</h{section.level}>")
-        parts += [f"<p>{html.escape(paragraph)}</p>" for paragraph in section.paragraphs]
+        parts.append(f"<h{section.level}>{html_text(section.heading)}</h{section.level}>")
+        parts += [f"<p>{html_text(paragraph)}</p>" for paragraph in section.paragraphs]
         if section.bullets:
-            parts.append("<ul>" + "".join(f"<li>{html.escape(b)}</li>" for b in section.bullets) + "</ul>")
+            parts.append("<ul>" + "".join(f"<li>{html_text(b)}</li>" for b in section.bullets) + "</ul>")
     parts.append("</body></html>")
     return "\n".join(parts)
 

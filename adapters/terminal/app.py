@@ -7,6 +7,8 @@ everything answered so far.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import sys
 import uuid
 from collections.abc import Callable, Sequence
@@ -46,6 +48,20 @@ class TerminalSender:
         return [DELIVERED] * len(messages)
 
 
+def readable(stream: TextIO) -> TextIO:
+    """`stream`, decoding bytes that are not valid in its encoding as U+FFFD instead of raising.
+
+    The replaced text then goes through the normal flow: the engine stores it and tells the person
+    that their text was changed (see bot.text_input). Set before the first read (`input()` on a
+    terminal decodes with sys.stdin's error handler too); a stream of text (StringIO) needs nothing.
+    """
+    reconfigure = getattr(stream, "reconfigure", None)
+    if callable(reconfigure) and getattr(stream, "errors", "replace") != "replace":
+        with contextlib.suppress(io.UnsupportedOperation):  # read from already: keep it as it is
+            reconfigure(errors="replace")
+    return stream
+
+
 class TerminalChat:
     def __init__(self, *, build_service: Callable[[TerminalSender], EventHandler], instrument: Instrument,
                  clock: Clock, user: UserRef, language: str, input: TextIO = sys.stdin,
@@ -56,7 +72,7 @@ class TerminalChat:
         self.clock = clock
         self.user = user
         self.language = language
-        self.input = input
+        self.input = readable(input)
         self.output = output
         self.aliases = command_aliases(instrument)
         self.interactive = input.isatty()
