@@ -239,7 +239,8 @@ async def test_the_filled_in_workbook_as_markdown_html_and_pdf(tmp_path: Path) -
     assert code == 0, markdown
     assert markdown.startswith("# Kriittisten pisteiden tarkastelu – oma suunnitelmamme")
     assert "## 3. Yhteinen ennakkosuunnittelu" in markdown and "Arvio: 2,0 / 5 (5 arviota)" in markdown
-    assert "### Mikä meillä jo toimii?" in markdown and "- Työpaikat &lt;script&gt;anna&lt;/script&gt; &amp; ohjaajat" in markdown
+    assert "### Mikä meillä jo toimii?" in markdown
+    assert "- Työpaikat &lt;script&gt;anna&lt;/script&gt; &amp; ohjaajat" in markdown
     assert "<script>" not in markdown, "a coordinator's Markdown viewer must not run an answer"
     assert "Yhteinen ennakkosuunnittelu (5)" in markdown, "the development targets with their votes"
     code, page = await kartoitus(url, "export", "--format", "html", "--team", "Åbo")
