@@ -368,7 +368,7 @@ class Rush:
             rows = db.execute(sa.select(sa.func.count()).select_from(answer)
                               .where(answer.c.round_id == round_id)).scalar() or 0
             pairs = db.execute(sa.select(sa.func.count()).select_from(
-                sa.select(answer.c.respondent_id, answer.c.question).where(answer.c.round_id == round_id)
+                sa.select(answer.c.respondent_key, answer.c.question).where(answer.c.round_id == round_id)
                 .distinct().subquery())).scalar() or 0
         return int(rows), int(pairs)
 

@@ -201,6 +201,6 @@ def export_workbook(settings: Settings, format: ExportFormat, out: Path | None, 
 
 
 def main() -> None:
-    from bot import cli_outbox, cli_rounds  # noqa: F401  (register `round`, `tick` and `outbox`)
+    from bot import cli_outbox, cli_person, cli_rounds  # noqa: F401  (register `round`, `tick`, `outbox`, `person`)
 
     app()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.conversation import AnswerRecord, Conversation, RoundRef
 from bot.delivery import Delivery
@@ -296,3 +296,46 @@ class RoundStore(Protocol):
     def snooze(self, round_id: int, user: UserRef, *, until: datetime, now: datetime) -> None: ...
 
     def opt_out(self, round_id: int, user: UserRef, *, now: datetime) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class KeptRound:
+    """A closed round's answers that stay after an erasure: unlinked from the person, counted in the teams'
+    results (the digests already posted), until retention deletes them."""
+
+    round_id: int
+    round_name: str
+    closed_at: datetime | None
+    teams: tuple[str, ...]
+    questions: tuple[str, ...]  # the questions answered (latest answers), for saying what stays
+
+
+@dataclass(frozen=True, slots=True)
+class Erasure:
+    """What an erasure removed, and what stays (counts and rounds; never the answers themselves)."""
+
+    found: bool
+    answers_removed: int  # answer rows of open rounds
+    conversations_removed: int
+    memberships_removed: int
+    kept: tuple[KeptRound, ...] = ()
+
+
+class PrivacyStore(Protocol):
+    """A data subject's requests and retention: what is stored about a person, erasure, expiry."""
+
+    def personal_data(self, user: UserRef) -> dict[str, Any] | None:
+        """Everything stored about `user` (JSON-ready), or None if nothing is."""
+        ...
+
+    def erase(self, user: UserRef, *, now: datetime) -> Erasure:
+        """Remove identity, conversations, memberships, links, reminders, roles, messages and open rounds'
+        answers; closed rounds' answers stay unlinked (their team kept in `key_team`)."""
+        ...
+
+    def expire(self, closed_before: datetime) -> int:
+        """Delete raw answers and links of rounds closed before `closed_before`, keeping each team's rating
+        counts for trends; returns how many rounds were expired."""
+        ...
+
+    def teams_of(self, user: UserRef) -> list[Team]: ...

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from bot.conversation import Conversation
 from bot.engine import language_code, step
@@ -24,6 +25,7 @@ from bot.progress import Progress, progress_of
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+T = TypeVar("T")
 
 
 class TurnConflict(Exception):
@@ -38,17 +40,26 @@ class TurnService:
         self.clock = clock
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
-    async def handle(self, event: Event) -> Sequence[Outbound]:
-        """Process one inbound event and deliver the replies; returns what was sent."""
-        lock = self._locks.get(event.user.key)
+    def _lock(self, user: UserRef) -> asyncio.Lock:
+        lock = self._locks.get(user.key)
         if lock is None:
             lock = asyncio.Lock()
-            self._locks[event.user.key] = lock
-        async with lock:
+            self._locks[user.key] = lock
+        return lock
+
+    async def handle(self, event: Event) -> Sequence[Outbound]:
+        """Process one inbound event and deliver the replies; returns what was sent."""
+        async with self._lock(event.user):
             outbox = await asyncio.to_thread(self.process_safely, event)
         if outbox:
             await self.sender.send(outbox)
         return outbox
+
+    async def run_locked(self, user: UserRef, work: Callable[[], T]) -> T:
+        """Run `work` (synchronous, off the event loop) while no turn of `user` runs in this process:
+        an erasure must not race a turn that would write the person back."""
+        async with self._lock(user):
+            return await asyncio.to_thread(work)
 
     def process_safely(self, event: Event) -> Sequence[Outbound]:
         """`process`, but an unexpected failure becomes a polite apology, never a crash."""

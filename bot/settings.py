@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     digest_weekday: int = Field(1, ge=0, le=5, alias="KARTOITUS_DIGEST_WEEKDAY")  # 1 Monday … 5 Friday; 0: none
     min_scores: int = Field(3, ge=2, le=100, alias="KARTOITUS_MIN_SCORES")  # anonymity: scores from at least
     min_texts: int = Field(5, ge=2, le=100, alias="KARTOITUS_MIN_TEXTS")  # anonymity: open answers from at least
+    # raw answers and person-to-answer links of rounds closed longer ago are deleted (aggregates kept)
+    retention_months: int = Field(24, ge=1, le=240, alias="KARTOITUS_RETENTION_MONTHS")
     # messages on the wire per outbox worker: the most a kill -9 can send twice
     outbox_in_flight: int = Field(8, ge=1, le=64, alias="KARTOITUS_OUTBOX_IN_FLIGHT")
     # how long a claimed message is held before another worker may take it (a crashed worker's messages)

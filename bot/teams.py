@@ -16,6 +16,8 @@ from bot.identity import UserRef
 from bot.instrument import Instrument
 from bot.messages import Notice, Outbound, PromptClosed
 from bot.ports import Clock, Sender, TeamStore
+from bot.privacy import COMMANDS as PRIVACY_COMMANDS
+from bot.privacy import PrivacyDesk
 from bot.reminders import CONTINUE, REMINDER_PROMPT, ReminderDesk
 from bot.round_commands import RoundCommands
 from bot.service import TurnService
@@ -75,8 +77,9 @@ class Dispatcher:
 
     def __init__(self, turns: TurnService, desk: TeamDesk | None = None, reminders: ReminderDesk | None = None,
                  rounds: RoundCommands | None = None, digests: DigestCommands | None = None,
-                 opened: Callable[[UserRef], int] | None = None) -> None:
+                 opened: Callable[[UserRef], int] | None = None, privacy: PrivacyDesk | None = None) -> None:
         self.digests = digests
+        self.privacy = privacy  # /omat_tiedot and /poista_tiedot, in a private chat
         self.opened = opened  # a person opened the private chat (/start): their parked messages go out again
         self.turns = turns
         self.desk = desk
@@ -97,6 +100,8 @@ class Dispatcher:
             return ()
         if isinstance(event, CommandReceived) and event.name == "round" and self.rounds is not None:
             return await self._answer(self.rounds.handle, event)
+        if isinstance(event, CommandReceived) and event.name in PRIVACY_COMMANDS and self.privacy is not None:
+            return await self.privacy_command(event, self.privacy)
         sent: list[Outbound] = []
         if self.opened is not None and isinstance(event, CommandReceived) and event.name == "start":
             await asyncio.to_thread(self.opened, event.user)
@@ -104,6 +109,12 @@ class Dispatcher:
             sent += await self.desk.join_by_code(event)
         sent += await self.turns.handle(event)
         return sent
+
+    async def privacy_command(self, event: CommandReceived, privacy: PrivacyDesk) -> Sequence[Outbound]:
+        """`/omat_tiedot`, `/poista_tiedot`: between the person's turns, never during one."""
+        replies = await self.turns.run_locked(event.user, lambda: privacy.handle(event))
+        await self.turns.sender.send(replies)
+        return replies
 
     async def _answer(self, handle: Callable[[CommandReceived], Sequence[Outbound]], event: CommandReceived
                       ) -> Sequence[Outbound]:

@@ -38,6 +38,7 @@ from bot.identity import UserRef
 from bot.instrument import Instrument
 from bot.outbox import OutboxWorker
 from bot.ports import Clock, Sender
+from bot.privacy import PrivacyDesk
 from bot.reminders import ReminderDesk, ReminderPlanner
 from bot.round_commands import Roles, RoundCommands
 from bot.round_desk import RoundDesk
@@ -49,6 +50,7 @@ from bot.workdays import ReminderPolicy, WorkingHours
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.sql_outbox import SqlOutbox
+from storage.sql_privacy import SqlPrivacy
 from storage.sql_roles import SqlRoles
 from storage.sql_rounds import SqlRounds
 from storage.sql_store import SqlStore
@@ -130,7 +132,8 @@ def dispatcher_factory(settings: Settings, instrument: Instrument, teams: SqlTea
         turns = TurnService(store, instrument, sender, clock)
         return Dispatcher(turns, TeamDesk(teams, instrument, sender, clock, join_link),
                           ReminderDesk(reminder_planner(settings, clock)), round_commands(settings, teams, clock),
-                          digest_commands(settings, teams, clock), opened=group_invitations(settings, clock).opened)
+                          digest_commands(settings, teams, clock), opened=group_invitations(settings, clock).opened,
+                          privacy=privacy_desk(settings, clock, teams))
 
     return build
 
@@ -293,6 +296,7 @@ class ScheduledWork:
 
     def __init__(self, settings: Settings, senders: dict[str, Sender], clock: Clock) -> None:
         self.planner = reminder_planner(settings, clock)
+        self.privacy = privacy_desk(settings, clock)
         self.digests = digest_schedule(settings, clock)
         self.groups = group_invitations(settings, clock, join_links(senders))
         self.senders = senders
@@ -300,6 +304,7 @@ class ScheduledWork:
                                    in_flight=settings.outbox_in_flight, lease_seconds=settings.outbox_lease_seconds)
 
     async def __call__(self) -> int:
+        await asyncio.to_thread(self.privacy.expire)  # retention: long-closed rounds' raw answers and links go
         await asyncio.to_thread(self.planner.plan)
         await asyncio.to_thread(self.digests.plan)
         if not self.senders:
@@ -351,6 +356,15 @@ def round_desk(settings: Settings, language: str | None = None, clock: Clock | N
     engine = engine_for(settings)
     return RoundDesk(SqlRounds(engine), SqlOutbox(engine), instrument_for(settings), clock or clock_for(settings),
                      language=language or settings.language, zone=settings.timezone)
+
+
+def privacy_desk(settings: Settings, clock: Clock | None = None, teams: SqlTeams | None = None) -> PrivacyDesk:
+    """Data subjects' requests (in chat and `kartoitus person`) and the retention step of the tick."""
+    engine = engine_for(settings)
+    return PrivacyDesk(SqlPrivacy(engine), SqlRounds(engine), instrument_for(settings), clock or clock_for(settings),
+                       mark_processed=teams.mark_processed if teams is not None else None,
+                       min_scores=settings.min_scores, min_texts=settings.min_texts,
+                       retention_months=settings.retention_months, zone=settings.timezone)
 
 
 def role_store(settings: Settings) -> SqlRoles:
@@ -431,7 +445,7 @@ def terminal_chat(settings: Settings, user_name: str | None = None, clock: Clock
         desk = TeamDesk(teams, instrument, sender, clock, join_link=lambda code: "kartoitus chat")
         turns = TurnService(store, instrument, sender, clock)
         return Dispatcher(turns, desk, rounds=round_commands(settings, teams, clock),
-                          digests=digest_commands(settings, teams, clock))
+                          digests=digest_commands(settings, teams, clock), privacy=privacy_desk(settings, clock, teams))
 
     return TerminalChat(build_service=build_service, instrument=instrument, clock=clock, user=user,
                         language=settings.language)

@@ -41,7 +41,7 @@ class _Answer:
 
     id: int
     round_id: int
-    respondent_id: int
+    respondent_key: str  # the SQL store's is random; here the respondent's number will do
     question: str
     value: str | None
     instrument_version: str
@@ -134,7 +134,7 @@ class MemoryStore:
                 now: datetime) -> None:
         latest = self._latest.setdefault((conversation.round.id, respondent_id), {})
         for record in answers:
-            self._answers.append(_Answer(len(self._answers) + 1, conversation.round.id, respondent_id,
+            self._answers.append(_Answer(len(self._answers) + 1, conversation.round.id, str(respondent_id),
                                          record.question, record.value, conversation.round.instrument_version, now))
             latest[record.question] = record.value
 

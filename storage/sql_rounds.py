@@ -20,12 +20,18 @@ from storage.tables import (
     answer,
     assessment_round,
     conversation,
+    kept_score,
+    key_team,
     reminder_state,
     respondent,
+    respondent_link,
     round_team,
     team,
     team_member,
 )
+
+# Answers with the person behind them, while the link exists (open rounds, and closed ones until retention).
+LINKED = answer.join(respondent_link, respondent_link.c.respondent_key == answer.c.respondent_key)
 
 
 class SqlRounds:
@@ -78,10 +84,12 @@ class SqlRounds:
 
     def progress(self, round_id: int) -> list[TeamProgress]:
         """Per team: members, how many have started (opened the review), finished part 1, finished everything."""
-        answered = (sa.select(answer.c.respondent_id, sa.func.count(sa.distinct(answer.c.question)).label("questions"),
+        person = respondent_link.c.respondent_id
+        answered = (sa.select(person.label("respondent_id"),
+                              sa.func.count(sa.distinct(answer.c.question)).label("questions"),
                               sa.func.max(sa.case((answer.c.question == "priorities", 1), else_=0)).label("part1"),
                               sa.func.max(sa.case((answer.c.question == "plan", 1), else_=0)).label("done"))
-                    .where(answer.c.round_id == round_id).group_by(answer.c.respondent_id).subquery())
+                    .select_from(LINKED).where(answer.c.round_id == round_id).group_by(person).subquery())
         started = (sa.select(conversation.c.respondent_id).where(conversation.c.round_id == round_id).subquery())
         query = (sa.select(team.c.id, team.c.title, sa.func.count(team_member.c.respondent_id).label("members"),
                            sa.func.count(started.c.respondent_id).label("started"),
@@ -110,8 +118,8 @@ class SqlRounds:
                    .outerjoin(reminder_state, sa.and_(reminder_state.c.round_id == round_id,
                                                       reminder_state.c.respondent_id == respondent.c.id))
                    .where(round_team.c.round_id == round_id).order_by(respondent.c.id))
-        answered = (sa.select(answer.c.respondent_id, answer.c.question).distinct()
-                    .where(answer.c.round_id == round_id))
+        answered = (sa.select(respondent_link.c.respondent_id, answer.c.question).distinct()
+                    .select_from(LINKED).where(answer.c.round_id == round_id))
         with self.engine.connect() as db:
             questions: dict[int, set[str]] = {}
             for row in db.execute(answered):
@@ -154,18 +162,32 @@ class SqlRounds:
                                                      reminder_state.c.respondent_id == respondent_id).values(**values))
 
     def team_answers(self, round_id: int, team_id: int) -> list[dict[str, str | None]]:
-        """The latest answers of each member of the team in the round, one mapping per person who answered."""
-        latest = (sa.select(sa.func.max(answer.c.id)).where(answer.c.round_id == round_id)
-                  .join(team_member, team_member.c.respondent_id == answer.c.respondent_id)
-                  .where(team_member.c.team_id == team_id)
-                  .group_by(answer.c.respondent_id, answer.c.question))
-        query = (sa.select(answer.c.respondent_id, answer.c.question, answer.c.value)
-                 .where(answer.c.id.in_(latest)).order_by(answer.c.respondent_id))
-        people: dict[int, dict[str, str | None]] = {}
+        """The latest answers of each member of the team in the round, one mapping per respondent key.
+
+        A key counts for the team through its link to a member, or (after that person erased their
+        data in a closed round) through `key_team`. When retention has deleted the round's raw answers,
+        the kept scores come back as rating-only mappings with the same counts per value (the means and
+        distributions a trend needs; no open answers, no person)."""
+        members = (sa.select(respondent_link.c.respondent_key)
+                   .join(team_member, team_member.c.respondent_id == respondent_link.c.respondent_id)
+                   .where(respondent_link.c.round_id == round_id, team_member.c.team_id == team_id))
+        kept_keys = sa.select(key_team.c.respondent_key).where(key_team.c.round_id == round_id,
+                                                               key_team.c.team_id == team_id)
+        latest = (sa.select(sa.func.max(answer.c.id)).where(
+            answer.c.round_id == round_id, answer.c.respondent_key.in_(members.union(kept_keys).subquery().select()))
+            .group_by(answer.c.respondent_key, answer.c.question))
+        query = (sa.select(answer.c.respondent_key, answer.c.question, answer.c.value)
+                 .where(answer.c.id.in_(latest)).order_by(answer.c.respondent_key))
+        people: dict[str, dict[str, str | None]] = {}
         with self.engine.connect() as db:
             for row in db.execute(query):
-                people.setdefault(row.respondent_id, {})[row.question] = row.value
-        return list(people.values())
+                people.setdefault(row.respondent_key, {})[row.question] = row.value
+            if people:
+                return list(people.values())
+            kept = db.execute(sa.select(kept_score.c.question, kept_score.c.value, kept_score.c.count.label("n"))
+                              .where(kept_score.c.round_id == round_id, kept_score.c.team_id == team_id)
+                              .order_by(kept_score.c.question, kept_score.c.value)).all()
+        return rows_from_counts([(row.question, row.value, int(row.n)) for row in kept])
 
     def round_teams(self, round_id: int) -> list[Team]:
         with self.engine.connect() as db:
@@ -190,6 +212,19 @@ class SqlRounds:
         """Every team's title → id."""
         with self.engine.connect() as db:
             return {row.title: row.id for row in db.execute(sa.select(team.c.id, team.c.title).order_by(team.c.title))}
+
+
+def rows_from_counts(counts: Collection[tuple[str, str, int]]) -> list[dict[str, str | None]]:
+    """Rating-only mappings with exactly `count` of each (question, value): the i-th mapping takes each
+    question's i-th value, so every mean and distribution is as it was; no mapping is a real person."""
+    columns: dict[str, list[str]] = {}
+    for question, value, count in counts:
+        columns.setdefault(question, []).extend([value] * count)
+    people: list[dict[str, str | None]] = [{} for _ in range(max(map(len, columns.values()), default=0))]
+    for question, values in columns.items():
+        for person, value in zip(people, values, strict=False):
+            person[question] = value
+    return people
 
 
 def _team_titles(db: Connection, round_id: int | None) -> dict[int, list[str]]:

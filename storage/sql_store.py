@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +24,7 @@ from storage.tables import (
     processed_event,
     require_aware,
     respondent,
+    respondent_link,
 )
 
 DEFAULT_ROUND_NAME = "Kartoitus"
@@ -45,8 +47,10 @@ LOAD_CONVERSATION = (  # the conversation with every answer row of it, oldest fi
     .select_from(conversation
                  .join(respondent, respondent.c.id == conversation.c.respondent_id)
                  .join(assessment_round, assessment_round.c.id == conversation.c.round_id)
+                 .outerjoin(respondent_link, sa.and_(respondent_link.c.round_id == conversation.c.round_id,
+                                                     respondent_link.c.respondent_id == conversation.c.respondent_id))
                  .outerjoin(answer, sa.and_(answer.c.round_id == conversation.c.round_id,
-                                            answer.c.respondent_id == conversation.c.respondent_id)))
+                                            answer.c.respondent_key == respondent_link.c.respondent_key)))
     .where(respondent.c.platform == _("platform"), respondent.c.workspace == _("workspace"),
            respondent.c.user_id == _("user"), conversation.c.round_id == _("round"))
     .order_by(answer.c.id))
@@ -63,6 +67,23 @@ UPDATE_CONVERSATION = (
            conversation.c.version == _("expected"))
     .values(state=_("state"), version=conversation.c.version + 1, updated_at=_("now", type_=UtcDateTime())))
 INSERT_ANSWERS = answer.insert()
+FIND_KEY = sa.select(respondent_link.c.respondent_key).where(
+    respondent_link.c.round_id == _("round"), respondent_link.c.respondent_id == _("respondent"))
+
+
+def new_respondent_key() -> str:
+    """A round-specific pseudonym for a person's answers: random, never derived from who they are."""
+    return secrets.token_hex(16)
+
+
+def respondent_key(db: Connection, round_id: int, respondent_id: int) -> str:
+    """The person's key in the round, linked on first use (a concurrent first use fails on the primary key)."""
+    found = db.execute(FIND_KEY, {"round": round_id, "respondent": respondent_id}).scalar()
+    if found is not None:
+        return str(found)
+    key = new_respondent_key()
+    db.execute(respondent_link.insert().values(round_id=round_id, respondent_id=respondent_id, respondent_key=key))
+    return key
 
 
 class SqlStore:
@@ -141,11 +162,12 @@ class SqlStore:
             try:
                 respondent_id = self._respondent(db, conversation_, now)
                 version = self._write_conversation(db, conversation_, respondent_id, now)
-            except sa.exc.IntegrityError as error:  # another worker created this person or conversation first
+                key = respondent_key(db, conversation_.round.id, respondent_id) if answers else ""
+            except sa.exc.IntegrityError as error:  # another worker created this person, conversation or link first
                 raise StaleWrite(conversation_.user.key) from error
             if answers:
                 db.execute(INSERT_ANSWERS, [
-                    {"round_id": conversation_.round.id, "respondent_id": respondent_id,
+                    {"round_id": conversation_.round.id, "respondent_key": key,
                      "question": record.question, "value": record.value,
                      "instrument_version": conversation_.round.instrument_version, "answered_at": now}
                     for record in answers])
@@ -184,7 +206,7 @@ class SqlStore:
     def export_rows(self, *, zone: str = "UTC") -> Iterator[ExportRow]:
         with self.engine.connect() as db:
             rounds = {row.id: row.name for row in db.execute(sa.select(assessment_round.c.id, assessment_round.c.name))}
-            rows = db.execute(sa.select(answer.c.id, answer.c.round_id, answer.c.respondent_id, answer.c.question,
+            rows = db.execute(sa.select(answer.c.id, answer.c.round_id, answer.c.respondent_key, answer.c.question,
                                         answer.c.value, answer.c.instrument_version, answer.c.answered_at)
                               .order_by(answer.c.id)).all()
         yield from export_rows(rows, rounds, zone=zone)
@@ -208,15 +230,15 @@ def export_rows(rows: Sequence[Any], rounds: Mapping[int, str], *, zone: str = "
     (the CLI gives KARTOITUS_TIMEZONE).
     """
     local = UTC if zone == "UTC" else ZoneInfo(zone)
-    numbers: dict[int, dict[int, int]] = {}
-    latest: dict[tuple[int, int, str], Any] = {}
+    numbers: dict[int, dict[str, int]] = {}
+    latest: dict[tuple[int, str, str], Any] = {}
     for row in rows:  # ordered by id: first answers number the respondents, later rows win
         per_round = numbers.setdefault(row.round_id, {})
-        per_round.setdefault(row.respondent_id, len(per_round) + 1)
-        latest[(row.round_id, row.respondent_id, row.question)] = row
-    for (round_id, respondent_id, question), row in sorted(
+        per_round.setdefault(row.respondent_key, len(per_round) + 1)
+        latest[(row.round_id, row.respondent_key, row.question)] = row
+    for (round_id, respondent_key_, question), row in sorted(
             latest.items(), key=lambda item: (item[0][0], numbers[item[0][0]][item[0][1]], item[0][2])):
         yield ExportRow(round_id=round_id, round_name=rounds.get(round_id, ""),
-                        respondent=numbers[round_id][respondent_id], question=question, value=row.value,
+                        respondent=numbers[round_id][respondent_key_], question=question, value=row.value,
                         instrument_version=row.instrument_version,
                         answered_on=row.answered_at.astimezone(local).date().isoformat())

@@ -1,5 +1,6 @@
-"""The SQLModel tables: respondents, rounds, conversations, append-only answers, processed events, teams,
-sent prompts and the outbox of scheduled messages."""
+"""The SQLModel tables: respondents, rounds, conversations, append-only answers under pseudonymous keys
+(and the separate links from people to those keys), processed events, teams, sent prompts, the outbox of
+scheduled messages, and the aggregates kept after retention."""
 
 from __future__ import annotations
 
@@ -98,18 +99,58 @@ class ConversationRow(SQLModel, table=True):
 
 
 class AnswerRow(SQLModel, table=True):
-    """One answer as given; a changed answer is a new row (latest id wins), never an update."""
+    """One answer as given; a changed answer is a new row (latest id wins), never an update.
+
+    Who answered is not here: `respondent_key` is a random, round-specific pseudonym, and only
+    `respondent_link` (deleted at erasure and by retention) ties it to a person."""
 
     __tablename__ = "answer"
-    __table_args__ = (sa.Index("ix_answer_round_respondent", "round_id", "respondent_id"),)
+    __table_args__ = (sa.Index("ix_answer_round_key", "round_id", "respondent_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
     round_id: int = Field(foreign_key="assessment_round.id")
-    respondent_id: int = Field(foreign_key="respondent.id")
+    respondent_key: str = Field(max_length=32)
     question: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     value: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     instrument_version: str = Field(max_length=64)
     answered_at: datetime = Field(sa_column=_utc_column())
+
+
+class RespondentLink(SQLModel, table=True):
+    """Who is behind a round's pseudonymous respondent key: the only tie from a person to answers.
+
+    Reminders and participation counts read it while a round is open; erasure and retention delete it."""
+
+    __tablename__ = "respondent_link"
+    __table_args__ = (sa.UniqueConstraint("respondent_key", name="uq_respondent_link_key"),)
+
+    round_id: int = Field(foreign_key="assessment_round.id", primary_key=True)
+    respondent_id: int = Field(foreign_key="respondent.id", primary_key=True)
+    respondent_key: str = Field(max_length=32)
+
+
+class KeyTeam(SQLModel, table=True):
+    """The team an unlinked key's answers still count for: kept when a person erases their data after a
+    round closed (those answers are in the team's posted digests). Names a team, never a person."""
+
+    __tablename__ = "key_team"
+
+    round_id: int = Field(foreign_key="assessment_round.id", primary_key=True)
+    respondent_key: str = Field(max_length=32, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", primary_key=True)
+
+
+class KeptScore(SQLModel, table=True):
+    """A team's ratings of a round kept after retention deleted the raw answers: how many gave `value`
+    to `question` (a part 1 rating), so the next round's digest can still show the trend."""
+
+    __tablename__ = "kept_score"
+
+    round_id: int = Field(foreign_key="assessment_round.id", primary_key=True)
+    team_id: int = Field(foreign_key="team.id", primary_key=True)
+    question: str = Field(max_length=64, primary_key=True)
+    value: str = Field(max_length=16, primary_key=True)
+    count: int
 
 
 class ProcessedEvent(SQLModel, table=True):
@@ -220,3 +261,6 @@ outbox_message = OutboxMessage.__table__  # type: ignore[attr-defined]
 round_team = RoundTeam.__table__  # type: ignore[attr-defined]
 reminder_state = ReminderState.__table__  # type: ignore[attr-defined]
 role_grant = RoleGrant.__table__  # type: ignore[attr-defined]
+respondent_link = RespondentLink.__table__  # type: ignore[attr-defined]
+key_team = KeyTeam.__table__  # type: ignore[attr-defined]
+kept_score = KeptScore.__table__  # type: ignore[attr-defined]

@@ -27,7 +27,7 @@ from bot.outbox import scheduled_notice
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.sql_outbox import SqlOutbox
-from storage.tables import answer, outbox_message, respondent, team_member
+from storage.tables import answer, outbox_message, respondent, respondent_link, team_member
 from tests.support.balancer import Balancer
 from tests.support.processes import BotProcess, wait_for
 from tests.support.slack import BOT_TOKEN, SIGNING_SECRET, TEAM, FakeSlackApi, SlackPerson, free_port
@@ -238,7 +238,8 @@ def answers_of(url: str, platform: str, user: str) -> list[tuple[str, str | None
     engine = create_database_engine(url)
     with engine.connect() as db:
         rows = db.execute(sa.select(answer.c.question, answer.c.value).join(
-            respondent, respondent.c.id == answer.c.respondent_id).where(
+            respondent_link, respondent_link.c.respondent_key == answer.c.respondent_key).join(
+            respondent, respondent.c.id == respondent_link.c.respondent_id).where(
             respondent.c.platform == platform, respondent.c.user_id == user).order_by(answer.c.id)).all()
     engine.dispose()
     return [(row.question, row.value) for row in rows]

@@ -155,12 +155,12 @@ def stored_answers(url: str) -> tuple[dict[str, str | None], Counter[tuple[objec
     engine = create_database_engine(url)
     try:
         with engine.connect() as db:
-            rows = db.execute(sa.select(answer.c.respondent_id, answer.c.round_id, answer.c.question,
+            rows = db.execute(sa.select(answer.c.respondent_key, answer.c.round_id, answer.c.question,
                                         answer.c.value).order_by(answer.c.id)).all()
     finally:
         engine.dispose()
     return ({row.question: row.value for row in rows},
-            Counter((row.respondent_id, row.round_id, row.question) for row in rows))
+            Counter((row.respondent_key, row.round_id, row.question) for row in rows))
 
 
 def exported(csv_text: str) -> dict[str, str]:
