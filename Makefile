@@ -29,9 +29,10 @@ $(NODE_STAMP): package.json package-lock.json
 	@touch $(NODE_STAMP)
 
 # Three workers on two cores: most of the suite's wall time is waiting (fault phases of 30 s, subprocesses
-# starting, emulators), not computing; one file stays on one worker (its fixtures are module-wide).
+# starting, emulators), not computing. worksteal: an idle worker takes tests queued on a busy one, so one
+# slow file (tests/test_rounds_cli.py) does not hold the end of the run.
 test: $(STAMP) $(NODE_STAMP) lint
-	$(BIN)/python -m pytest -n 3 --dist loadfile --cov --cov-report= $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 3 --dist worksteal --cov --cov-report= $(PYTEST_ARGS)
 	$(BIN)/python -m coverage report --fail-under=100 --show-missing \
 		--include='bot/engine.py,bot/flow.py,bot/prompts.py,bot/choice_matching.py,bot/commands.py'
 
