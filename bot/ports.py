@@ -42,6 +42,9 @@ class LoadedTurn:
 
     round: RoundRef
     conversation: Conversation | None
+    # A new conversation numbers its prompts on from the person's earlier rounds: a button left in the
+    # chat from a closed round then carries an id the new round never shows, and changes nothing.
+    first_prompt_seq: int = 0
 
 
 class TurnStore(Protocol):

@@ -80,7 +80,8 @@ class TurnService:
             if loaded is None:
                 log.info("duplicate event skipped: %s", event_key)
                 return ()
-            conversation = loaded.conversation or Conversation(user=event.user, round=loaded.round)
+            conversation = loaded.conversation or Conversation(user=event.user, round=loaded.round,
+                                                               prompt_seq=loaded.first_prompt_seq)
             result = step(conversation, event, instrument=self.instrument, now=now)
             try:
                 self.store.save(result.conversation, result.answers, event_key=event_key, now=now)

@@ -90,7 +90,11 @@ class MemoryStore:
             if event_key in self._events:
                 return None
             round_ref = self._current_round(instrument_version, now)
-            return LoadedTurn(round_ref, self._load(user, round_ref))
+            loaded = self._load(user, round_ref)
+            person = self._respondents.get(user)
+            earlier = [int(state.get("prompt_seq", 0)) for (owner, _round), (state, _version)
+                       in self._conversations.items() if person is not None and owner == person.id]
+            return LoadedTurn(round_ref, loaded, 0 if loaded is not None else max(earlier, default=0))
 
     def load(self, user: UserRef, round: RoundRef) -> Conversation | None:
         with self._lock:

@@ -54,6 +54,10 @@ LOAD_CONVERSATION = (  # the conversation with every answer row of it, oldest fi
     .where(respondent.c.platform == _("platform"), respondent.c.workspace == _("workspace"),
            respondent.c.user_id == _("user"), conversation.c.round_id == _("round"))
     .order_by(answer.c.id))
+EARLIER_STATES = (sa.select(conversation.c.state)
+                  .select_from(conversation.join(respondent, respondent.c.id == conversation.c.respondent_id))
+                  .where(respondent.c.platform == _("platform"), respondent.c.workspace == _("workspace"),
+                         respondent.c.user_id == _("user")))
 MARK_PROCESSED = processed_event.insert()
 FIND_RESPONDENT = (sa.select(respondent.c.id, respondent.c.language, respondent.c.platform_language)
                    .where(respondent.c.platform == _("platform"), respondent.c.workspace == _("workspace"),
@@ -136,7 +140,15 @@ class SqlStore:
                 return None
             else:
                 round_ref = RoundRef(row.id, row.instrument_version, True)
-            return LoadedTurn(round_ref, self._load(db, user, round_ref))
+            loaded = self._load(db, user, round_ref)
+            return LoadedTurn(round_ref, loaded, 0 if loaded is not None else self._last_prompt_seq(db, user))
+
+    @staticmethod
+    def _last_prompt_seq(db: Connection, user: UserRef) -> int:
+        """The highest prompt number of the person's conversations in other rounds (0 if none)."""
+        states = db.execute(EARLIER_STATES, {"platform": user.platform, "workspace": user.workspace,
+                                             "user": user.user}).scalars()
+        return max((int(json.loads(state).get("prompt_seq", 0)) for state in states), default=0)
 
     @staticmethod
     def _load(db: Connection, user: UserRef, round: RoundRef) -> Conversation | None:
