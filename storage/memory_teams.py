@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.identity import ChannelRef, UserRef
 from bot.ports import Team
+from bot.text_input import clean_text
 from storage.sql_teams import new_join_code
 
 
@@ -20,6 +21,7 @@ class MemoryTeams:
         self._unreachable: set[UserRef] = set()
 
     def register_team(self, channel: ChannelRef, title: str, *, now: datetime) -> Team:
+        title = clean_text(title)
         with self._lock:
             for index, existing in enumerate(self._teams):
                 if existing.channel == channel:

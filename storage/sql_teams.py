@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from bot.identity import ChannelRef, UserRef
 from bot.ports import Team
+from bot.text_input import clean_text
 from storage.database import writing
 from storage.tables import processed_event, respondent, sent_message, team, team_member
 
@@ -44,6 +45,7 @@ class SqlTeams:
     def register_team(self, channel: ChannelRef, title: str, *, now: datetime) -> Team:
         where = (team.c.platform == channel.platform, team.c.workspace == channel.workspace,
                  team.c.channel_id == channel.channel)
+        title = clean_text(title)  # a group's title comes from the platform: no NUL into PostgreSQL
         with writing(self.engine) as db:
             row = db.execute(sa.select(team).where(*where)).first()
             if row is None:

@@ -14,16 +14,19 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from adapters.terminal.app import readable
 from bot.content import load_instrument
+from bot.identity import ChannelRef
 from bot.text_input import clean_text, normalise_text
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.sql_store import SqlStore
+from storage.sql_teams import SqlTeams
 from tests.support.conversation import Chat
 
 NOTES = {
@@ -131,3 +134,14 @@ def test_invalid_utf8_on_stdin_gets_the_normal_flow_and_the_note(tmp_path: Path,
     values = {row["question"]: row["value"] for row in json.loads(exported.stdout)}
     assert values["works:ennakkosuunnittelu"] == "Toimii ä\ufffd\ufffd hyvin."
     assert values["develop:ennakkosuunnittelu"] == "Kehitettävää \ufffd."
+
+
+@pytest.mark.postgres
+def test_a_group_title_with_a_nul_registers_the_team_on_postgresql(fresh_postgres_url: str) -> None:
+    """A Telegram group title is the platform's text: a NUL in it must not refuse the team."""
+    upgrade(fresh_postgres_url)
+    teams = SqlTeams(create_database_engine(fresh_postgres_url))
+    group = ChannelRef("telegram", "tg", "-1001")
+    team = teams.register_team(group, "Auto\x00ala\x1b", now=datetime(2026, 11, 17, 8, 0, tzinfo=UTC))
+    assert team.title == "Autoala"
+    assert teams.register_team(group, "Auto\x00ala", now=datetime(2026, 11, 17, 8, 0, tzinfo=UTC)).id == team.id
