@@ -8,9 +8,11 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Awaitable, Callable
 
 import httpx
+import pytest
 import sqlalchemy as sa
 from pydantic import SecretStr
 
@@ -204,6 +206,22 @@ async def test_a_bad_signature_is_refused(anna: SlackPerson, slack_api: FakeSlac
     assert response.status_code == 401
     forged = SlackPerson(anna.app_url, slack_api, anna.http, "U0MALLORY", secret="not-the-secret")
     assert (await forged.say("hei")).status_code == 401
+    await asyncio.sleep(0.3)
+    assert not slack_api.messages and not saved(stores)
+
+
+@pytest.mark.parametrize("skew", [-360, 360], ids=["six minutes old", "six minutes ahead"])
+async def test_a_request_signed_outside_five_minutes_or_unsigned_is_refused(
+        anna: SlackPerson, slack_api: FakeSlackApi, stores: tuple[SqlStore, SqlTeams], skew: int) -> None:
+    """A captured request replayed later (or a clock far ahead) is refused though its signature is right."""
+    body = anna.event_body({"type": "message", "channel_type": "im", "user": anna.user, "text": "hei",
+                            "channel": "D0ANNA", "ts": "1.0"})
+    timestamp = str(int(time.time()) + skew)
+    headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": timestamp,
+               "X-Slack-Signature": anna.verifier.generate_signature(timestamp=timestamp, body=body)}
+    assert (await anna.http.post(anna.app_url, content=body.encode(), headers=headers)).status_code == 401
+    unsigned = await anna.http.post(anna.app_url, content=body.encode(), headers={"Content-Type": "application/json"})
+    assert unsigned.status_code == 401
     await asyncio.sleep(0.3)
     assert not slack_api.messages and not saved(stores)
 
