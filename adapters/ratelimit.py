@@ -3,7 +3,8 @@
 The defaults are Telegram's: 30 messages/s overall (with a 4% margin), evenly spaced; 1 message/s per chat (a
 burst of three, so one turn's answer confirmation and next question go out together);
 20 messages/minute per group. Slack uses the same buckets at about 1 message/s per channel.
-A send reserves its slot before it waits, so concurrent senders never overrun a limit.
+A send reserves its chat's slot before it waits, so concurrent senders never overrun a limit; the overall
+pace lets one send through at a time, each at least 1/rate after the one before it actually left.
 
 Several processes sending for one bot (`kartoitus run` scaled out, a cron `kartoitus tick`) each
 keep a share of the limits a fan-out can hit from everywhere at once: the overall rate and each
@@ -62,8 +63,12 @@ class RateLimiter:
         self.clock = clock
         self.sleep = sleep
         self._lock = asyncio.Lock()
-        # Overall sends are spaced evenly (no burst), so no one-second window ever holds more than the limit.
-        self._overall = _Bucket(1, overall_per_second, 1, clock())
+        # Overall sends are spaced evenly (no burst), so no one-second window ever holds more than the limit:
+        # each leaves at least 1/rate after the previous one actually left (not after its planned slot), so
+        # senders that a busy event loop woke late go out one by one again, never together.
+        self._overall_gap = 1 / overall_per_second
+        self._overall_next = clock()
+        self._pace = asyncio.Lock()
         self._chat = (chat_burst, chat_per_second)
         self._group = (group_burst, group_per_minute / 60)
         self._buckets: dict[str, _Bucket] = {}
@@ -75,6 +80,11 @@ class RateLimiter:
             bucket = self._buckets.get(chat_id)
             if bucket is None:
                 bucket = self._buckets[chat_id] = _Bucket(capacity, rate, capacity, now)
-            delay = max(bucket.reserve(now), self._overall.reserve(now))
+            delay = bucket.reserve(now)
         if delay > 0:
             await self.sleep(delay)
+        async with self._pace:
+            gap = self._overall_next - self.clock()
+            if gap > 0:
+                await self.sleep(gap)
+            self._overall_next = self.clock() + self._overall_gap

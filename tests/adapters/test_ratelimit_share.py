@@ -3,6 +3,9 @@ stay within them (checked with fake clocks, the processes out of step and reques
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import time
 from pathlib import Path
 
 import pytest
@@ -57,6 +60,23 @@ def test_the_setting_reaches_every_sender(tmp_path: Path) -> None:
     assert settings.processes == 2 and Settings(_env_file=None).processes == 1  # type: ignore[call-arg]
     assert wiring.telegram_bot(settings).sender.limiter.processes == 2
     assert wiring.slack_bot(settings).sender.limiter.processes == 2
-    assert wiring.slack_rate_limiter(settings)._overall.per_second == 99, "Slack's 200/s: 99 each"
+    assert 1 / wiring.slack_rate_limiter(settings)._overall_gap == pytest.approx(99), "Slack's 200/s: 99 each"
     with pytest.raises(ValueError):
         RateLimiter(processes=0)
+
+
+async def test_senders_woken_late_by_a_busy_event_loop_still_leave_one_by_one() -> None:
+    """A stall (the loop busy for 0.6 s mid-fan-out) must not release everyone whose slot passed at once."""
+    limiter = RateLimiter()  # the real clock and sleep: the stall is real
+    left: list[float] = []
+
+    async def send(chat: str) -> None:
+        await limiter.wait(chat, group=False)
+        left.append(time.monotonic())
+
+    senders = [asyncio.ensure_future(send(f"chat{n}")) for n in range(40)]
+    await asyncio.sleep(0.3)
+    time.sleep(0.6)  # blocks the event loop, as a busy machine or a long synchronous step would
+    await asyncio.gather(*senders)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(left)]
+    assert min(gaps) >= 0.9 / 28.8, f"{sum(g < 0.9 / 28.8 for g in gaps)} sends left together after the stall"
