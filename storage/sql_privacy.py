@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from bot.identity import ChannelRef, UserRef
 from bot.ports import Erasure, KeptRound, Team
 from storage.database import writing
+from storage.sql_rounds import team_keys
 from storage.tables import (
     answer,
     assessment_round,
@@ -249,14 +250,9 @@ class SqlPrivacy:
 
 def _team_ratings(db: Connection, round_id: int, team_id: int) -> Sequence[tuple[str, str]]:
     """The latest rating of each of the team's keys per point (as `SqlRounds.team_answers` counts them)."""
-    members = (sa.select(respondent_link.c.respondent_key)
-               .join(team_member, team_member.c.respondent_id == respondent_link.c.respondent_id)
-               .where(respondent_link.c.round_id == round_id, team_member.c.team_id == team_id))
-    kept_keys = sa.select(key_team.c.respondent_key).where(key_team.c.round_id == round_id,
-                                                           key_team.c.team_id == team_id)
     latest = (sa.select(sa.func.max(answer.c.id)).where(
         answer.c.round_id == round_id, answer.c.question.startswith(RATING),
-        answer.c.respondent_key.in_(members.union(kept_keys).subquery().select()))
+        answer.c.respondent_key.in_(team_keys(round_id, team_id)))
         .group_by(answer.c.respondent_key, answer.c.question))
     rows = db.execute(sa.select(answer.c.question, answer.c.value).where(answer.c.id.in_(latest))).all()
     return [(row.question, row.value) for row in rows if row.value is not None]

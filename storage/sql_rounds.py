@@ -34,6 +34,17 @@ from storage.tables import (
 LINKED = answer.join(respondent_link, respondent_link.c.respondent_key == answer.c.respondent_key)
 
 
+def team_keys(round_id: int, team_id: int) -> sa.Select[tuple[str]]:
+    """The respondent keys that count for a team in a round: its members' (through their links) and,
+    after a member erased their data in a closed round, the keys `key_team` keeps for the team."""
+    members = (sa.select(respondent_link.c.respondent_key)
+               .join(team_member, team_member.c.respondent_id == respondent_link.c.respondent_id)
+               .where(respondent_link.c.round_id == round_id, team_member.c.team_id == team_id))
+    kept_keys = sa.select(key_team.c.respondent_key).where(key_team.c.round_id == round_id,
+                                                           key_team.c.team_id == team_id)
+    return members.union(kept_keys).subquery().select()
+
+
 class SqlRounds:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -168,13 +179,8 @@ class SqlRounds:
         data in a closed round) through `key_team`. When retention has deleted the round's raw answers,
         the kept scores come back as rating-only mappings with the same counts per value (the means and
         distributions a trend needs; no open answers, no person)."""
-        members = (sa.select(respondent_link.c.respondent_key)
-                   .join(team_member, team_member.c.respondent_id == respondent_link.c.respondent_id)
-                   .where(respondent_link.c.round_id == round_id, team_member.c.team_id == team_id))
-        kept_keys = sa.select(key_team.c.respondent_key).where(key_team.c.round_id == round_id,
-                                                               key_team.c.team_id == team_id)
         latest = (sa.select(sa.func.max(answer.c.id)).where(
-            answer.c.round_id == round_id, answer.c.respondent_key.in_(members.union(kept_keys).subquery().select()))
+            answer.c.round_id == round_id, answer.c.respondent_key.in_(team_keys(round_id, team_id)))
             .group_by(answer.c.respondent_key, answer.c.question))
         query = (sa.select(answer.c.respondent_key, answer.c.question, answer.c.value)
                  .where(answer.c.id.in_(latest)).order_by(answer.c.respondent_key))
