@@ -23,8 +23,9 @@ Control (JSON bodies):
   {"mode": "close", "seconds": 10}]}`: one phase after the other from now, on the fake's own
   wall clock (modes: `429` with `retry_after` = the seconds left in the phase unless given,
   `500`, `close`: the connection is closed without an answer, nothing delivered; `ok`);
-  a single phase may be given as `{"mode": ..., "seconds": ...}`; faults hit the send methods
-  only unless `"all": true`;
+  `"at_least": N` keeps a phase on past its time until it has refused N requests (so that a
+  client in backoff still meets it); a single phase may be given as `{"mode": ..., "seconds": ...}`;
+  faults hit the send methods only unless `"all": true`;
 - `POST /reject {"chat_id": 123, "description": "Bad Request: message is too long"}`: a
   permanent 400 for every send to that chat;
 - `POST /latency {"seconds": 0.3}`: every send is answered after this pause;
@@ -61,8 +62,10 @@ NOT_STARTED = "Forbidden: bot can't initiate conversation with a user"
 @dataclass
 class Phase:
     mode: str
-    until: float  # time.monotonic() when the phase ends
+    until: float  # time.monotonic() when the phase ends (at the earliest: see at_least)
     retry_after: int | None = None
+    at_least: int = 0  # the phase goes on past `until` until it has refused this many requests
+    refused: int = 0
 
 
 class BotApiServer:
@@ -96,7 +99,7 @@ class BotApiServer:
         self.phases = []
         for item in phases:
             start += float(item.get("seconds", 0))
-            self.phases.append(Phase(str(item["mode"]), start, item.get("retry_after")))
+            self.phases.append(Phase(str(item["mode"]), start, item.get("retry_after"), int(item.get("at_least", 0))))
         self.faults_everywhere = bool(body.get("all", False))
         return web.json_response({"ok": True})
 
@@ -119,7 +122,7 @@ class BotApiServer:
 
     def phase(self) -> Phase | None:
         now = time.monotonic()
-        while self.phases and self.phases[0].until <= now:
+        while self.phases and self.phases[0].until <= now and self.phases[0].refused >= self.phases[0].at_least:
             self.phases.pop(0)
         return self.phases[0] if self.phases and self.phases[0].mode != "ok" else None
 
@@ -155,6 +158,7 @@ class BotApiServer:
 
     def _fault(self, request: web.Request, phase: Phase) -> web.StreamResponse:
         self.refused[phase.mode] += 1
+        phase.refused += 1
         if phase.mode == "429":
             left = phase.retry_after if phase.retry_after is not None else max(1, math.ceil(phase.until
                                                                                              - time.monotonic()))
