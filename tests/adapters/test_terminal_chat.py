@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.clock import clock_setting, suite_today
+
 pytestmark = pytest.mark.slow
 
 
@@ -23,7 +25,9 @@ def kartoitus(*args: str, database: Path, stdin: str = "", env: dict[str, str] |
 
 def environment(database: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("KARTOITUS_")}
-    env.update({"KARTOITUS_DATABASE_URL": f"sqlite:///{database}", "PYTHONUNBUFFERED": "1"}, **(extra or {}))
+    # on the test's clock, not the machine's: the round's name and dates are the suite's (Helsinki) date
+    env.update({"KARTOITUS_DATABASE_URL": f"sqlite:///{database}", "PYTHONUNBUFFERED": "1"}, **clock_setting(),
+               **(extra or {}))
     return env
 
 
@@ -115,7 +119,7 @@ def test_a_coordinator_opens_a_round_for_two_teams_in_the_terminal(tmp_path: Pat
     refused = kartoitus("chat", "--user", "anna", database=database, stdin="/kierros lista\n", env=coordinators)
     assert "Kierroksia hallitsevat koordinaattorit" in refused.stdout
 
-    decision = time.strftime("1.%m.%Y")
+    decision = suite_today().strftime("1.%m.%Y")
     maija = kartoitus("chat", "--user", "maija", database=database, env=coordinators,
                       stdin=f"/kierros uusi {decision} autoala, sähköala; vastuu Maija Mäki\n/kierros tila\n"
                             "/kierros lista\n/kierros\n")
@@ -131,6 +135,6 @@ def test_a_coordinator_opens_a_round_for_two_teams_in_the_terminal(tmp_path: Pat
 
     handed = kartoitus("chat", "--user", "maija", database=database, env=coordinators, cwd=tmp_path,
                        stdin="/kierros tyokirja autoala md\n")
-    saved = tmp_path / f"tyokirja-autoala-kartoitus-{time.strftime('%m-%Y')}.md"
+    saved = tmp_path / f"tyokirja-autoala-kartoitus-{suite_today().strftime('%m-%Y')}.md"
     assert f"Tiedosto tallennettiin: {saved}" in handed.stdout, handed.stdout
     assert saved.read_text(encoding="utf-8").startswith("# Kriittisten pisteiden tarkastelu – oma suunnitelmamme")
