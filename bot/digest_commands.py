@@ -10,7 +10,7 @@ the teams they do lead, and only those.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from bot.engine import language_code
@@ -75,15 +75,15 @@ class DigestCommands:
         refusal = desk.t("digest.digest_not_allowed")
         if not coordinator and not own:
             return refusal
-        known = desk.rounds.team_titles()
         if event.channel is not None:
-            if not coordinator and not self._leads_group(event, desk, own, known):
-                return refusal  # a lead of another team: nothing is written, nothing about their teams said here
-            # the team of this group (for a coordinator created on first use, as any group command does)
-            team = self.teams.register_team(event.channel, event.channel_title, now=desk.clock.now())
-            if coordinator or self.leads.has_team_role(name, LEAD, team.id):
+            if coordinator:  # the team of this group, created on first use, as any group command does
+                team = self.teams.register_team(event.channel, event.channel_title, now=desk.clock.now())
                 return team.title, team.id
-            return refusal
+            led = self.teams.team_of(event.channel)  # read only: a lead of another team writes nothing
+            if led is not None and self.leads.has_team_role(name, LEAD, led.id):
+                return led.title, led.id
+            return refusal  # nothing about their own teams is said in someone else's group
+        known = desk.rounds.team_titles()
         wanted = event.argument.strip().casefold()
         if coordinator:
             found = next(((t, i) for t, i in known.items() if t.casefold() == wanted), None)
@@ -92,12 +92,3 @@ class DigestCommands:
         if title is not None and title in known and self.leads.has_team_role(name, LEAD, known[title]):
             return title, known[title]
         return desk.t("digest.digest_your_teams", teams=", ".join(own))
-
-    @staticmethod
-    def _leads_group(event: CommandReceived, desk: RoundDesk, own: Sequence[str], known: Mapping[str, int]) -> bool:
-        """Whether this group is one of the teams the person leads, found without registering anything:
-        by the group of a team of theirs in some round (renames included), else by the group's title."""
-        ids = {known[title] for title in own if title in known}
-        groups = {team.channel for info in desk.rounds.rounds() for team in desk.rounds.round_teams(info.id)
-                  if team.id in ids}
-        return event.channel in groups or event.channel_title.casefold() in {title.casefold() for title in own}

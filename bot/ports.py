@@ -107,6 +107,10 @@ class TeamStore(Protocol):
 
     def team_by_code(self, join_code: str) -> Team | None: ...
 
+    def team_of(self, channel: ChannelRef) -> Team | None:
+        """The team of `channel` if it is registered (read only: nothing is created)."""
+        ...
+
     def join(self, team_id: int, user: UserRef, *, now: datetime) -> bool:
         """Make `user` a member; False if they already were."""
         ...

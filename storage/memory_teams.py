@@ -32,6 +32,10 @@ class MemoryTeams:
             self._teams.append(created)
             return created
 
+    def team_of(self, channel: ChannelRef) -> Team | None:
+        with self._lock:
+            return next((t for t in self._teams if t.channel == channel), None)
+
     def team_by_code(self, join_code: str) -> Team | None:
         with self._lock:
             return next((t for t in self._teams if t.join_code == join_code), None)

@@ -56,6 +56,13 @@ class SqlTeams:
                 db.execute(team.update().where(team.c.id == row.id).values(title=title))
             return _team(db.execute(sa.select(team).where(*where)).one())
 
+    def team_of(self, channel: ChannelRef) -> Team | None:
+        with self.engine.connect() as db:
+            row = db.execute(sa.select(team).where(team.c.platform == channel.platform,
+                                                   team.c.workspace == channel.workspace,
+                                                   team.c.channel_id == channel.channel)).first()
+        return _team(row) if row else None
+
     def team_by_code(self, join_code: str) -> Team | None:
         with self.engine.connect() as db:
             row = db.execute(sa.select(team).where(team.c.join_code == join_code)).first()

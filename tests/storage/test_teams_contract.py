@@ -43,6 +43,9 @@ def test_a_team_is_registered_once_with_a_join_code(teams: MemoryTeams | SqlTeam
     assert teams.team_by_code("nope") is None
     other = teams.register_team(ChannelRef("telegram", "bot", "-100999"), "Sote", now=NOW)
     assert other.id != first.id and other.join_code != first.join_code
+    assert teams.team_of(GROUP) == again
+    unknown = ChannelRef("telegram", "bot", "-100777")
+    assert teams.team_of(unknown) is None and teams.team_of(unknown) is None, "looking registers nothing"
 
 
 def test_joining_is_idempotent_and_members_are_listed(teams: MemoryTeams | SqlTeams) -> None:
