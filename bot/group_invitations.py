@@ -26,7 +26,7 @@ from bot.instrument import Instrument
 from bot.messages import Link
 from bot.outbox import scheduled_notice
 from bot.ports import Clock, Outbox, RoundStore, Scheduled, Team, TeamStore
-from bot.rounds import RoundInfo
+from bot.rounds import RoundInfo, date_text
 
 log = logging.getLogger(__name__)
 NOT_STARTED = str(Outcome.NOT_STARTED)
@@ -100,7 +100,7 @@ class GroupInvitations:
 
         part1 = info.part1_deadline
         text = t("rounds.group_invitation", name=info.name, count=count,
-                 part1=f"{part1.day}.{part1.month}.{part1.year}" if part1 else "–")
+                 part1=date_text(part1))
         return scheduled_notice(group_notice_key(info.id, team.id), team.channel, self.clock.now(), text,
                                 heading=t("rounds.invitation_heading"), language=language,
                                 link=Link(t("rounds.group_invitation_button"), url))

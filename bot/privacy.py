@@ -9,7 +9,6 @@ answers appear at all, and in which aggregated form. Nothing here logs what anyo
 from __future__ import annotations
 
 import calendar
-import json
 import logging
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -18,11 +17,13 @@ from zoneinfo import ZoneInfo
 from bot.digest import ANONYMITY_FLOOR
 from bot.engine import language_code
 from bot.events import CommandReceived
+from bot.export import json_text
 from bot.flow import DEEPENING
 from bot.identity import UserRef
 from bot.instrument import Instrument
 from bot.messages import Document, Notice, Outbound
 from bot.ports import Clock, Erasure, KeptRound, PrivacyStore, RoundStore
+from bot.rounds import date_text
 
 log = logging.getLogger(__name__)
 ProcessedMarker = Callable[..., bool]  # TeamStore.mark_processed(key, now=...)
@@ -48,8 +49,8 @@ def answer_kinds(questions: Sequence[str]) -> tuple[int, int, int]:
 
 
 def personal_json(data: dict[str, object]) -> bytes:
-    """The person's data as a JSON file (UTF-8, readable, every string escaped by the JSON encoder)."""
-    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False).encode("utf-8")
+    """The person's data as a JSON file: the export's JSON (readable letters, `<`, `>`, `&` escaped)."""
+    return (json_text(data) + "\n").encode("utf-8")
 
 
 class PrivacyDesk:
@@ -139,8 +140,8 @@ class PrivacyDesk:
         closed = kept.closed_at.astimezone(self.zone).date() if kept.closed_at is not None else None
         until = self._until(closed)
         teams = ", ".join(kept.teams) or self.t(language, "privacy.kept_no_team")
-        return self.t(language, "privacy.kept_round", round=kept.round_name, closed=_date(closed),
-                      count=len(kept.questions), teams=teams, forms="; ".join(forms) or "–", until=_date(until))
+        return self.t(language, "privacy.kept_round", round=kept.round_name, closed=date_text(closed),
+                      count=len(kept.questions), teams=teams, forms="; ".join(forms) or "–", until=date_text(until))
 
     def _until(self, closed: date | None) -> date | None:
         if closed is None:
@@ -164,7 +165,3 @@ class PrivacyDesk:
         if expired:
             log.info("retention: raw answers of %d closed rounds deleted, their scores kept", expired)
         return expired
-
-
-def _date(day: date | None) -> str:
-    return f"{day.day}.{day.month}.{day.year}" if day else "–"

@@ -22,16 +22,12 @@ from bot.instrument import Instrument
 from bot.messages import Notice, Option, Outbound, PromptClosed
 from bot.outbox import choice_payload, scheduled_notice
 from bot.ports import Clock, Outbox, RoundStore, Scheduled
-from bot.rounds import MemberStanding, RoundInfo
+from bot.rounds import MemberStanding, RoundInfo, date_text
 from bot.workdays import ReminderPolicy, reminder_due, working_days_before
 
 REMINDER_PROMPT = "0"
 WARN_WORKING_DAYS = 5  # how close to the end of the start window a coordinator hears of low participation
 CONTINUE, LATER, OPT_OUT = "continue", "later", "optout"
-
-
-def _date(day: date) -> str:
-    return f"{day.day}.{day.month}.{day.year}"
 
 
 def personal(policy: ReminderPolicy, zone: str | None) -> ReminderPolicy:
@@ -103,7 +99,7 @@ class ReminderPlanner:
         if today < working_days_before(current.window_end, WARN_WORKING_DAYS) or done * 2 >= len(standings):
             return
         text = self.instrument.text(self.language, "rounds.low_participation", name=current.name,
-                                    window_end=_date(current.window_end), done=done, members=len(standings))
+                                    window_end=date_text(current.window_end), done=done, members=len(standings))
         self.outbox.enqueue([scheduled_notice(f"warn:{current.id}:{person.key}", person, now, text,
                                               language=self.language)
                              for person in self.rounds.people(self.coordinators)], now=now)
@@ -116,12 +112,12 @@ class ReminderPlanner:
 
         total = len(self.instrument.point_ids)
         if not member.answered:
-            text = t("reminders.not_started", name=current.name, deadline=_date(deadline))
+            text = t("reminders.not_started", name=current.name, deadline=date_text(deadline))
         elif not member.part1_done:
-            text = t("reminders.part1", rated=member.rated(), total=total, deadline=_date(deadline))
+            text = t("reminders.part1", rated=member.rated(), total=total, deadline=date_text(deadline))
         else:
             text = t("reminders.part2", deepened=member.deepened(self.instrument.point_ids), total=total,
-                     deadline=_date(deadline))
+                     deadline=date_text(deadline))
         options = [Option(CONTINUE, t("reminders.continue"), "1"), Option(LATER, t("reminders.later"), "2"),
                    Option(OPT_OUT, t("reminders.opt_out"), "3")]
         payload = choice_payload(text, options, prompt_id=REMINDER_PROMPT, heading=t("reminders.heading"),

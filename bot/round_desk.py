@@ -18,7 +18,7 @@ from bot.engine import language_code
 from bot.instrument import Instrument
 from bot.outbox import scheduled_notice
 from bot.ports import Clock, Outbox, RoundStore
-from bot.rounds import PlanError, RoundConflict, RoundInfo, plan_round
+from bot.rounds import PlanError, RoundConflict, RoundInfo, date_text, plan_round
 from bot.workbook import Workbook, build_workbook, dates_text
 
 
@@ -26,10 +26,6 @@ from bot.workbook import Workbook, build_workbook, dates_text
 class Reply:
     text: str
     ok: bool = True
-
-
-def _date(day: date | None) -> str:
-    return f"{day.day}.{day.month}.{day.year}" if day else "–"
 
 
 class RoundDesk:
@@ -68,14 +64,15 @@ class RoundDesk:
             opened = self.rounds.open_round(plan, instrument_version=self.instrument.version, opened_by=opened_by,
                                             now=now)
         except PlanError as error:
-            values = {key: _date(value) if isinstance(value, date) else value for key, value in error.values.items()}
+            values = {key: date_text(value) if isinstance(value, date) else value
+                      for key, value in error.values.items()}
             return Reply(self.t(error.key, **values), ok=False)
         except RoundConflict as conflict:
             return Reply(self.t("rounds.conflict", name=conflict.open_round.name, id=conflict.open_round.id), ok=False)
         invited = self.invite(opened)
         text = self.t("rounds.opened", name=opened.name, id=opened.id, teams=", ".join(opened.teams),
-                      window_end=_date(opened.window_end), part1=_date(opened.part1_deadline),
-                      part2=_date(opened.part2_deadline), invited=invited)
+                      window_end=date_text(opened.window_end), part1=date_text(opened.part1_deadline),
+                      part2=date_text(opened.part2_deadline), invited=invited)
         if opened.part2_deadline == today:  # the window's last working day: say so, both parts are due today
             text += " " + self.t("rounds.last_working_day_today")
         return Reply(text)
@@ -89,7 +86,7 @@ class RoundDesk:
             member = standing.user
             language = language_code(standing.language) or self.language  # their own, where the bot knows it
             text = self.instrument.text(language, "rounds.invitation", name=opened.name,
-                                        part1=_date(opened.part1_deadline), part2=_date(opened.part2_deadline))
+                                        part1=date_text(opened.part1_deadline), part2=date_text(opened.part2_deadline))
             heading = self.instrument.text(language, "rounds.invitation_heading")
             items.append(scheduled_notice(f"invite:{opened.id}:{member.key}", member, now, text, heading=heading,
                                           language=language))
@@ -101,7 +98,7 @@ class RoundDesk:
         if not rounds:
             return Reply(self.t("rounds.none"))
         return Reply("\n".join(self.t("rounds.line", id=r.id, name=r.name, status=self.t(f"rounds.{r.status}"),
-                                      opened=_date(self.local_date(r.opened_at)), teams=", ".join(r.teams) or "–")
+                                      opened=date_text(self.local_date(r.opened_at)), teams=", ".join(r.teams) or "–")
                                for r in rounds))
 
     def status(self, round_id: int | None = None) -> Reply:
@@ -109,8 +106,8 @@ class RoundDesk:
         if info is None:
             return Reply(self.t("rounds.not_found", id=round_id or "–"), ok=False)
         lines = [self.t("rounds.status_heading", id=info.id, name=info.name, status=self.t(f"rounds.{info.status}"),
-                        window_end=_date(info.window_end), part1=_date(info.part1_deadline),
-                        part2=_date(info.part2_deadline))]
+                        window_end=date_text(info.window_end), part1=date_text(info.part1_deadline),
+                        part2=date_text(info.part2_deadline))]
         for team in self.rounds.progress(info.id):
             lines.append(self.t("rounds.status_line", team=team.team, members=team.members, started=team.started,
                                 part1=team.part1_done, finished=team.finished))

@@ -31,6 +31,11 @@ def parse_date(text: str) -> date | None:
         return None
 
 
+def date_text(day: date | None) -> str:
+    """A date as people write it here (16.11.2026); "–" for none. The inverse of `parse_date`."""
+    return f"{day.day}.{day.month}.{day.year}" if day else "–"
+
+
 class PlanError(ValueError):
     """A round that cannot be opened as asked; `key` names the UI string that explains why."""
 
