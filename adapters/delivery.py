@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
-from bot.delivery import Delivery, NotDelivered, Outcome
-from bot.identity import UserRef
-from bot.messages import Outbound
-from bot.ports import Clock, Reachability
+from bot.core.delivery import Delivery, NotDelivered, Outcome
+from bot.core.identity import UserRef
+from bot.core.messages import Outbound
+from bot.core.ports import Clock, Reachability
 
 log = logging.getLogger(__name__)
 

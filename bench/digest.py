@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)
 
-from bot.content import load_instrument  # noqa: E402
-from bot.digest import build_digest  # noqa: E402
-from bot.digest_text import digest_text  # noqa: E402
+from bot.reports.digest import build_digest  # noqa: E402
+from bot.reports.digest_text import digest_text  # noqa: E402
+from bot.shell.content import load_instrument  # noqa: E402
 
 
 def respondents(count: int, point_ids: tuple[str, ...], seed: int) -> list[dict[str, str | None]]:

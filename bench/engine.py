@@ -16,16 +16,16 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.commands import command_aliases, parse_command
-from bot.content import load_instrument
-from bot.conversation import Conversation, RoundRef
-from bot.delivery import DELIVERED, Delivery
-from bot.engine import step
-from bot.events import CommandReceived, Event, TextReceived
-from bot.identity import UserRef
-from bot.instrument import Instrument
-from bot.messages import Outbound
-from bot.service import TurnService
+from bot.app.service import TurnService
+from bot.core.commands import command_aliases, parse_command
+from bot.core.conversation import Conversation, RoundRef
+from bot.core.delivery import DELIVERED, Delivery
+from bot.core.engine import step
+from bot.core.events import CommandReceived, Event, TextReceived
+from bot.core.identity import UserRef
+from bot.core.instrument import Instrument
+from bot.core.messages import Outbound
+from bot.shell.content import load_instrument
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.sql_store import SqlStore

@@ -32,9 +32,9 @@ from telegram import Bot  # noqa: E402
 from telegram.request import HTTPXRequest  # noqa: E402
 
 from adapters.telegram.sender import TelegramSender  # noqa: E402
-from bot.clock import SystemClock  # noqa: E402
-from bot.identity import UserRef  # noqa: E402
-from bot.outbox import OutboxWorker, scheduled_notice  # noqa: E402
+from bot.app.outbox import OutboxWorker, scheduled_notice  # noqa: E402
+from bot.core.clock import SystemClock  # noqa: E402
+from bot.core.identity import UserRef  # noqa: E402
 from storage.database import create_database_engine  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.sql_outbox import SqlOutbox  # noqa: E402

@@ -62,8 +62,8 @@ def serve_telegram(*, unlimited: bool, tick_seconds: float | None = None) -> Non
 
     With `tick_seconds`, the scheduler ticks at that interval and sends the outbox through the bot's sender."""
     from adapters.ratelimit import RateLimiter
-    from bot import wiring
-    from bot.settings import load_settings
+    from bot.shell import wiring
+    from bot.shell.settings import load_settings
 
     settings = load_settings(env_file=None)
     wiring.configure_logging(settings)
@@ -93,8 +93,8 @@ def serve_slack(*, unpaced: bool, tick_seconds: float | None = None) -> None:
 
     With `tick_seconds`, the scheduler ticks at that interval and sends the outbox through the app's sender."""
     from adapters.slack.sender import slack_limiter
-    from bot import wiring
-    from bot.settings import load_settings
+    from bot.shell import wiring
+    from bot.shell.settings import load_settings
 
     settings = load_settings(env_file=None)
     wiring.configure_logging(settings)

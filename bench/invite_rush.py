@@ -62,7 +62,7 @@ from bench.slack import TARGETS as SLACK_TARGETS  # noqa: E402
 from bench.slack import WatchingSlackApi  # noqa: E402
 from bench.telegram import RATINGS as TELEGRAM_RATINGS  # noqa: E402
 from bench.telegram import WatchingProxy  # noqa: E402
-from bot.identity import ChannelRef, UserRef  # noqa: E402
+from bot.core.identity import ChannelRef, UserRef  # noqa: E402
 from tests.support.slack import BOT_TOKEN, SIGNING_SECRET, TEAM, Posted, SlackPerson, free_port  # noqa: E402
 from tests.support.telegram import TOKEN, TelegramPerson  # noqa: E402
 
@@ -312,7 +312,7 @@ class Rush:
                                      KARTOITUS_LOG_LEVEL="WARNING", KARTOITUS_DIGEST_WEEKDAY="0",
                                      KARTOITUS_LANGUAGE="fi", **env)
         with environment(self.env):
-            from bot.settings import load_settings
+            from bot.shell.settings import load_settings
 
             self.settings = load_settings(env_file=None)
         self.process: subprocess.Popen[bytes] | None = None
@@ -321,7 +321,7 @@ class Rush:
 
     def prepare(self, team_channel: ChannelRef, members: list[UserRef]) -> Classifier:
         """The schema, the team and its members, before the bot starts; the texts to tell messages apart."""
-        from bot import wiring
+        from bot.shell import wiring
         from storage.sql_teams import SqlTeams
 
         wiring.prepare_database(self.settings)
@@ -349,7 +349,7 @@ class Rush:
             raise SystemExit(f"{self.platform}: the bot process ended ({self.process.returncode}):\n{tail}")
 
     def open_round(self) -> None:
-        from bot import wiring
+        from bot.shell import wiring
 
         reply = wiring.round_desk(self.settings).open(
             decision_date=date.today() - timedelta(days=7), team_titles=[TEAM_TITLE], responsible="Rehtori",
@@ -359,7 +359,7 @@ class Rush:
 
     def stored(self) -> tuple[int, int]:
         """(answer rows, distinct (respondent, question)) of the round opened here."""
-        from bot import wiring
+        from bot.shell import wiring
         from storage.tables import answer, assessment_round
 
         with wiring.engine_for(self.settings).connect() as db:

@@ -1,5 +1,5 @@
 """`python -m bot` is the `kartoitus` command."""
 
-from bot.cli import main
+from bot.shell.cli import main
 
 main()

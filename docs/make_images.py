@@ -18,10 +18,10 @@ import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from bot.chart import score_chart  # noqa: E402
-from bot.content import load_instrument  # noqa: E402
-from bot.digest import build_digest  # noqa: E402
-from bot.digest_text import digest_text  # noqa: E402
+from bot.reports.chart import score_chart  # noqa: E402
+from bot.shell.content import load_instrument  # noqa: E402
+from bot.reports.digest import build_digest  # noqa: E402
+from bot.reports.digest_text import digest_text  # noqa: E402
 
 WORKS = ["Työpaikkaohjaajat tuntevat meidät.", "Palaute kerätään jokaiselta jaksolta.",
          "HOKS-keskustelut sovitaan ajoissa.", "Yhteinen kalenteri toimii.", "Opettajat käyvät työpaikoilla."]

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.conversation import AnswerRecord, Conversation, RoundRef, with_answers
-from bot.identity import UserRef
-from bot.ports import DuplicateEvent, ExportRow, LoadedTurn, StaleWrite
+from bot.core.conversation import AnswerRecord, Conversation, RoundRef, with_answers
+from bot.core.identity import UserRef
+from bot.core.ports import DuplicateEvent, ExportRow, LoadedTurn, StaleWrite
 from storage.sql_store import DEFAULT_ROUND_NAME, export_rows
 from storage.tables import require_aware
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 
-from bot.identity import ChannelRef, UserRef
-from bot.ports import Team
-from bot.text_input import clean_text
+from bot.core.identity import ChannelRef, UserRef
+from bot.core.ports import Team
+from bot.core.text_input import clean_text
 from storage.sql_teams import new_join_code
 
 

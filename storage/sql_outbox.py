@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
-from bot.identity import UserRef
-from bot.ports import Claimed, FailedMessage, OutboxCounts, Scheduled
+from bot.core.identity import UserRef
+from bot.core.ports import Claimed, FailedMessage, OutboxCounts, Scheduled
 from storage.database import writing
 from storage.tables import outbox_message as t
 

@@ -18,8 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from bot.identity import ChannelRef, UserRef
-from bot.ports import Erasure, KeptRound, Team
+from bot.core.identity import ChannelRef, UserRef
+from bot.core.ports import Erasure, KeptRound, Team
 from storage.database import writing
 from storage.sql_rounds import team_keys
 from storage.tables import (

@@ -11,9 +11,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from bot.identity import ChannelRef, UserRef
-from bot.ports import Team
-from bot.rounds import MemberStanding, RoundConflict, RoundInfo, RoundPlan, TeamProgress
+from bot.core.identity import ChannelRef, UserRef
+from bot.core.ports import Team
+from bot.core.rounds import MemberStanding, RoundConflict, RoundInfo, RoundPlan, TeamProgress
 from storage.database import writing
 from storage.sql_teams import ensure_respondent
 from storage.tables import (

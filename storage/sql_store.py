@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from bot.conversation import AnswerRecord, Conversation, RoundRef, with_answers
-from bot.identity import UserRef
-from bot.ports import DuplicateEvent, ExportRow, LoadedTurn, StaleWrite
+from bot.core.conversation import AnswerRecord, Conversation, RoundRef, with_answers
+from bot.core.identity import UserRef
+from bot.core.ports import DuplicateEvent, ExportRow, LoadedTurn, StaleWrite
 from storage.database import writing
 from storage.tables import (
     UtcDateTime,

@@ -8,9 +8,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from bot.identity import ChannelRef, UserRef
-from bot.ports import Team
-from bot.text_input import clean_text
+from bot.core.identity import ChannelRef, UserRef
+from bot.core.ports import Team
+from bot.core.text_input import clean_text
 from storage.database import writing
 from storage.tables import processed_event, respondent, sent_message, team, team_member
 

@@ -22,8 +22,8 @@ import pytest_asyncio
 import sqlalchemy as sa
 from aiohttp import web
 
-from bot.identity import UserRef
-from bot.outbox import scheduled_notice
+from bot.app.outbox import scheduled_notice
+from bot.core.identity import UserRef
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.sql_outbox import SqlOutbox

@@ -24,14 +24,14 @@ from markdown_it import MarkdownIt
 
 from adapters.slack import outbound as slack_outbound
 from adapters.telegram import outbound as telegram_outbound
-from bot.commands import command_aliases
-from bot.content import load_instrument
-from bot.digest import build_digest
-from bot.digest_text import digest_text
-from bot.export import json_text, spreadsheet_cell
-from bot.identity import ChannelRef, UserRef
-from bot.messages import Notice
-from bot.workbook import markdown_inline, markdown_text
+from bot.core.commands import command_aliases
+from bot.core.identity import ChannelRef, UserRef
+from bot.core.messages import Notice
+from bot.reports.digest import build_digest
+from bot.reports.digest_text import digest_text
+from bot.reports.export import json_text, spreadsheet_cell
+from bot.reports.workbook import markdown_inline, markdown_text
+from bot.shell.content import load_instrument
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.sql_store import SqlStore

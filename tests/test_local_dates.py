@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FixedClock, StartedClock
-from bot.content import load_instrument
-from bot.identity import ChannelRef, UserRef
-from bot.round_desk import Reply, RoundDesk
-from bot.rounds import PlanError, plan_round
-from bot.workdays import is_working_day
+from bot.app.round_desk import Reply, RoundDesk
+from bot.core.clock import FixedClock, StartedClock
+from bot.core.identity import ChannelRef, UserRef
+from bot.core.rounds import PlanError, plan_round
+from bot.core.workdays import is_working_day
+from bot.shell.content import load_instrument
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.sql_outbox import SqlOutbox

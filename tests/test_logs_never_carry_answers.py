@@ -21,9 +21,9 @@ import pytest_asyncio
 import sqlalchemy as sa
 
 from adapters.ratelimit import RateLimiter
-from bot import log_privacy, wiring
-from bot.clock import StartedClock
-from bot.settings import Settings
+from bot.core.clock import StartedClock
+from bot.shell import log_privacy, wiring
+from bot.shell.settings import Settings
 from storage.database import create_database_engine
 from tests.support.slack import BOT_TOKEN, SIGNING_SECRET, FakeSlackApi, SlackPerson, free_port
 from tests.support.telegram import TOKEN, TelegramPerson
@@ -244,14 +244,14 @@ def test_a_failed_insert_logs_its_error_without_the_answer(protected: bool, capt
     refuse_marked_answers(database_url)
     printed = chat(settings, suite_clock, [*TYPED_PART1, TYPED])
     assert "Mikä meillä jo toimii?" in printed and "Missä meillä" not in printed, "the answer was refused"
-    errors = [r for r in capture.records if r.levelno >= logging.ERROR and r.name == "bot.service"]
+    errors = [r for r in capture.records if r.levelno >= logging.ERROR and r.name == "bot.app.service"]
     assert errors and "turn failed" in errors[0].getMessage(), "the failure itself is logged, at ERROR"
     assert "Traceback" in capture.shown(errors[0]) and "answer" in capture.shown(errors[0])
     leaks = capture.carrying(MARKER)
     if protected:
         assert not leaks, "answer text in the logs:\n" + "\n---\n".join(f"{k}: {v}" for k, v in leaks.items())
     else:  # even with hide_parameters the exception object keeps them (.params)
-        assert "bot.service" in leaks
+        assert "bot.app.service" in leaks
         if database_url.startswith("postgresql"):  # and PostgreSQL's DETAIL quotes the refused row in the text
             assert "DETAIL:  Failing row contains" in capture.text_formatter.format(errors[0])
             assert MARKER in capture.text_formatter.format(errors[0])

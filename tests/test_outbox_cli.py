@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.identity import ChannelRef, UserRef
+from bot.core.identity import ChannelRef, UserRef
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.sql_teams import SqlTeams

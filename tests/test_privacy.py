@@ -15,15 +15,15 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from bot import wiring
-from bot.content import load_instrument
-from bot.events import CommandReceived
-from bot.identity import ChannelRef, UserRef
-from bot.messages import Document, Notice
-from bot.ports import Scheduled
-from bot.privacy import PrivacyDesk, months_before
-from bot.rounds import RoundPlan
-from bot.settings import Settings
+from bot.app.privacy import PrivacyDesk, months_before
+from bot.core.events import CommandReceived
+from bot.core.identity import ChannelRef, UserRef
+from bot.core.messages import Document, Notice
+from bot.core.ports import Scheduled
+from bot.core.rounds import RoundPlan
+from bot.shell import wiring
+from bot.shell.content import load_instrument
+from bot.shell.settings import Settings
 from storage.database import create_database_engine
 from storage.migrate import alembic_config, upgrade
 from storage.sql_outbox import SqlOutbox

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import load_instrument
-from bot.digest_schedule import DigestSchedule
-from bot.events import ChoiceSelected, CommandReceived, TextReceived
-from bot.identity import ChannelRef, UserRef
-from bot.messages import ChoicePrompt, Notice, Outbound
-from bot.outbox import OutboxWorker
-from bot.reminders import REMINDER_PROMPT, ReminderDesk, ReminderPlanner
-from bot.round_desk import RoundDesk
-from bot.service import TurnService
-from bot.teams import Dispatcher
+from bot.app.digest_schedule import DigestSchedule
+from bot.app.dispatcher import Dispatcher
+from bot.app.outbox import OutboxWorker
+from bot.app.reminders import REMINDER_PROMPT, ReminderDesk, ReminderPlanner
+from bot.app.round_desk import RoundDesk
+from bot.app.service import TurnService
+from bot.core.events import ChoiceSelected, CommandReceived, TextReceived
+from bot.core.identity import ChannelRef, UserRef
+from bot.core.messages import ChoicePrompt, Notice, Outbound
+from bot.shell.content import load_instrument
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.sql_outbox import SqlOutbox

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import load_instrument
-from bot.events import TextReceived
-from bot.identity import ChannelRef, UserRef
-from bot.service import TurnService
+from bot.app.service import TurnService
+from bot.core.events import TextReceived
+from bot.core.identity import ChannelRef, UserRef
+from bot.shell.content import load_instrument
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.sql_store import SqlStore
@@ -154,7 +154,7 @@ async def test_roles_are_granted_listed_and_revoked(database: str) -> None:
     assert "slack:U0BO: koordinaattori" in out and "slack:U0ANNA: tiimin autoala vetäjä" in out
 
     engine = create_database_engine(database)
-    from bot.round_commands import Roles
+    from bot.app.round_commands import Roles
     from storage.sql_roles import SqlRoles
 
     roles = Roles(set(), SqlRoles(engine))

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from adapters.terminal.app import readable
-from bot.content import load_instrument
-from bot.identity import ChannelRef
-from bot.text_input import clean_text, normalise_text
+from bot.core.identity import ChannelRef
+from bot.core.text_input import clean_text, normalise_text
+from bot.shell.content import load_instrument
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.sql_store import SqlStore

@@ -29,13 +29,12 @@ from adapters.ratelimit import RateLimiter
 from adapters.slack import inbound, views
 from adapters.slack.outbound import CHOICE_ACTION, WRITE_ACTION, CommandStyle
 from adapters.slack.sender import SlackSender, web_client
-from bot.commands import command_aliases
-from bot.engine import language_code
-from bot.events import Event
-from bot.identity import UserRef
-from bot.instrument import Instrument
-from bot.ports import Clock, MessageRefs, PeopleDirectory, Reachability, Sender
-from bot.teams import Dispatcher
+from bot.core.commands import command_aliases
+from bot.core.events import Event
+from bot.core.identity import UserRef
+from bot.core.instrument import Instrument
+from bot.core.language import language_code
+from bot.core.ports import Clock, Conversations, MessageRefs, PeopleDirectory, Reachability, Sender
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -64,7 +63,7 @@ logging.getLogger("slack_bolt.AsyncApp").addFilter(_SameTokenTwice())
 
 class SlackBot:
     def __init__(self, *, bot_token: str, signing_secret: str | None, api_url: str, instrument: Instrument,
-                 build_dispatcher: Callable[[Sender, Callable[[str], str]], Dispatcher],
+                 build_dispatcher: Callable[[Sender, Callable[[str], str]], Conversations],
                  refs: MessageRefs, reachability: Reachability, clock: Clock,
                  limiter: RateLimiter | None = None, app_token: str | None = None,
                  directory: PeopleDirectory | None = None) -> None:
@@ -77,7 +76,6 @@ class SlackBot:
         self.instrument = instrument
         self.aliases = command_aliases(instrument)
         self.style = CommandStyle(self.aliases.keys())
-        self.reachability = reachability
         self.sender = SlackSender(self.client, texts=instrument.text, style=self.style, refs=refs,
                                   reachability=reachability, clock=clock, limiter=limiter)
         self.dispatcher = build_dispatcher(self.sender, self.join_link)
@@ -131,8 +129,6 @@ class SlackBot:
         return self._locales[user_id][0]
 
     async def dispatch(self, event: Event) -> None:
-        if event.channel is None and self.reachability.is_unreachable(event.user):
-            self.reachability.mark_reachable(event.user)  # they wrote to us again: they can be messaged
         await self.dispatcher.handle(event)
 
     async def on_message(self, body: dict[str, Any]) -> None:
@@ -209,7 +205,7 @@ class SlackBot:
         await self.publish_home(inbound.person(body, event["user"]))
 
     async def publish_home(self, user: UserRef) -> None:
-        progress = await self.dispatcher.turns.progress(user, locale=await self.locale(user.user))
+        progress = await self.dispatcher.progress(user, locale=await self.locale(user.user))
         view = views.home_view(progress, self.instrument, self.instrument.text, self.style)
         try:
             await self.client.views_publish(user_id=user.user, view=view)

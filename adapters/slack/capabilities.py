@@ -1,6 +1,6 @@
 """Slack's limits (Block Kit reference), declared as data for the core and the content check."""
 
-from bot.capabilities import Capabilities
+from bot.core.capabilities import Capabilities
 
 CAPABILITIES = Capabilities(
     platform="slack",

@@ -15,9 +15,9 @@ from typing import Any
 
 from adapters.slack.capabilities import CAPABILITIES
 from adapters.text import split_text as split_chunks
-from bot.capabilities import choice_payload
-from bot.identity import ChannelRef, Recipient
-from bot.messages import ChoicePrompt, Document, FreeTextPrompt, Image, MultiChoicePrompt, Notice, Option, Outbound
+from bot.core.capabilities import choice_payload
+from bot.core.identity import ChannelRef, Recipient
+from bot.core.messages import ChoicePrompt, Document, FreeTextPrompt, Image, MultiChoicePrompt, Notice, Option, Outbound
 
 SLASH_COMMAND = "/kartoitus"
 SECTION_MAX = CAPABILITIES.text_max

@@ -30,9 +30,9 @@ from adapters.delivery import deliver_in_order
 from adapters.ratelimit import RateLimiter
 from adapters.slack import outbound
 from adapters.slack.outbound import CommandStyle, Texts
-from bot.delivery import DELIVERED, Delivery, NotDelivered, Outcome, rejected, retry, unreachable
-from bot.messages import FreeTextPrompt, MultiChoicePrompt, Outbound, PromptClosed
-from bot.ports import Clock, MessageRefs, Reachability
+from bot.core.delivery import DELIVERED, Delivery, NotDelivered, Outcome, rejected, retry, unreachable
+from bot.core.messages import FreeTextPrompt, MultiChoicePrompt, Outbound, PromptClosed
+from bot.core.ports import Clock, MessageRefs, Reachability
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ import json
 from typing import Any
 
 from adapters.slack.outbound import SECTION_MAX, Block, CommandStyle, Texts, button, escape, split_text
-from bot.instrument import LANGUAGES, Instrument, pick
-from bot.progress import Progress
+from bot.core.instrument import LANGUAGES, Instrument, pick
+from bot.core.progress import Progress
 
 ANSWER_VIEW = "answer"  # callback_id of the modal
 ANSWER_BLOCK = "answer"

@@ -30,10 +30,9 @@ from adapters.ratelimit import RateLimiter
 from adapters.telegram.inbound import bot_id_from_token, to_event
 from adapters.telegram.outbound import deep_link
 from adapters.telegram.sender import TelegramSender
-from bot.commands import command_aliases
-from bot.instrument import LANGUAGES, Instrument, pick
-from bot.ports import Clock, MessageRefs, Reachability, Sender
-from bot.teams import Dispatcher
+from bot.core.commands import command_aliases
+from bot.core.instrument import LANGUAGES, Instrument, pick
+from bot.core.ports import Clock, Conversations, MessageRefs, Reachability, Sender
 
 log = logging.getLogger(__name__)
 GROUP_COMMANDS = ("join", "digest", "help")
@@ -44,7 +43,7 @@ CONNECTIONS = 32
 
 class TelegramBot:
     def __init__(self, *, token: str, api_url: str, instrument: Instrument,
-                 build_dispatcher: Callable[[Sender, Callable[[str], str]], Dispatcher],
+                 build_dispatcher: Callable[[Sender, Callable[[str], str]], Conversations],
                  refs: MessageRefs, reachability: Reachability, clock: Clock,
                  limiter: RateLimiter | None = None, poll_interval: float = 0.0) -> None:
         root = api_url.rstrip("/")
@@ -54,7 +53,6 @@ class TelegramBot:
                             .connection_pool_size(CONNECTIONS).pool_timeout(30).build())
         self.bot_id = bot_id_from_token(token)
         self.instrument = instrument
-        self.reachability = reachability
         self.aliases = command_aliases(instrument)
         self.poll_interval = poll_interval
         self.in_flight = InFlight()
@@ -75,8 +73,6 @@ class TelegramBot:
         event = to_event(update, bot_id=self.bot_id, aliases=self.aliases, now=self.clock.now())
         if event is None:
             return
-        if event.channel is None and self.reachability.is_unreachable(event.user):
-            self.reachability.mark_reachable(event.user)  # they wrote to us again: they can be messaged
         await self.dispatcher.handle(event)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

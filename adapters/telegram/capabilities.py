@@ -1,6 +1,6 @@
 """Telegram's limits (Bot API documentation), declared as data for the core and the content check."""
 
-from bot.capabilities import Capabilities
+from bot.core.capabilities import Capabilities
 
 CAPABILITIES = Capabilities(
     platform="telegram",

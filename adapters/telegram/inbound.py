@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 from telegram import Update
 
-from bot.capabilities import parse_choice_payload
-from bot.commands import parse_command
-from bot.events import ChoiceSelected, CommandReceived, Event, TextReceived
-from bot.identity import ChannelRef, UserRef
+from bot.core.capabilities import parse_choice_payload
+from bot.core.commands import parse_command
+from bot.core.events import ChoiceSelected, CommandReceived, Event, TextReceived
+from bot.core.identity import ChannelRef, UserRef
 
 PLATFORM = "telegram"
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from adapters.telegram.capabilities import CAPABILITIES
 from adapters.text import split_text as split_chunks
-from bot.capabilities import choice_payload
-from bot.identity import ChannelRef, Recipient
-from bot.messages import (
+from bot.core.capabilities import choice_payload
+from bot.core.identity import ChannelRef, Recipient
+from bot.core.messages import (
     ChoicePrompt,
     Document,
     FreeTextPrompt,

@@ -23,10 +23,10 @@ from telegram.warnings import PTBDeprecationWarning
 from adapters.delivery import deliver_in_order
 from adapters.ratelimit import RateLimiter
 from adapters.telegram import outbound
-from bot.delivery import DELIVERED, Delivery, NotDelivered, Outcome, not_started, rejected, retry, unreachable
-from bot.identity import ChannelRef
-from bot.messages import MultiChoicePrompt, Outbound, PromptClosed
-from bot.ports import Clock, MessageRefs, Reachability
+from bot.core.delivery import DELIVERED, Delivery, NotDelivered, Outcome, not_started, rejected, retry, unreachable
+from bot.core.identity import ChannelRef
+from bot.core.messages import MultiChoicePrompt, Outbound, PromptClosed
+from bot.core.ports import Clock, MessageRefs, Reachability
 
 log = logging.getLogger(__name__)
 PATIENCE_SECONDS = 10.0  # the longest a 429 is waited out inside one send; longer ones are retried later

@@ -17,13 +17,13 @@ from typing import TextIO
 
 from adapters.terminal.inbound import to_event
 from adapters.terminal.outbound import render
-from bot.commands import command_aliases
-from bot.delivery import DELIVERED, Delivery
-from bot.events import CommandReceived, Event
-from bot.identity import UserRef
-from bot.instrument import Instrument
-from bot.messages import Document, Outbound
-from bot.ports import Clock, EventHandler
+from bot.core.commands import command_aliases
+from bot.core.delivery import DELIVERED, Delivery
+from bot.core.events import CommandReceived, Event
+from bot.core.identity import UserRef
+from bot.core.instrument import Instrument
+from bot.core.messages import Document, Outbound
+from bot.core.ports import Clock, EventHandler
 
 PROMPT = "> "
 
@@ -52,7 +52,7 @@ def readable(stream: TextIO) -> TextIO:
     """`stream`, decoding bytes that are not valid in its encoding as U+FFFD instead of raising.
 
     The replaced text then goes through the normal flow: the engine stores it and tells the person
-    that their text was changed (see bot.text_input). Set before the first read (`input()` on a
+    that their text was changed (see bot.core.text_input). Set before the first read (`input()` on a
     terminal decodes with sys.stdin's error handler too); a stream of text (StringIO) needs nothing.
     """
     reconfigure = getattr(stream, "reconfigure", None)

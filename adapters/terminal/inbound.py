@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from bot.commands import parse_command
-from bot.events import CommandReceived, Event, TextReceived
-from bot.identity import ChannelRef, UserRef
+from bot.core.commands import parse_command
+from bot.core.events import CommandReceived, Event, TextReceived
+from bot.core.identity import ChannelRef, UserRef
 
 
 def to_event(line: str, *, user: UserRef, event_id: str, at: datetime, locale: str | None,

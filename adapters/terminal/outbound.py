@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.instrument import Instrument
-from bot.messages import (
+from bot.core.instrument import Instrument
+from bot.core.messages import (
     ChoicePrompt,
     Document,
     FreeTextPrompt,

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from adapters.ratelimit import RateLimiter
-from bot import wiring
-from bot.settings import Settings
+from bot.shell import wiring
+from bot.shell.settings import Settings
 from tests.adapters.telegram.test_ratelimit import FakeTime, send_times
 
 

@@ -19,10 +19,10 @@ from adapters.ratelimit import RateLimiter
 from adapters.slack.outbound import CommandStyle
 from adapters.slack.sender import SlackSender, web_client
 from adapters.telegram.sender import TelegramSender
-from bot.content import load_instrument
-from bot.delivery import Outcome
-from bot.identity import UserRef
-from bot.messages import Notice
+from bot.core.delivery import Outcome
+from bot.core.identity import UserRef
+from bot.core.messages import Notice
+from bot.shell.content import load_instrument
 from tests.support.clock import FakeClock
 from tests.support.slack import BOT_TOKEN, FakeSlackApi, free_port
 

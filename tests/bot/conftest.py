@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from bot.content import load_instrument
-from bot.instrument import Instrument
+from bot.core.instrument import Instrument
+from bot.shell.content import load_instrument
 from storage.memory_store import MemoryStore
 from tests.support.conversation import Chat
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.instrument import Instrument
+from bot.core.instrument import Instrument
 from storage.memory_store import MemoryStore
 from tests.support.conversation import Chat
 

@@ -1,5 +1,5 @@
 """Who may use the role commands, and that a refusal tells nothing: every command × every actor ×
-an existing and a non-existing team or round, through the real dispatcher (bot.wiring) on SQLite.
+an existing and a non-existing team or round, through the real dispatcher (bot.shell.wiring) on SQLite.
 
 - `/yhteenveto TIIMI` in a private chat and `/yhteenveto` in a team's group: the team's lead and
   coordinators; a lead of other teams is told only their own teams, the same whether the named
@@ -23,14 +23,14 @@ from pathlib import Path
 
 import pytest
 
-from bot import wiring
-from bot.events import CommandReceived
-from bot.identity import ChannelRef, UserRef
-from bot.instrument import Instrument
-from bot.messages import Document, Notice, Outbound
-from bot.round_desk import RoundDesk
-from bot.settings import Settings
-from bot.teams import Dispatcher
+from bot.app.dispatcher import Dispatcher
+from bot.app.round_desk import RoundDesk
+from bot.core.events import CommandReceived
+from bot.core.identity import ChannelRef, UserRef
+from bot.core.instrument import Instrument
+from bot.core.messages import Document, Notice, Outbound
+from bot.shell import wiring
+from bot.shell.settings import Settings
 from storage.database import create_database_engine
 from storage.sql_outbox import SqlOutbox
 from storage.sql_roles import SqlRoles
@@ -123,7 +123,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class World:
-    """A copy of the template database and the dispatcher the platforms get from bot.wiring."""
+    """A copy of the template database and the dispatcher the platforms get from bot.shell.wiring."""
 
     def __init__(self, database: Path) -> None:
         self.settings = _settings(database)

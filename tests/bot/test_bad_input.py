@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.instrument import Instrument
-from bot.messages import PromptClosed
+from bot.core.instrument import Instrument
+from bot.core.messages import PromptClosed
 from storage.memory_store import MemoryStore
 from tests.bot.test_commands_and_navigation import finish_part1
 from tests.support.conversation import Chat
@@ -71,9 +71,9 @@ def test_answers_are_refused_after_the_round_closes(chat: Chat, store: MemorySto
 
 
 def test_closed_round_refuses_every_kind_of_change(store: MemoryStore, instrument: Instrument, chat: Chat) -> None:
-    from bot.conversation import Conversation, RoundRef
-    from bot.engine import step
-    from bot.events import ChoiceSelected, CommandReceived, TextReceived
+    from bot.core.conversation import Conversation, RoundRef
+    from bot.core.engine import step
+    from bot.core.events import ChoiceSelected, CommandReceived, TextReceived
 
     closed = RoundRef(id=1, instrument_version=instrument.version, is_open=False)
     conversation = Conversation(user=chat.user, round=closed, started=True, step="rate:tavoitettavuus",
@@ -98,7 +98,7 @@ def test_closed_round_refuses_every_kind_of_change(store: MemoryStore, instrumen
 
 
 def test_a_duplicate_delivery_is_processed_once(chat: Chat, store: MemoryStore) -> None:
-    from bot.events import TextReceived
+    from bot.core.events import TextReceived
 
     chat.send("/start")
     event = TextReceived(event_id="same", user=chat.user, at=chat.clock.now(), text="4")

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.workdays import (
+from bot.core.workdays import (
     ReminderPolicy,
     WorkingHours,
     easter_sunday,

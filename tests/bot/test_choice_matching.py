@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.choice_matching import match_option, split_choices
-from bot.messages import Option
+from bot.core.choice_matching import match_option, split_choices
+from bot.core.messages import Option
 
 SCALE = [Option("1", "1 Ei toimi", "1"), Option("4", "4 Toimii hyvin", "4"),
          Option("5", "5 Toimii erinomaisesti", "5"), Option("cant_say", "En osaa sanoa", "0")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.instrument import Instrument
+from bot.core.instrument import Instrument
 from storage.memory_store import MemoryStore
 from tests.bot.test_assessment_flow import rate_all
 from tests.support.conversation import Chat

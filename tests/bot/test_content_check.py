@@ -12,9 +12,9 @@ import yaml
 
 from adapters.slack.capabilities import CAPABILITIES as SLACK
 from adapters.telegram.capabilities import CAPABILITIES as TELEGRAM
-from bot.content import SHIPPED_CONTENT_DIR, ContentError, load_instrument
-from bot.content_check import check_content
-from bot.instrument import LANGUAGES
+from bot.core.instrument import LANGUAGES
+from bot.shell.content import SHIPPED_CONTENT_DIR, ContentError, load_instrument
+from bot.shell.content_check import check_content
 
 PLATFORMS = (TELEGRAM, SLACK)
 

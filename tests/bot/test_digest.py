@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.digest import build_digest
-from bot.instrument import Instrument
+from bot.core.instrument import Instrument
+from bot.reports.digest import build_digest
 
 PEOPLE = [
     {"rate:tavoitettavuus": "4", "rate:valmiudet": "2", "priorities": "ennakkosuunnittelu,naytot",
@@ -102,7 +102,7 @@ def test_the_chart_is_a_png_of_a_sensible_size_labelled_with_the_points(instrume
 
     import matplotlib.image
 
-    from bot.chart import score_chart
+    from bot.reports.chart import score_chart
 
     result = digest(instrument, people=PEOPLE * 2, previous=PEOPLE)
     png = score_chart(result, instrument, "fi")
@@ -116,7 +116,7 @@ def test_the_chart_is_a_png_of_a_sensible_size_labelled_with_the_points(instrume
 def test_the_chart_labels_are_the_point_names(instrument: Instrument, monkeypatch: pytest.MonkeyPatch) -> None:
     import matplotlib.axes
 
-    from bot.chart import score_chart
+    from bot.reports.chart import score_chart
 
     labels: list[str] = []
     original = matplotlib.axes.Axes.set_yticks
@@ -132,7 +132,7 @@ def test_the_chart_labels_are_the_point_names(instrument: Instrument, monkeypatc
 
 
 def test_the_text_shows_the_trend_with_its_difference_and_no_names(instrument: Instrument) -> None:
-    from bot.digest_text import digest_text
+    from bot.reports.digest_text import digest_text
 
     heading, text = digest_text(digest(instrument, previous=[{"rate:tavoitettavuus": "3"}] * 3, min_texts=2),
                                 instrument, "fi")

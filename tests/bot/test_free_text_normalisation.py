@@ -1,8 +1,8 @@
-"""An open answer is cleaned before it is stored (bot.text_input), and the person is told when it was changed."""
+"""An open answer is cleaned before it is stored (bot.core.text_input), and the person is told when it was changed."""
 
 from __future__ import annotations
 
-from bot.messages import PromptClosed
+from bot.core.messages import PromptClosed
 from storage.memory_store import MemoryStore
 from tests.bot.test_commands_and_navigation import finish_part1
 from tests.support.conversation import Chat

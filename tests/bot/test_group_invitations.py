@@ -20,14 +20,14 @@ from adapters.slack.outbound import render as slack_render
 from adapters.telegram.outbound import deep_link
 from adapters.telegram.outbound import render as telegram_render
 from adapters.terminal.outbound import render as terminal_render
-from bot.delivery import Outcome
-from bot.group_invitations import GroupInvitations, group_notice_key, parked, team_language
-from bot.identity import ChannelRef, UserRef
-from bot.instrument import Instrument
-from bot.messages import Link, Notice
-from bot.outbox import message_of, scheduled_notice
-from bot.ports import Claimed
-from bot.rounds import RoundPlan
+from bot.app.group_invitations import GroupInvitations, group_notice_key, parked, team_language
+from bot.app.outbox import message_of, scheduled_notice
+from bot.core.delivery import Outcome
+from bot.core.identity import ChannelRef, UserRef
+from bot.core.instrument import Instrument
+from bot.core.messages import Link, Notice
+from bot.core.ports import Claimed
+from bot.core.rounds import RoundPlan
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.sql_outbox import SqlOutbox

@@ -14,13 +14,13 @@ import pytest
 from adapters.slack.outbound import CommandStyle
 from adapters.slack.outbound import render as slack_render
 from adapters.telegram.outbound import render as telegram_render
-from bot.commands import command_aliases
-from bot.digest import TeamDigest, build_digest
-from bot.digest_text import digest_text
-from bot.identity import ChannelRef
-from bot.instrument import Instrument
-from bot.messages import Notice
-from bot.workbook import Workbook, build_workbook, result_rows, to_html, to_markdown
+from bot.core.commands import command_aliases
+from bot.core.identity import ChannelRef
+from bot.core.instrument import Instrument
+from bot.core.messages import Notice
+from bot.reports.digest import TeamDigest, build_digest
+from bot.reports.digest_text import digest_text
+from bot.reports.workbook import Workbook, build_workbook, result_rows, to_html, to_markdown
 
 POINT = "ennakkosuunnittelu"
 LONELY = "Ainoa kehitysajatus koko tiimissa"

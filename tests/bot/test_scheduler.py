@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from bot.scheduler import Ticker
+from bot.shell.scheduler import Ticker
 
 WAIT_SECONDS = 60.0  # a deadline, not a pause: generous for a loaded 2-core machine
 

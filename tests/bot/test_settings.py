@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import DEFAULT_DATABASE_URL, InvalidSettings, load_settings
+from bot.shell.settings import DEFAULT_DATABASE_URL, InvalidSettings, load_settings
 
 
 @pytest.fixture(autouse=True)
@@ -123,8 +123,8 @@ def test_rounds_and_reminder_settings(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_process_clock_can_start_at_a_chosen_moment(monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from bot import wiring
-    from bot.clock import StartedClock, SystemClock
+    from bot.core.clock import StartedClock, SystemClock
+    from bot.shell import wiring
 
     assert load_settings(env_file=None).clock_start is None
     assert isinstance(wiring.clock_for(load_settings(env_file=None)), SystemClock)

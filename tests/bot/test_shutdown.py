@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from adapters.inflight import InFlight
-from bot.delivery import DELIVERED, Delivery, Outcome, unreachable
-from bot.draining import HANDED_OVER, DrainingSender
-from bot.identity import ChannelRef, UserRef
-from bot.messages import Notice, Outbound, PromptClosed
-from bot.outbox import message_of
-from bot.scheduler import Ticker
-from bot.wiring import shut_down
+from bot.app.draining import HANDED_OVER, DrainingSender
+from bot.app.outbox import message_of
+from bot.core.delivery import DELIVERED, Delivery, Outcome, unreachable
+from bot.core.identity import ChannelRef, UserRef
+from bot.core.messages import Notice, Outbound, PromptClosed
+from bot.shell.scheduler import Ticker
+from bot.shell.wiring import shut_down
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.sql_outbox import SqlOutbox

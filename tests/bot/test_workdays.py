@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.workdays import (
+from bot.core.workdays import (
     ReminderPolicy,
     WorkingHours,
     easter_sunday,

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from bot.content import load_instrument
-from bot.instrument import Instrument
+from bot.core.instrument import Instrument
+from bot.shell.content import load_instrument
 from storage.memory_store import MemoryStore
 from tests.fuzz.harness import BASE_EXAMPLES, Harness, Harnesses
 

@@ -18,16 +18,17 @@ from typing import Any
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from bot.conversation import AnswerRecord, Conversation, RoundRef
-from bot.engine import CHOICE_STEPS, FREE_TEXT_STEPS, language_code
-from bot.events import ChoiceSelected, CommandReceived, Event, TextReceived
-from bot.flow import kind_of
-from bot.identity import UserRef
-from bot.instrument import LANGUAGES, Instrument
-from bot.messages import ChoicePrompt, FreeTextPrompt, MultiChoicePrompt, Notice, Outbound, PromptClosed
-from bot.prompts import CONTINUE, DONE, FORWARD, SKIP, YES, Prompter
-from bot.service import TurnService
-from bot.teams import Dispatcher
+from bot.app.dispatcher import Dispatcher
+from bot.app.service import TurnService
+from bot.core.conversation import AnswerRecord, Conversation, RoundRef
+from bot.core.engine import CHOICE_STEPS, FREE_TEXT_STEPS
+from bot.core.events import ChoiceSelected, CommandReceived, Event, TextReceived
+from bot.core.flow import kind_of
+from bot.core.identity import UserRef
+from bot.core.instrument import LANGUAGES, Instrument
+from bot.core.language import language_code
+from bot.core.messages import ChoicePrompt, FreeTextPrompt, MultiChoicePrompt, Notice, Outbound, PromptClosed
+from bot.core.prompts import CONTINUE, DONE, FORWARD, SKIP, YES, Prompter
 from storage.database import create_database_engine
 from storage.memory_store import MemoryStore
 from storage.migrate import upgrade

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from bot.content import load_instrument
+from bot.shell.content import load_instrument
 
 INSTRUMENT = load_instrument()
 LIMIT = INSTRUMENT.settings.max_answer_length

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.instrument import Instrument
+from bot.core.instrument import Instrument
 from tests.fuzz.harness import Harness, Stored
 
 

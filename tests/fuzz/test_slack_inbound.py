@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from adapters.slack import inbound, views
 from adapters.slack.outbound import escape
-from bot.capabilities import parse_choice_payload
-from bot.commands import UNKNOWN, command_aliases
-from bot.events import ChoiceSelected, CommandReceived, Event, TextReceived
+from bot.core.capabilities import parse_choice_payload
+from bot.core.commands import UNKNOWN, command_aliases
+from bot.core.events import ChoiceSelected, CommandReceived, Event, TextReceived
 from tests.fuzz.harness import (
     Harnesses,
     assert_nothing_changed_but_a_restart,

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from telegram import Bot, Update
 
 from adapters.telegram.inbound import to_event
-from bot.capabilities import parse_choice_payload
-from bot.commands import UNKNOWN, command_aliases, parse_command
-from bot.events import ChoiceSelected, CommandReceived, TextReceived
+from bot.core.capabilities import parse_choice_payload
+from bot.core.commands import UNKNOWN, command_aliases, parse_command
+from bot.core.events import ChoiceSelected, CommandReceived, TextReceived
 from tests.fuzz.harness import (
     Harnesses,
     assert_nothing_changed_but_a_restart,

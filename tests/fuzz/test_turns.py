@@ -13,11 +13,11 @@ from __future__ import annotations
 from hypothesis import assume, given, reject, settings
 from hypothesis import strategies as st
 
-from bot.conversation import Conversation
-from bot.engine import FREE_TEXT_STEPS
-from bot.flow import kind_of
-from bot.identity import UserRef
-from bot.messages import Outbound
+from bot.core.conversation import Conversation
+from bot.core.engine import FREE_TEXT_STEPS
+from bot.core.flow import kind_of
+from bot.core.identity import UserRef
+from bot.core.messages import Outbound
 from tests.fuzz.harness import (
     Harness,
     Harnesses,

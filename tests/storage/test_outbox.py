@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.delivery import DELIVERED, Delivery, rejected, retry, unreachable
-from bot.identity import UserRef
-from bot.messages import Notice, Outbound
-from bot.outbox import OutboxWorker, RetryPolicy, scheduled_notice
-from bot.ports import Scheduled
+from bot.app.outbox import OutboxWorker, RetryPolicy, scheduled_notice
+from bot.core.delivery import DELIVERED, Delivery, rejected, retry, unreachable
+from bot.core.identity import UserRef
+from bot.core.messages import Notice, Outbound
+from bot.core.ports import Scheduled
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.sql_outbox import SqlOutbox
@@ -235,9 +235,9 @@ def test_two_worker_processes_share_a_fanout_without_duplicates_or_losses(fresh_
 
 
 def test_stored_payloads_come_back_as_the_same_messages(outbox: SqlOutbox) -> None:
-    from bot.identity import ChannelRef
-    from bot.messages import Image
-    from bot.outbox import message_of, scheduled_image
+    from bot.app.outbox import message_of, scheduled_image
+    from bot.core.identity import ChannelRef
+    from bot.core.messages import Image
 
     team = ChannelRef("slack", "T1", "C0AUTO")
     png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40

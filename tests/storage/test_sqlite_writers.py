@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.identity import ChannelRef, UserRef
-from bot.outbox import scheduled_notice
+from bot.app.outbox import scheduled_notice
+from bot.core.identity import ChannelRef, UserRef
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.sql_outbox import SqlOutbox

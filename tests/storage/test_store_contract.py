@@ -13,9 +13,9 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
-from bot.conversation import AnswerRecord, Conversation
-from bot.identity import UserRef
-from bot.ports import DuplicateEvent, StaleWrite
+from bot.core.conversation import AnswerRecord, Conversation
+from bot.core.identity import UserRef
+from bot.core.ports import DuplicateEvent, StaleWrite
 from storage import tables
 from storage.database import create_database_engine
 from storage.memory_store import MemoryStore

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.identity import ChannelRef, UserRef
+from bot.core.identity import ChannelRef, UserRef
 from storage.database import create_database_engine
 from storage.memory_teams import MemoryTeams
 from storage.migrate import upgrade

@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.content import SHIPPED_CONTENT_DIR, load_instrument
+from bot.shell.content import SHIPPED_CONTENT_DIR, load_instrument
 from storage.database import create_database_engine
 from storage.tables import answer
 from tests.support.processes import ROOT, environment

@@ -8,7 +8,7 @@ the day it happens to run on.
 
 - `suite_now()`: that moment (aware, UTC).
 - the `suite_clock` fixture: a clock that starts at that moment when the test starts and runs on in
-  real time (bot.clock.StartedClock), for tests that run the real platform apps or the scheduler.
+  real time (bot.core.clock.StartedClock), for tests that run the real platform apps or the scheduler.
 - `clock_setting()`: `KARTOITUS_CLOCK_START` for a `kartoitus` subprocess started now, so that it
   goes on from the test's clock (a later process never starts before an earlier one's moments).
 """
@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import StartedClock
+from bot.core.clock import StartedClock
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 TEST_NOW_VARIABLE = "KARTOITUS_TEST_NOW"

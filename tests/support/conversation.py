@@ -14,14 +14,14 @@ from collections.abc import Sequence
 
 from adapters.terminal.inbound import to_event
 from adapters.terminal.outbound import render
-from bot.commands import command_aliases
-from bot.delivery import DELIVERED, Delivery
-from bot.events import ChoiceSelected, Event, TextReceived
-from bot.identity import UserRef
-from bot.instrument import Instrument
-from bot.messages import ChoicePrompt, FreeTextPrompt, MultiChoicePrompt, Outbound, Prompt
-from bot.ports import TurnStore
-from bot.service import TurnService
+from bot.app.service import TurnService
+from bot.core.commands import command_aliases
+from bot.core.delivery import DELIVERED, Delivery
+from bot.core.events import ChoiceSelected, Event, TextReceived
+from bot.core.identity import UserRef
+from bot.core.instrument import Instrument
+from bot.core.messages import ChoicePrompt, FreeTextPrompt, MultiChoicePrompt, Outbound, Prompt
+from bot.core.ports import TurnStore
 from tests.support.clock import FakeClock
 
 _ids = itertools.count(1)

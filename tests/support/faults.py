@@ -28,10 +28,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from bot.content import SHIPPED_CONTENT_DIR, load_instrument
-from bot.identity import ChannelRef, UserRef
-from bot.outbox import scheduled_notice
-from bot.round_desk import RoundDesk
+from bot.app.outbox import scheduled_notice
+from bot.app.round_desk import RoundDesk
+from bot.core.identity import ChannelRef, UserRef
+from bot.shell.content import SHIPPED_CONTENT_DIR, load_instrument
 from storage.database import create_database_engine
 from storage.migrate import upgrade
 from storage.sql_outbox import SqlOutbox

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from bot.delivery import DELIVERED, Delivery
-from bot.messages import Outbound
-from bot.outbox import OutboxWorker
+from bot.app.outbox import OutboxWorker
+from bot.core.delivery import DELIVERED, Delivery
+from bot.core.messages import Outbound
 from storage.database import create_database_engine
 from storage.sql_outbox import SqlOutbox
 from tests.support.clock import FakeClock

@@ -10,9 +10,9 @@ import pytest_asyncio
 
 from adapters.ratelimit import RateLimiter
 from adapters.slack.app import EVENTS_PATH, SlackBot
-from bot import wiring
-from bot.clock import StartedClock
-from bot.settings import Settings
+from bot.core.clock import StartedClock
+from bot.shell import wiring
+from bot.shell.settings import Settings
 from storage.database import create_database_engine
 from storage.sql_store import SqlStore
 from storage.sql_teams import SqlTeams

@@ -6,7 +6,7 @@ import json
 
 import httpx
 
-from bot.settings import Settings
+from bot.shell.settings import Settings
 from tests.support.privacy import answer_owners, traces
 from tests.support.slack import FakeSlackApi, SlackPerson
 

@@ -16,9 +16,9 @@ import pytest
 import sqlalchemy as sa
 from pydantic import SecretStr
 
-from bot.clock import StartedClock
-from bot.identity import UserRef
-from bot.settings import Settings
+from bot.core.clock import StartedClock
+from bot.core.identity import UserRef
+from bot.shell.settings import Settings
 from storage.sql_store import SqlStore
 from storage.sql_teams import SqlTeams
 from storage.tables import respondent
@@ -321,7 +321,7 @@ async def test_socket_mode_receives_events_and_acknowledges_them(settings: Setti
                                                                  http: httpx.AsyncClient) -> None:
     """Socket Mode (the default for a school without a public URL): the same app over a WebSocket."""
     from adapters.ratelimit import RateLimiter
-    from bot import wiring
+    from bot.shell import wiring
     from tests.adapters.slack.conftest import FAST
     from tests.support.slack import APP_TOKEN
 
@@ -395,8 +395,8 @@ async def test_a_coordinator_opens_a_round_for_two_channels_and_members_are_invi
     from datetime import timedelta
 
     from adapters.ratelimit import RateLimiter
-    from bot import wiring
-    from bot.workdays import working_days_before
+    from bot.core.workdays import working_days_before
+    from bot.shell import wiring
     from storage.database import create_database_engine
     from storage.sql_rounds import SqlRounds
     from tests.adapters.slack.conftest import FAST

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 
 from adapters.slack import inbound, outbound, views
 from adapters.slack.app import slack_language
-from bot.commands import command_aliases
-from bot.content import load_instrument
-from bot.events import ChoiceSelected, CommandReceived, TextReceived
-from bot.identity import ChannelRef, UserRef
-from bot.messages import ChoicePrompt, FreeTextPrompt, MultiChoicePrompt, Notice, Option, PromptClosed
-from bot.progress import Progress
+from bot.core.commands import command_aliases
+from bot.core.events import ChoiceSelected, CommandReceived, TextReceived
+from bot.core.identity import ChannelRef, UserRef
+from bot.core.messages import ChoicePrompt, FreeTextPrompt, MultiChoicePrompt, Notice, Option, PromptClosed
+from bot.core.progress import Progress
+from bot.shell.content import load_instrument
 
 INSTRUMENT = load_instrument()
 ALIASES = command_aliases(INSTRUMENT)

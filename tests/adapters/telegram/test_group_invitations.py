@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from adapters.ratelimit import RateLimiter
-from bot import wiring
-from bot.clock import StartedClock
-from bot.round_desk import RoundDesk
-from bot.settings import Settings
-from bot.workdays import next_reminder_time, start_window_end, working_days_before
+from bot.app.round_desk import RoundDesk
+from bot.core.clock import StartedClock
+from bot.core.workdays import next_reminder_time, start_window_end, working_days_before
+from bot.shell import wiring
+from bot.shell.settings import Settings
 from storage.sql_outbox import SqlOutbox
 from tests.adapters.telegram.conftest import FAST
 from tests.support.clock import HELSINKI

@@ -6,7 +6,7 @@ import json
 from collections.abc import Awaitable, Callable
 
 from adapters.telegram.app import TelegramBot
-from bot.settings import Settings
+from bot.shell.settings import Settings
 from tests.support.privacy import answer_owners, traces
 from tests.support.telegram import TelegramPerson
 from tests.support.telegram_proxy import RepairingProxy

@@ -10,8 +10,8 @@ import sys
 from collections.abc import Awaitable, Callable
 
 from adapters.telegram.app import TelegramBot
-from bot.clock import StartedClock
-from bot.settings import Settings
+from bot.core.clock import StartedClock
+from bot.shell.settings import Settings
 from storage.sql_store import SqlStore
 from storage.sql_teams import SqlTeams
 from tests.support.telegram import WAIT_SECONDS, TelegramPerson
@@ -213,7 +213,7 @@ async def test_webhook_mode_with_and_without_the_secret(start_bot: Start, anna: 
 
 async def test_a_429_is_retried_once_and_a_blocked_person_is_marked_unreachable(
         start_bot: Start, anna: TelegramPerson, telegram_proxy: object, stores: tuple[SqlStore, SqlTeams]) -> None:
-    from bot.identity import UserRef
+    from bot.core.identity import UserRef
 
     await start_bot()
     proxy = telegram_proxy
@@ -239,7 +239,7 @@ async def test_a_429_is_retried_once_and_a_blocked_person_is_marked_unreachable(
 async def test_a_coordinator_opens_a_round_for_two_groups_and_members_are_invited(
         settings: Settings, anna: TelegramPerson, telegram_proxy: RepairingProxy, suite_clock: StartedClock) -> None:
     from adapters.ratelimit import RateLimiter
-    from bot import wiring
+    from bot.shell import wiring
     from tests.adapters.telegram.conftest import FAST
     from tests.support.clock import HELSINKI
 

@@ -8,11 +8,11 @@ from telegram import Bot, Update
 
 from adapters.telegram import outbound
 from adapters.telegram.inbound import bot_id_from_token, to_event
-from bot.commands import command_aliases
-from bot.content import load_instrument
-from bot.events import ChoiceSelected, CommandReceived, TextReceived
-from bot.identity import ChannelRef, UserRef
-from bot.messages import ChoicePrompt, FreeTextPrompt, MultiChoicePrompt, Notice, Option, PromptClosed
+from bot.core.commands import command_aliases
+from bot.core.events import ChoiceSelected, CommandReceived, TextReceived
+from bot.core.identity import ChannelRef, UserRef
+from bot.core.messages import ChoicePrompt, FreeTextPrompt, MultiChoicePrompt, Notice, Option, PromptClosed
+from bot.shell.content import load_instrument
 
 ALIASES = command_aliases(load_instrument())
 BOT = Bot("123456789:TEST-token")

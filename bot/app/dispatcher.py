@@ -1,0 +1,101 @@
+"""The main router: each event to the desk that owns it (team commands in groups, rounds, digests, privacy,
+reminder buttons) and everything else private to the person's conversation (the turn service).
+
+Platform apps see it only through the `Conversations` port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+
+from bot.app.digest_commands import DigestCommands
+from bot.app.privacy import COMMANDS as PRIVACY_COMMANDS
+from bot.app.privacy import PrivacyDesk
+from bot.app.reminders import CONTINUE, REMINDER_PROMPT, ReminderDesk
+from bot.app.round_commands import RoundCommands
+from bot.app.service import TurnService
+from bot.app.teams import TeamDesk
+from bot.core.events import ChoiceSelected, CommandReceived, Event
+from bot.core.identity import UserRef
+from bot.core.language import language_code
+from bot.core.messages import Outbound, PromptClosed
+from bot.core.ports import Reachability
+from bot.core.progress import Progress
+
+
+class Dispatcher:
+    """Routes an event: group commands to the team desk, everything private to the conversation."""
+
+    def __init__(self, turns: TurnService, desk: TeamDesk | None = None, reminders: ReminderDesk | None = None,
+                 rounds: RoundCommands | None = None, digests: DigestCommands | None = None,
+                 opened: Callable[[UserRef], int] | None = None, privacy: PrivacyDesk | None = None,
+                 reachability: Reachability | None = None) -> None:
+        self.reachability = reachability  # someone the platform refused to message, writing to us again
+        self.digests = digests
+        self.privacy = privacy  # /omat_tiedot and /poista_tiedot, in a private chat
+        self.opened = opened  # a person opened the private chat (/start): their parked messages go out again
+        self.turns = turns
+        self.desk = desk
+        self.reminders = reminders
+        self.rounds = rounds
+
+    async def handle(self, event: Event) -> Sequence[Outbound]:
+        if event.channel is None and self.reachability is not None:
+            await asyncio.to_thread(self._reachable_again, event.user, self.reachability)
+        if isinstance(event, ChoiceSelected) and event.prompt_id == REMINDER_PROMPT and self.reminders is not None:
+            return await self.reminder_button(event, self.reminders)
+        if isinstance(event, CommandReceived) and event.name == "digest" and self.digests is not None:
+            return await self._answer(self.digests.handle, event)
+        if isinstance(event, CommandReceived) and event.name == "round" and self.rounds is not None \
+                and event.channel is not None:  # a coordinator's command: no team is registered for it
+            return await self._answer(self.rounds.in_group, event)
+        if event.channel is not None:
+            if self.desk is not None and isinstance(event, CommandReceived):
+                return await self.desk.group_command(event)
+            return ()
+        if isinstance(event, CommandReceived) and event.name == "round" and self.rounds is not None:
+            return await self._answer(self.rounds.handle, event)
+        if isinstance(event, CommandReceived) and event.name in PRIVACY_COMMANDS and self.privacy is not None:
+            return await self.privacy_command(event, self.privacy)
+        sent: list[Outbound] = []
+        if self.opened is not None and isinstance(event, CommandReceived) and event.name == "start":
+            await asyncio.to_thread(self.opened, event.user)
+        if self.desk is not None and isinstance(event, CommandReceived) and event.name == "start" and event.argument:
+            sent += await self.desk.join_by_code(event)
+        sent += await self.turns.handle(event)
+        return sent
+
+    @staticmethod
+    def _reachable_again(user: UserRef, reachability: Reachability) -> None:
+        """They wrote to us in private: the platform lets us message them again (the outbox resends)."""
+        if reachability.is_unreachable(user):
+            reachability.mark_reachable(user)
+
+    async def progress(self, user: UserRef, *, locale: str | None = None) -> Progress:
+        """Where `user` stands in the open round (read only; no turn is taken): Slack's App Home."""
+        return await self.turns.progress(user, locale=locale)
+
+    async def privacy_command(self, event: CommandReceived, privacy: PrivacyDesk) -> Sequence[Outbound]:
+        """`/omat_tiedot`, `/poista_tiedot`: between the person's turns, never during one."""
+        replies = await self.turns.run_locked(event.user, lambda: privacy.handle(event))
+        await self.turns.sender.send(replies)
+        return replies
+
+    async def _answer(self, handle: Callable[[CommandReceived], Sequence[Outbound]], event: CommandReceived
+                      ) -> Sequence[Outbound]:
+        """Run a command that reads and writes the database (off the event loop), then send its replies."""
+        replies = await asyncio.to_thread(handle, event)
+        await self.turns.sender.send(replies)
+        return replies
+
+    async def reminder_button(self, event: ChoiceSelected, reminders: ReminderDesk) -> Sequence[Outbound]:
+        if event.value == CONTINUE:
+            language = language_code(event.locale) or "fi"
+            closed = PromptClosed(to=event.user, prompt_id=REMINDER_PROMPT, language=language,
+                                  answer=self.turns.instrument.text(language, "reminders.continue"))
+            await self.turns.sender.send([closed])
+            return (closed, *await self.turns.handle(reminders.resume_event(event)))
+        replies = await asyncio.to_thread(reminders.handle, event)
+        await self.turns.sender.send(replies)
+        return replies

@@ -1,0 +1,105 @@
+"""One turn end to end: dedupe → lock → load → step → save → commit → send.
+
+Answers are committed before any reply is sent: a crash after the commit loses at most a
+reply, never an answer. Turns of one person run one at a time within a process; across
+processes the store's version column detects conflicts and the turn is run again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from bot.core.conversation import Conversation
+from bot.core.engine import step
+from bot.core.events import Event
+from bot.core.identity import UserRef
+from bot.core.instrument import Instrument
+from bot.core.language import language_code
+from bot.core.messages import Notice, Outbound
+from bot.core.ports import Clock, DuplicateEvent, Sender, StaleWrite, TurnStore
+from bot.core.progress import Progress, progress_of
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+T = TypeVar("T")
+
+
+class TurnConflict(Exception):
+    """The conversation kept changing under this turn (more than MAX_ATTEMPTS conflicts)."""
+
+
+class TurnService:
+    def __init__(self, store: TurnStore, instrument: Instrument, sender: Sender, clock: Clock) -> None:
+        self.store = store
+        self.instrument = instrument
+        self.sender = sender
+        self.clock = clock
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def _lock(self, user: UserRef) -> asyncio.Lock:
+        lock = self._locks.get(user.key)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[user.key] = lock
+        return lock
+
+    async def handle(self, event: Event) -> Sequence[Outbound]:
+        """Process one inbound event and deliver the replies; returns what was sent."""
+        async with self._lock(event.user):
+            outbox = await asyncio.to_thread(self.process_safely, event)
+        if outbox:
+            await self.sender.send(outbox)
+        return outbox
+
+    async def run_locked(self, user: UserRef, work: Callable[[], T]) -> T:
+        """Run `work` (synchronous, off the event loop) while no turn of `user` runs in this process:
+        an erasure must not race a turn that would write the person back."""
+        async with self._lock(user):
+            return await asyncio.to_thread(work)
+
+    def process_safely(self, event: Event) -> Sequence[Outbound]:
+        """`process`, but an unexpected failure becomes a polite apology, never a crash."""
+        try:
+            return self.process(event)
+        except Exception:
+            log.exception("turn failed: %s from %s", type(event).__name__, event.user.platform)
+            language = language_code(event.locale) or "fi"
+            return (Notice(to=event.user, text=self.instrument.text(language, "errors.internal"), language=language),)
+
+    def process(self, event: Event) -> Sequence[Outbound]:
+        """The synchronous core of a turn; raises only on storage failures."""
+        event_key = f"{event.user.platform}:{event.user.workspace}:{event.event_id}"
+        for _ in range(MAX_ATTEMPTS):
+            now = self.clock.now()
+            loaded = self.store.load_turn(event.user, event_key=event_key,
+                                          instrument_version=self.instrument.version, now=now)
+            if loaded is None:
+                log.info("duplicate event skipped: %s", event_key)
+                return ()
+            conversation = loaded.conversation or Conversation(user=event.user, round=loaded.round,
+                                                               prompt_seq=loaded.first_prompt_seq)
+            result = step(conversation, event, instrument=self.instrument, now=now)
+            try:
+                self.store.save(result.conversation, result.answers, event_key=event_key, now=now)
+            except StaleWrite:
+                log.info("version conflict, running the turn again: %s", event_key)
+                continue
+            except DuplicateEvent:
+                log.info("duplicate event skipped at commit: %s", event_key)
+                return ()
+            log.info("turn %s: %s → %s, %d answers", event_key, conversation.step or "-",
+                     result.conversation.step, len(result.answers))
+            return result.outbox
+        raise TurnConflict(event_key)
+
+    async def progress(self, user: UserRef, *, locale: str | None = None) -> Progress:
+        """Where `user` stands in the open round (read only; no turn is taken)."""
+        def read() -> Progress:
+            round_ref = self.store.current_round(instrument_version=self.instrument.version, now=self.clock.now())
+            return progress_of(self.store.load(user, round_ref), self.instrument, locale=locale)
+        return await asyncio.to_thread(read)

@@ -1,0 +1,406 @@
+"""The conversation engine: `step()` turns (conversation, event) into (conversation, outbox, answers).
+
+Pure: no I/O, no clock, no randomness. The state diagram is in bot/core/engine.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.core.choice_matching import match_option, split_choices
+from bot.core.conversation import AnswerRecord, Conversation, with_answers
+from bot.core.events import ChoiceSelected, CommandReceived, Event, TextReceived
+from bot.core.flow import (
+    SIDE_STEPS,
+    after_points,
+    chosen_points,
+    deepened_points,
+    edit_unit_of,
+    first_step,
+    is_question,
+    kind_of,
+    missing_deepening,
+    next_step,
+    unit_of,
+)
+from bot.core.instrument import LANGUAGES, Instrument
+from bot.core.language import language_code
+from bot.core.messages import Option, Outbound, PromptClosed
+from bot.core.prompts import CANCEL, CONTINUE, DONE, FORWARD, SKIP, YES, Prompter
+from bot.core.text_input import normalise_text
+
+HISTORY_LIMIT = 100
+CHOICE_STEPS = frozenset({"rate", "hub", "partnership", "break", "edit", "language"})
+FREE_TEXT_STEPS = frozenset({"works", "develop", "promise", "level", "plan"})
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    conversation: Conversation
+    outbox: tuple[Outbound, ...]
+    answers: tuple[AnswerRecord, ...]
+
+
+def step(conversation: Conversation, event: Event, *, instrument: Instrument, now: datetime) -> Step:
+    """One turn of the conversation. `now` is the event's processing time (unused by rules yet)."""
+    turn = _Turn(conversation, instrument)
+    turn.follow_locale(event.locale)
+    if isinstance(event, CommandReceived):
+        turn.command(event.name, event.argument, event.raw)
+    elif not turn.conv.started and turn.conv.step != "language":
+        turn.start()
+    elif isinstance(event, TextReceived) and event.prompt_id is not None and (
+            event.prompt_id != turn.conv.prompt_id or turn.conv.step == "done" or turn.conv.paused):
+        turn.say("answer.stale_text", text=event.text.strip())  # give the written text back: nothing is lost
+    elif turn.conv.paused:
+        turn.resume()
+    elif isinstance(event, ChoiceSelected):
+        turn.choice(event.prompt_id, event.value)
+    else:
+        # Text written in a form (a Slack modal) is not visible in the chat: the closed prompt shows it.
+        turn.text(event.text, echo=event.prompt_id is not None)
+    return Step(turn.conv, tuple(turn.out), tuple(turn.answers))
+
+
+class _Turn:
+    """Accumulates one turn's changes; discarded after `step()` returns."""
+
+    def __init__(self, conversation: Conversation, instrument: Instrument) -> None:
+        self.conv = conversation
+        self.instrument = instrument
+        self.out: list[Outbound] = []
+        self.answers: list[AnswerRecord] = []
+
+    @property
+    def p(self) -> Prompter:
+        return Prompter(self.conv, self.instrument)
+
+    def update(self, **changes: Any) -> None:
+        self.conv = self.conv.evolve(**changes)
+
+    def say(self, key: str, **values: object) -> None:
+        self.out.append(self.p.notice(self.p.t(key, **values)))
+
+    def follow_locale(self, locale: str | None) -> None:
+        language = language_code(locale)
+        if language and language != self.conv.platform_language:
+            self.update(platform_language=language)
+
+    # --- showing prompts -------------------------------------------------------------
+
+    def close_prompt(self, answer: str | None = None) -> None:
+        if self.conv.prompt_seq and self.conv.step != "done" and not self.conv.paused:
+            self.out.append(PromptClosed(to=self.conv.user, prompt_id=self.conv.prompt_id,
+                                         answer=answer, language=self.p.language))
+
+    def ask(self, step: str, closing_answer: str | None = None) -> None:
+        """Move to `step` and show its prompt; the previous prompt's buttons go away."""
+        self.close_prompt(closing_answer)
+        selection = chosen_points(self.conv.answers) if step == "priorities" else ()
+        self.update(step=step, prompt_seq=self.conv.prompt_seq + 1, selection=selection, paused=False)
+        if step == "done":
+            self.say("done.text")
+            return
+        if step == "plan":
+            self.out.append(self.p.summary())
+        self.out.append(self.p.prompt(step))
+
+    def real_step(self) -> str:
+        return self.conv.resume_step if self.conv.step in SIDE_STEPS else self.conv.step
+
+    def side_step(self, step: str) -> None:
+        self.update(resume_step=self.real_step())
+        self.ask(step)
+
+    def leave_side_step(self, closing_answer: str | None = None) -> None:
+        target = self.conv.resume_step
+        self.update(resume_step="")
+        self.ask(target, closing_answer)
+
+    # --- commands ----------------------------------------------------------------------
+
+    def command(self, name: str, argument: str, raw: str) -> None:
+        if name == "help":
+            self.out.append(self.p.help())
+        elif name == "language":
+            self.change_language(argument)
+        elif not self.conv.started:
+            self.start()
+        elif name == "join":
+            self.say("team.join_in_group")
+        elif hasattr(self, f"command_{name}"):
+            getattr(self, f"command_{name}")()
+        else:
+            self.say("help.unknown_command", name=raw or name)
+            self.out.append(self.p.help())
+
+    def start(self) -> None:
+        self.out.append(self.p.notice(self.p.t("welcome.text"), heading=self.p.t("welcome.heading")))
+        self.update(started=True)
+        self.ask(first_step(self.instrument))
+
+    def command_start(self) -> None:
+        self.resume()
+
+    def resume(self) -> None:
+        if self.conv.step == "done":
+            self.say("done.again")
+            return
+        self.say("welcome.back")
+        self.ask(self.conv.step)
+
+    def command_resume(self) -> None:
+        self.resume()
+
+    def command_pause(self) -> None:
+        if self.conv.step == "done":
+            self.say("pause.nothing")
+        elif self.conv.paused:
+            self.say("pause.already")
+        else:
+            self.close_prompt()
+            self.update(step=self.real_step(), resume_step="", paused=True,
+                        prompt_seq=self.conv.prompt_seq + 1)
+            self.say("pause.paused")
+
+    def command_back(self) -> None:
+        if self.refuse_if_closed():
+            return
+        if not self.conv.history:
+            self.say("back.first")
+            self.ask(self.real_step())
+            return
+        target, history = self.conv.history[-1], self.conv.history[:-1]
+        self.update(history=history, resume_step="")
+        self.ask(target)
+
+    def command_edit(self) -> None:
+        if self.refuse_if_closed():
+            return
+        if not self.conv.answers:
+            self.say("edit.nothing")
+            return
+        self.side_step("edit")
+
+    def command_skip(self) -> None:
+        if kind_of(self.conv.step) in FREE_TEXT_STEPS:
+            if not self.refuse_if_closed():
+                self.skip()
+        else:
+            self.say("answer.cannot_skip")
+
+    def command_answers(self) -> None:
+        self.out.append(self.p.summary())
+
+    def change_language(self, argument: str) -> None:
+        if not argument:
+            self.side_step("language")
+            return
+        language = self.language_named(argument)
+        if language is None:
+            self.say("language.unknown", code=argument)
+            return
+        self.set_language(language)
+        if self.conv.started and self.conv.step != "done" and not self.conv.paused:
+            self.ask(self.real_step())
+            self.update(resume_step="")
+
+    def language_named(self, text: str) -> str | None:
+        wanted = text.strip().casefold()
+        for code in LANGUAGES:
+            names = {code, *(n.strip().casefold() for n in self.instrument.text(code, "language.aliases").split(","))}
+            if wanted in names:
+                return code
+        return None
+
+    def set_language(self, language: str) -> None:
+        self.update(language=language)
+        self.say("language.changed")
+
+    # --- answers -----------------------------------------------------------------------
+
+    def refuse_if_closed(self) -> bool:
+        if not self.conv.round.is_open:
+            self.say("answer.round_closed")
+            return True
+        return False
+
+    def record(self, step: str, value: str | None) -> None:
+        history = (*self.conv.history, step)[-HISTORY_LIMIT:]
+        if step not in self.conv.answers or self.conv.answers[step] != value:
+            self.answers.append(AnswerRecord(step, value))
+            self.update(answers=with_answers(self.conv.answers, {step: value}), history=history)
+        else:
+            self.update(history=history)
+
+    def answer(self, step: str, value: str | None, label: str | None = None) -> None:
+        self.record(step, value)
+        self.advance(step, label)
+
+    def skip(self) -> None:
+        step = self.conv.step
+        if step in self.conv.answers:
+            self.update(history=(*self.conv.history, step)[-HISTORY_LIMIT:])
+            self.advance(step, None)
+        else:
+            self.answer(step, None)
+
+    def advance(self, step: str, label: str | None) -> None:
+        answered = self.conv.prompts_since_break + 1
+        following = next_step(step, self.conv.answers, self.instrument)
+        leaves_unit = unit_of(following) != unit_of(step)
+        if self.conv.return_to and edit_unit_of(following) != edit_unit_of(step):
+            target = self.conv.return_to
+            self.update(return_to="", prompts_since_break=answered)
+            self.say("edit.saved")
+            self.ask(target, label)
+        elif step != "plan" and (leaves_unit or (kind_of(step) == "rate"
+                                                 and answered >= self.instrument.settings.break_every)):
+            self.update(prompts_since_break=0, resume_step=following)
+            self.close_prompt(label)
+            self.update(prompt_seq=self.conv.prompt_seq + 1)
+            self.announce_break(step, leaves_unit)
+            self.ask("break")
+        else:
+            self.update(prompts_since_break=answered)
+            self.ask(following, label)
+
+    def announce_break(self, step: str, leaves_unit: bool) -> None:
+        unit = unit_of(step)
+        if not leaves_unit:
+            answered = sum(1 for point in self.instrument.point_ids if f"rate:{point}" in self.conv.answers)
+            self.say("break.midway", answered=answered, total=len(self.instrument.points))
+        elif unit == "part1":
+            titles = ", ".join(self.p.point_title(p) for p in chosen_points(self.conv.answers))
+            self.say("break.part1_done", points=titles)
+        elif unit.startswith("point:"):
+            done = len(deepened_points(self.conv.answers, self.instrument))
+            self.say("break.point_done", done=done, total=len(self.instrument.points))
+        else:
+            self.say("break.section_done")
+
+    # --- button presses ----------------------------------------------------------------
+
+    def choice(self, prompt_id: str, value: str) -> None:
+        if prompt_id != self.conv.prompt_id or self.conv.step == "done":
+            self.say("answer.stale")
+        elif kind_of(self.conv.step) in FREE_TEXT_STEPS and value == SKIP:
+            self.command_skip()
+        elif self.conv.step == "priorities":
+            self.toggle(value)
+        else:
+            option = next((o for o in self.p.options(self.conv.step) if o.value == value), None)
+            if option is None:
+                self.say("answer.stale")
+            else:
+                self.chosen(option)
+
+    def chosen(self, option: Option) -> None:
+        step, kind, value = self.conv.step, kind_of(self.conv.step), option.value
+        if is_question(step) and self.refuse_if_closed():
+            return
+        if kind == "rate":
+            self.answer(step, value, option.label)
+        elif kind == "hub":
+            target = after_points(self.conv.answers, self.instrument) if value == FORWARD else (
+                missing_deepening(self.conv.answers, value) or f"works:{value}")
+            self.ask(target, option.label)
+        elif kind == "partnership":
+            self.ask(f"level:{self.instrument.level_ids[0]}" if value == YES else "plan", option.label)
+        elif kind == "break":
+            self.leave_side_step(option.label) if value == CONTINUE else self.command_pause()
+        elif kind == "edit":
+            self.edit(value, option.label)
+        else:
+            self.set_language(value)
+            if self.conv.started:
+                self.leave_side_step(option.label)
+            else:
+                self.close_prompt(option.label)
+                self.start()
+
+    def edit(self, value: str, label: str) -> None:
+        if value == CANCEL:
+            self.leave_side_step(label)
+            return
+        self.update(return_to=self.conv.resume_step, resume_step="")
+        self.ask(value, label)
+
+    def toggle(self, value: str) -> None:
+        if self.refuse_if_closed():
+            return
+        count = self.instrument.settings.priorities_count
+        selection = self.conv.selection
+        if value == DONE:
+            self.confirm_priorities(selection)
+        elif value not in self.instrument.point_ids:
+            self.say("answer.stale")
+        elif value in selection:
+            self.update(selection=tuple(v for v in selection if v != value))
+            self.out.append(self.p.priorities_update())
+        elif len(selection) >= count:
+            self.say("priorities.too_many", count=count)
+        else:
+            self.update(selection=(*selection, value))
+            self.out.append(self.p.priorities_update())
+
+    def confirm_priorities(self, selection: tuple[str, ...]) -> None:
+        count = self.instrument.settings.priorities_count
+        if len(selection) != count:
+            self.say("priorities.too_few", count=count, selected=len(selection))
+            return
+        self.answer("priorities", ",".join(selection), self.p.answer_label("priorities", ",".join(selection)))
+
+    # --- typed text --------------------------------------------------------------------
+
+    def text(self, text: str, *, echo: bool = False) -> None:
+        kind = kind_of(self.conv.step)
+        if self.conv.step == "done":
+            self.say("done.again")
+        elif kind in FREE_TEXT_STEPS:
+            self.free_text(text, echo=echo)
+        elif kind == "priorities":
+            self.typed_priorities(text)
+        else:
+            option = match_option(text, self.p.options(self.conv.step), self.instrument.choice_aliases)
+            if option is None:
+                self.say("answer.not_recognised", text=text.strip()[:200])
+                self.ask(self.conv.step)
+            else:
+                self.chosen(option)
+
+    def free_text(self, text: str, *, echo: bool = False) -> None:
+        if self.refuse_if_closed():
+            return
+        typed = normalise_text(text)  # no NUL or other control characters, on SQLite and PostgreSQL alike
+        answer = typed.text.strip()
+        limit = self.instrument.settings.max_answer_length
+        if not answer:
+            self.say("answer.empty", skip=self.p.command_name("skip"))
+        elif len(answer) > limit:
+            self.say("answer.too_long", length=len(answer), limit=limit)
+        else:
+            if typed.changed:
+                self.say("answer.text_changed")
+            self.answer(self.conv.step, answer, answer if echo else None)
+
+    def typed_priorities(self, text: str) -> None:
+        if self.refuse_if_closed():
+            return
+        count = self.instrument.settings.priorities_count
+        options = self.p.point_options(self.instrument.point_ids)
+        chosen: list[str] = []
+        for part in split_choices(text):
+            option = match_option(part, options)
+            if option is None:
+                self.say("priorities.unknown_part", part=part.strip()[:100], count=count)
+                return
+            if option.value not in chosen:
+                chosen.append(option.value)
+        if len(chosen) != count:
+            self.say("priorities.too_few", count=count, selected=len(chosen))
+            return
+        self.update(selection=tuple(chosen))
+        self.confirm_priorities(self.conv.selection)

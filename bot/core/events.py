@@ -1,0 +1,48 @@
+"""Inbound events: what a person (or the scheduler) did, in platform-neutral terms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.core.identity import ChannelRef, UserRef
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InboundEvent:
+    """Base of every event. `event_id` is the platform's id, used to process it only once."""
+
+    event_id: str
+    user: UserRef
+    at: datetime
+    locale: str | None = None  # the platform's idea of the person's language, e.g. "fi-FI"
+    channel: ChannelRef | None = None  # where it happened when not in a private chat (a team's group)
+    channel_title: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextReceived(InboundEvent):
+    """Typed text. `prompt_id` is set when the text was written for one question (a Slack modal)."""
+
+    text: str
+    prompt_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChoiceSelected(InboundEvent):
+    """A button press: `prompt_id` says which question the button belonged to."""
+
+    prompt_id: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommandReceived(InboundEvent):
+    """A command such as /tauko. `name` is canonical (see bot.core.commands), `raw` as typed."""
+
+    name: str
+    argument: str = ""
+    raw: str = ""
+
+
+Event = TextReceived | ChoiceSelected | CommandReceived

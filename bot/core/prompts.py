@@ -1,0 +1,267 @@
+"""Building the messages for each step in the person's language (pure, no state changes)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from bot.core.conversation import Conversation
+from bot.core.flow import (
+    chosen_points,
+    deepened_points,
+    edit_targets,
+    kind_of,
+    remaining_points,
+    subject_of,
+)
+from bot.core.instrument import LANGUAGES, Instrument, pick
+from bot.core.messages import ChoicePrompt, FreeTextPrompt, MultiChoicePrompt, Notice, Option, Prompt
+
+DONE, SKIP, CONTINUE, PAUSE, FORWARD, YES, NO, CANCEL = (
+    "done", "skip", "continue", "pause", "forward", "yes", "no", "cancel")
+_PAIRS = {"partnership": ((YES, "partnership.yes"), (NO, "partnership.no")),
+          "break": ((CONTINUE, "break.continue"), (PAUSE, "break.pause"))}
+
+
+def language_of(conversation: Conversation) -> str:
+    return conversation.language or conversation.platform_language or "fi"
+
+
+class Prompter:
+    """Messages for one conversation in its language."""
+
+    def __init__(self, conversation: Conversation, instrument: Instrument) -> None:
+        self.conversation = conversation
+        self.instrument = instrument
+        self.language = language_of(conversation)
+
+    def t(self, key: str, **values: object) -> str:
+        return self.instrument.text(self.language, key, **values)
+
+    def notice(self, text: str, heading: str | None = None) -> Notice:
+        return Notice(to=self.conversation.user, text=text, heading=heading, language=self.language)
+
+    def command_name(self, name: str) -> str:
+        """The command word people see in this language, e.g. "tauko" for pause."""
+        spec = next(spec for spec in self.instrument.commands if spec.name == name)
+        return (spec.names.get(self.language) or (name,))[0]
+
+    def help(self) -> Notice:
+        lines = [self.t("help.text"), ""]
+        for spec in self.instrument.commands:
+            lines.append(f"/{self.command_name(spec.name)} – {pick(spec.description, self.language)}")
+        return self.notice("\n".join(lines), heading=self.t("help.heading"))
+
+    def option(self, value: str, label: str, key: str) -> Option:
+        return Option(value=value, label=label, key=key)
+
+    def point_title(self, point_id: str) -> str:
+        return pick(self.instrument.point(point_id).title, self.language)
+
+    def answer_label(self, step: str, value: str | None) -> str:
+        """How an answer reads back: a scale label, point titles, or the text itself."""
+        if value is None:
+            return self.t("summary.skipped")
+        if kind_of(step) == "rate":
+            return pick(self.instrument.scale_option(value).label, self.language)
+        if step == "priorities":
+            return ", ".join(self.point_title(point) for point in value.split(","))
+        return value
+
+    def prompt(self, step: str) -> Prompt:
+        kind = kind_of(step)
+        builders: dict[str, Callable[[str], Prompt]] = {
+            "rate": self._rating, "priorities": self._priorities, "works": self._deepening,
+            "develop": self._deepening, "promise": self._deepening, "hub": self._hub,
+            "partnership": self._partnership, "level": self._level, "plan": self._plan,
+            "break": self._break, "edit": self._edit, "language": self._language,
+        }
+        return builders[kind](step)
+
+    def _base(self) -> dict[str, object]:
+        return {"to": self.conversation.user, "prompt_id": self.conversation.prompt_id,
+                "language": self.language}
+
+    def _choice(self, text: str, options: list[Option], **extra: object) -> ChoicePrompt:
+        return ChoicePrompt(text=text, options=tuple(options), **self._base(), **extra)  # type: ignore[arg-type]
+
+    def _free(self, step: str, text: str, heading: str, context: list[str]) -> FreeTextPrompt:
+        current = self.conversation.answers.get(step)
+        answered = step in self.conversation.answers
+        if current is not None:
+            context.append(self.t("answer.current", answer=current))
+        skip_label = self.t("buttons.keep") if answered else self.t("buttons.skip")
+        return FreeTextPrompt(
+            text=text, heading=heading, context=tuple(context), current=current,
+            max_length=self.instrument.settings.max_answer_length,
+            hint=self.t("answer.free_hint"), skip=Option(SKIP, skip_label, "/" + self.command_name("skip")),
+            **self._base(),  # type: ignore[arg-type]
+        )
+
+    def scale_options(self) -> list[Option]:
+        return [self.option(o.value, pick(o.label, self.language), o.key) for o in self.instrument.scale]
+
+    def _rating(self, step: str) -> ChoicePrompt:
+        point = self.instrument.point(subject_of(step))
+        heading = self.t("part1.heading", number=point.number, total=len(self.instrument.points),
+                         title=pick(point.title, self.language))
+        text = f"{pick(point.descriptors, self.language)}\n\n{pick(self.instrument.scale_question, self.language)}"
+        return self._choice(text, self.options(step), heading=heading, hint=self.t("part1.hint"),
+                            current=self.conversation.answers.get(step))
+
+    def point_options(self, point_ids: tuple[str, ...]) -> list[Option]:
+        return [self.option(p, self.point_title(p), str(self.instrument.point(p).number)) for p in point_ids]
+
+    def _priorities(self, step: str, *, update: bool = False) -> MultiChoicePrompt:
+        count = self.instrument.settings.priorities_count
+        return MultiChoicePrompt(
+            text=self.t("priorities.text", count=count), heading=self.t("priorities.heading"),
+            options=tuple(self.point_options(self.instrument.point_ids)),
+            selected=self.conversation.selection, count=count, done_value=DONE,
+            done_label=self.t("buttons.done"), hint=self.t("priorities.hint", count=count),
+            update=update, **self._base(),  # type: ignore[arg-type]
+        )
+
+    def priorities_update(self) -> MultiChoicePrompt:
+        return self._priorities("priorities", update=True)
+
+    def _deepening(self, step: str) -> FreeTextPrompt:
+        kind, point = kind_of(step), self.instrument.point(subject_of(step))
+        heading = self.t("part2.heading", number=point.number, title=pick(point.title, self.language))
+        context: list[str] = []
+        if kind == "works":
+            context.append(self.t("part2.guide_intro", descriptors=pick(point.descriptors, self.language)))
+            for item in point.guide:
+                context.append("• " + pick(item.question, self.language))
+                context.extend("   – " + pick(detail, self.language) for detail in item.details)
+            if point.laws:
+                laws = "; ".join(pick(law, self.language) for law in point.laws)
+                context.append(self.t("part2.laws", laws=laws))
+        elif kind == "promise":
+            context.append(pick(self.instrument.deepening["promise_note"], self.language))
+        return self._free(step, pick(self.instrument.deepening[kind], self.language), heading, context)
+
+    def options(self, step: str) -> list[Option]:
+        """The options of a choice step (empty for open questions)."""
+        kind = kind_of(step)
+        if kind == "rate":
+            return self.scale_options()
+        if kind == "hub":
+            remaining = remaining_points(self.conversation.answers, self.instrument)
+            return [*self.point_options(remaining), self.option(FORWARD, self.t("hub.forward"), "0")]
+        if kind in ("partnership", "break"):
+            (first, first_key), (second, second_key) = _PAIRS[kind]
+            return [self.option(first, self.t(first_key), "1"), self.option(second, self.t(second_key), "2")]
+        if kind == "edit":
+            targets = edit_targets(self.conversation.answers, self.instrument)
+            return [*(self.option(target, self.edit_label(target), str(index))
+                      for index, target in enumerate(targets, 1)),
+                    self.option(CANCEL, self.t("buttons.cancel"), "0")]
+        if kind == "language":
+            return [self.option(code, self.instrument.text(code, "language.name"), str(index))
+                    for index, code in enumerate(LANGUAGES, 1)]
+        return []
+
+    def _hub(self, step: str) -> ChoicePrompt:
+        done = len(deepened_points(self.conversation.answers, self.instrument))
+        return self._choice(self.t("hub.text", done=done, total=len(self.instrument.points)), self.options(step),
+                            heading=self.t("hub.heading"), hint=self.t("part1.hint"))
+
+    def _partnership(self, step: str) -> ChoicePrompt:
+        text = f"{pick(self.instrument.partnership_intro, self.language)}\n\n{self.t('partnership.offer')}"
+        return self._choice(text, self.options(step), heading=self.t("partnership.heading"))
+
+    def _level(self, step: str) -> FreeTextPrompt:
+        level = self.instrument.level(subject_of(step))
+        number = self.instrument.level_ids.index(level.id) + 1
+        heading = self.t("partnership.level_heading", number=number, total=len(self.instrument.levels),
+                         title=pick(level.title, self.language))
+        context = ["• " + pick(question, self.language) for question in level.questions]
+        return self._free(step, pick(level.record, self.language), heading, context)
+
+    def _plan(self, step: str) -> FreeTextPrompt:
+        return self._free(step, pick(self.instrument.plan_question, self.language), self.t("plan.heading"),
+                          [pick(self.instrument.plan_note, self.language)])
+
+    def _break(self, step: str) -> ChoicePrompt:
+        return self._choice(self.t("break.offer"), self.options(step))
+
+    def _edit(self, step: str) -> ChoicePrompt:
+        return self._choice(self.t("edit.text"), self.options(step))
+
+    def edit_label(self, target: str) -> str:
+        kind, subject = kind_of(target), subject_of(target)
+        if kind == "rate":
+            return self.t("edit.rate_label", title=self.point_title(subject))
+        if kind == "works":
+            return self.t("edit.deepen_label", title=self.point_title(subject))
+        if kind == "level":
+            return pick(self.instrument.level(subject).title, self.language)
+        return self.t(f"edit.{kind}_label")
+
+    def _language(self, step: str) -> ChoicePrompt:
+        return self._choice(self.t("language.text"), self.options(step), current=self.conversation.language)
+
+    def summary(self) -> Notice:
+        """The person's own answers, section by section."""
+        return self.notice("\n".join(self._summary_lines()), heading=self.t("summary.heading"))
+
+    def _summary_lines(self) -> Iterator[str]:
+        answers, instrument = self.conversation.answers, self.instrument
+        yield self.t("summary.part1")
+        for point in instrument.points:
+            step = f"rate:{point.id}"
+            value = self.answer_label(step, answers[step]) if step in answers else self.t("summary.not_answered")
+            yield f"• {pick(point.title, self.language)}: {value}"
+        chosen = chosen_points(answers)
+        if chosen:
+            yield self.t("summary.priorities", points=", ".join(self.point_title(p) for p in chosen))
+        for point in instrument.points:
+            lines = [f"   {self.t('summary.' + kind)}: {self.answer_label(step, answers[step])}"
+                     for kind in ("works", "develop", "promise")
+                     if (step := f"{kind}:{point.id}") in answers]
+            if lines:
+                yield ""
+                yield self.t("part2.heading", number=point.number, title=pick(point.title, self.language))
+                yield from lines
+        levels = [(level, f"level:{level.id}") for level in instrument.levels]
+        if any(step in answers for _, step in levels):
+            yield ""
+            yield self.t("partnership.heading")
+            for level, step in levels:
+                if step in answers:
+                    yield f"• {pick(level.title, self.language)}: {self.answer_label(step, answers[step])}"
+        if "plan" in answers:
+            yield ""
+            yield f"{self.t('plan.heading')}: {self.answer_label('plan', answers['plan'])}"
+
+
+def all_button_labels(instrument: Instrument, language: str) -> Iterator[tuple[str, str, str]]:
+    """(file, path, label) for every label the engine can put on a button: for the content check."""
+    t = instrument.text
+    for index, option in enumerate(instrument.scale):
+        yield "instrument.yaml", f"scale.options[{index}].label.{language}", "✓ " + pick(option.label, language)
+    for point in instrument.points:
+        title = pick(point.title, language)
+        where = point.source, f"title.{language}"
+        yield *where, "✓ " + title
+        yield *where, t(language, "edit.rate_label", title=title)
+        yield *where, t(language, "edit.deepen_label", title=title)
+    for index, level in enumerate(instrument.levels):
+        yield "partnership.yaml", f"levels[{index}].title.{language}", pick(level.title, language)
+    for key in ("buttons.skip", "buttons.keep", "buttons.done", "buttons.cancel", "break.continue",
+                "break.pause", "hub.forward", "partnership.yes", "partnership.no", "language.name",
+                "edit.priorities_label", "edit.plan_label"):
+        yield f"ui/{language}.yaml", key, t(language, key)
+
+
+def all_option_values(instrument: Instrument) -> Iterator[tuple[str, str, str]]:
+    """(file, path, value) for every value a button can carry: for the callback-data size check."""
+    for index, option in enumerate(instrument.scale):
+        yield "instrument.yaml", f"scale.options[{index}].value", option.value
+    for point in instrument.points:
+        for value in (point.id, f"rate:{point.id}", f"works:{point.id}"):
+            yield point.source, "id", value
+    for index, level in enumerate(instrument.levels):
+        yield "partnership.yaml", f"levels[{index}].id", f"level:{level.id}"
+    for value in (DONE, SKIP, CONTINUE, PAUSE, FORWARD, YES, NO, CANCEL, "priorities", "plan", *LANGUAGES):
+        yield "(engine)", "", value

@@ -1,0 +1,66 @@
+"""A team digest as plain text in the reader's language (adapters escape it for their markup)."""
+
+from __future__ import annotations
+
+from bot.core.instrument import Instrument, pick
+from bot.reports.digest import TeamDigest
+
+BAR = "▁▂▃▄▅▆▇█"
+
+
+def distribution_bar(distribution: tuple[int, ...]) -> str:
+    """A tiny sparkline of the 1–5 counts, readable on a phone."""
+    top = max(distribution, default=0) or 1
+    return " " + "".join(BAR[round(count / top * (len(BAR) - 1))] for count in distribution)
+
+
+def _number(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",")
+
+
+def digest_text(digest: TeamDigest, instrument: Instrument, language: str) -> tuple[str, str]:
+    """(heading, text) of the digest."""
+    def t(key: str, **values: object) -> str:
+        return instrument.text(language, key, **values)
+
+    def title(point_id: str) -> str:
+        return pick(instrument.point(point_id).title, language)
+
+    lines = [t("digest.participation", answered=digest.answered, invited=digest.invited, part1=digest.part1_done,
+               part2=digest.part2_started, finished=digest.finished), "", t("digest.scores_heading")]
+    for score in digest.scores:
+        if score.mean is None:
+            lines.append(t("digest.score_hidden", title=title(score.point_id),
+                           needed=digest.min_scores - score.raters))
+            continue
+        trend = ""
+        if score.previous_mean is not None:
+            change = f"{score.mean - score.previous_mean:+.1f}".replace(".", ",")
+            trend = f"{score.trend} {change}{t('digest.previous', previous=_number(score.previous_mean))}"
+        cant_say = t("digest.cant_say", count=score.cant_say) if score.cant_say else ""
+        lines.append(t("digest.score", title=title(score.point_id), mean=_number(score.mean), trend=trend,
+                       bar=distribution_bar(score.distribution), raters=score.raters, cant_say=cant_say))
+    lines.append("")
+    if digest.priorities:
+        lines.append(t("digest.priorities_heading"))
+        lines += [t("digest.priority", title=title(point), votes=votes) for point, votes in digest.priorities]
+    else:
+        lines.append(t("digest.priorities_hidden", minimum=digest.min_scores))
+    for group in digest.open_answers:
+        lines.append("")
+        if not group.shown:
+            lines.append(t("digest.open_hidden", title=title(group.point_id), minimum=digest.min_texts,
+                           writers=group.writers))
+            continue
+        lines.append(t("digest.open_heading", title=title(group.point_id)))
+        for kind, answers, writers, more in group.lists():
+            if answers:
+                lines.append(t(f"digest.{kind}") + ":")
+                lines += [f"• {answer}" for answer in answers]
+                if more:
+                    lines.append(t("digest.more", count=more))
+            elif writers:  # too few answered this question: its list is not shown, only how many wrote
+                lines.append(t("digest.list_hidden", question=t(f"digest.{kind}"), minimum=digest.min_texts,
+                               writers=writers))
+    lines += ["", t("digest.anonymity", scores=digest.min_scores, texts=digest.min_texts)]
+    return t("digest.heading", team=digest.team, round=digest.round_name), "\n".join(lines)

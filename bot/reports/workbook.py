@@ -1,0 +1,193 @@
+"""The filled-in workbook ("Kirjaa oma suunnitelmasi") of one team and round, as Markdown, HTML or PDF.
+
+The structure follows the seed workbook: a cover, then per critical point the results of the
+review (scores, what works, what to develop) and how the service promise is kept, the two
+development targets, the levels of partnership, and the summary of how to proceed. The same
+anonymity thresholds as the digest apply. Everything written out is escaped for its format, team
+names and round names included: for HTML by `html.escape`, for Markdown by `markdown_text`, so an
+answer with `<script>`, `[x](javascript:…)`, `*`, `|` or a leading `#` is shown as typed and runs or
+formats nothing. Control characters (stored before the engine removed them) are dropped on the way out.
+"""
+
+from __future__ import annotations
+
+import html
+import random
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from bot.core.instrument import Instrument, pick
+from bot.core.text_input import clean_text
+from bot.reports.digest import Answers, OpenAnswers, TeamDigest, build_digest, open_answers_for
+
+
+@dataclass(frozen=True, slots=True)
+class Workbook:
+    team: str
+    round_name: str
+    dates: str
+    digest: TeamDigest
+    points: tuple[OpenAnswers, ...]  # every critical point's open answers (thresholded)
+    levels: Mapping[str, tuple[str, ...]]  # partnership level id → answers (empty below the threshold)
+    plans: tuple[str, ...]
+
+
+def build_workbook(*, team: str, round_name: str, dates: str, invited: int, answers: Sequence[Answers],
+                   instrument: Instrument, previous: Sequence[Answers] | None = None, min_scores: int = 3,
+                   min_texts: int = 5, seed: int = 0) -> Workbook:
+    digest = build_digest(team=team, round_name=round_name, invited=invited, answers=answers, instrument=instrument,
+                          previous=previous, min_scores=min_scores, min_texts=min_texts, seed=seed)
+    shuffle = random.Random(seed)
+    # open_answers_for applies the threshold to each question's list, not only to the point
+    points = tuple(open_answers_for(answers, point, digest.min_texts, shuffle, len(answers))
+                   for point in instrument.point_ids)
+
+    def texts(question: str) -> tuple[str, ...]:
+        values = [person[question] for person in answers if person.get(question)]
+        if len(values) < digest.min_texts:
+            return ()
+        shuffle.shuffle(values)
+        return tuple(value for value in values if value)
+
+    return Workbook(team=team, round_name=round_name, dates=dates, digest=digest, points=points,
+                    levels={level: texts(f"level:{level}") for level in instrument.level_ids}, plans=texts("plan"))
+
+
+@dataclass(frozen=True, slots=True)
+class _Section:
+    heading: str
+    paragraphs: tuple[str, ...] = ()
+    bullets: tuple[str, ...] = ()
+    level: int = 2
+
+
+def _sections(book: Workbook, instrument: Instrument, language: str) -> list[_Section]:
+    def t(key: str, **values: object) -> str:
+        return instrument.text(language, key, **values)
+
+    d = book.digest
+    sections = [_Section(t("workbook.title"), (t("workbook.cover", team=book.team, round=book.round_name,
+                                                 dates=book.dates, answered=d.answered, invited=d.invited,
+                                                 finished=d.finished),), level=1)]
+    for point, score, group in zip(instrument.points, d.scores, book.points, strict=True):
+        result = (t("workbook.score", mean=f"{score.mean:.1f}".replace(".", ","), raters=score.raters)
+                  if score.mean is not None else t("workbook.score_hidden", minimum=d.min_scores))
+        sections.append(_Section(f"{point.number}. {pick(point.title, language)}",
+                                 (pick(point.descriptors, language), result)))
+        for kind, values, writers, _ in group.lists():  # each list from at least min_texts writers of its own
+            question = pick(instrument.deepening[kind], language)
+            hidden = writers > 0 or not group.shown
+            shown = values or ((t("workbook.texts_hidden", minimum=d.min_texts),) if hidden else ())
+            sections.append(_Section(question, bullets=shown or (t("workbook.none"),), level=3))
+    targets = tuple(f"{pick(instrument.point(p).title, language)} ({votes})" for p, votes in d.priorities)
+    sections.append(_Section(t("workbook.targets"), bullets=targets or (t("workbook.targets_hidden"),)))
+    for level in instrument.levels:
+        answers = book.levels.get(level.id, ())
+        sections.append(_Section(f"{t('workbook.partnership')}: {pick(level.title, language)}",
+                                 bullets=answers or (t("workbook.texts_hidden", minimum=d.min_texts),), level=3))
+    sections.append(_Section(t("workbook.summary"), (pick(instrument.plan_question, language),),
+                             bullets=book.plans or (t("workbook.texts_hidden", minimum=d.min_texts),)))
+    return sections
+
+
+# CommonMark (and GFM) punctuation that can make emphasis, code, links, images (`![`), table cells,
+# strikethrough or a heading anywhere in a line; `<`, `>` and `&` become entities (no HTML, autolinks).
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]|~#])")
+# What else makes a line a block of its own: a list item, a setext underline, a thematic break.
+_MARKDOWN_LINE_START = re.compile(r"^([-+=])")
+_MARKDOWN_ORDERED = re.compile(r"^(\d{1,9})([.)])")
+
+
+def markdown_inline(text: str) -> str:
+    """`text` as literal Markdown inline content: no HTML, links, images, emphasis or table cells."""
+    escaped = _MARKDOWN_INLINE.sub(r"\\\1", clean_text(text))
+    return escaped.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def markdown_text(text: str, indent: str = "") -> str:
+    """`text` as one literal Markdown paragraph or list item: each line of it starts no block, and a
+    line break the person wrote stays a line break (a hard break, the continuation indented by `indent`)."""
+    lines = [line.strip() for line in clean_text(text).split("\n")]
+    escaped = [_MARKDOWN_ORDERED.sub(r"\1\\\2", _MARKDOWN_LINE_START.sub(r"\\\1", markdown_inline(line)))
+               for line in lines if line]
+    return ("\\\n" + indent).join(escaped)
+
+
+def to_markdown(book: Workbook, instrument: Instrument, language: str) -> str:
+    lines: list[str] = []
+    for section in _sections(book, instrument, language):
+        heading = " ".join(clean_text(section.heading).split())
+        lines += ["#" * section.level + " " + markdown_inline(heading), ""]
+        lines += [markdown_text(paragraph) + "\n" for paragraph in section.paragraphs]
+        lines += [f"- {markdown_text(bullet, indent='  ')}" for bullet in section.bullets]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+STYLE = """@page { size: A4; margin: 20mm 18mm; }
+body { font-family: 'DejaVu Sans', sans-serif; font-size: 10.5pt; line-height: 1.45; color: #1b2a33; }
+h1 { color: #1d4f6e; font-size: 20pt; } h2 { color: #1d4f6e; border-bottom: 1px solid #9bbad0; margin-top: 18pt; }
+h3 { font-size: 11pt; margin-bottom: 2pt; } li { margin-bottom: 2pt; }"""
+
+
+def html_text(text: str) -> str:
+    """`text` as HTML character data or an attribute value: markup characters and quotes escaped."""
+    return html.escape(clean_text(text), quote=True)
+
+
+def to_html(book: Workbook, instrument: Instrument, language: str) -> str:
+    title = f"{html_text(book.team)} · {html_text(book.round_name)}"
+    parts = [f"<!DOCTYPE html><html lang=\"{html_text(language)}\"><head><meta charset=\"utf-8\">"
+             f"<title>{title}</title><style>{STYLE}</style></head><body>"]
+    for section in _sections(book, instrument, language):
+        parts.append(f"<h{section.level}>{html_text(section.heading)}</h{section.level}>")
+        parts += [f"<p>{html_text(paragraph)}</p>" for paragraph in section.paragraphs]
+        if section.bullets:
+            parts.append("<ul>" + "".join(f"<li>{html_text(b)}</li>" for b in section.bullets) + "</ul>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def to_pdf(book: Workbook, instrument: Instrument, language: str) -> bytes:
+    """An A4 PDF for printing (weasyprint renders Finnish and Swedish letters with the system fonts)."""
+    from weasyprint import HTML  # imported here: the rest of the bot never needs it
+
+    pdf: bytes = HTML(string=to_html(book, instrument, language)).write_pdf()
+    return pdf
+
+
+def dates_text(opened: date, closed: date | None) -> str:
+    return f"{opened.day}.{opened.month}.{opened.year}–" + (f"{closed.day}.{closed.month}.{closed.year}" if closed
+                                                            else "")
+
+
+RESULT_COLUMNS = ("round", "team", "point", "measure", "value")
+
+
+def result_rows(book: Workbook, instrument: Instrument) -> list[dict[str, str]]:
+    """A team's results as rows (CSV/JSON) with the digest's thresholds: counts, means and shown texts only."""
+    d = book.digest
+
+    def row(point: str, measure: str, value: object) -> dict[str, str]:
+        return {"round": book.round_name, "team": book.team, "point": point, "measure": measure, "value": str(value)}
+
+    rows = [row("", name, value) for name, value in (("invited", d.invited), ("answered", d.answered),
+                                                     ("part1_done", d.part1_done), ("finished", d.finished))]
+    votes = dict(d.priorities)
+    for score, group in zip(d.scores, book.points, strict=True):
+        point = score.point_id
+        if score.mean is not None:
+            rows += [row(point, "mean", score.mean), row(point, "raters", score.raters),
+                     row(point, "cant_say", score.cant_say)]
+            rows += [row(point, f"rated_{n}", count) for n, count in enumerate(score.distribution, 1)]
+        if point in votes:
+            rows.append(row(point, "votes", votes[point]))
+        if group.shown:
+            for kind, texts in (("works", group.works), ("develop", group.develop), ("promise", group.promise)):
+                rows += [row(point, kind, text) for text in texts]
+    for level in instrument.level_ids:
+        rows += [row(f"level:{level}", "answer", text) for text in book.levels.get(level, ())]
+    rows += [row("", "plan", text) for text in book.plans]
+    return rows

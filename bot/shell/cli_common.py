@@ -1,0 +1,60 @@
+"""What every `kartoitus` sub-command shares: the Typer app, messages to the operator, settings or a clean exit.
+
+The command modules (bot.shell.cli, cli_rounds, cli_outbox, cli_person) import this one and never each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import typer
+
+from bot.shell.content import SHIPPED_CONTENT_DIR, ContentError, load_instrument
+from bot.shell.settings import InvalidSettings, Settings, load_settings, operator_language
+
+app = typer.Typer(add_completion=False, no_args_is_help=False, help="kartoitus: the critical-points review bot.")
+content_app = typer.Typer(help="Check the survey content.")
+db_app = typer.Typer(help="Manage the database schema.")
+app.add_typer(content_app, name="content")
+app.add_typer(db_app, name="db")
+
+T = TypeVar("T")
+
+
+def say_text(key: str, **values: object) -> str:
+    """A message for whoever runs the command, in KARTOITUS_LANGUAGE (Finnish by default)."""
+    return load_instrument(SHIPPED_CONTENT_DIR).text(operator_language(), key, **values)
+
+
+def say(key: str, *, error: bool = False, **values: object) -> None:
+    typer.echo(say_text(key, **values), err=error)
+
+
+def settings_or_exit() -> Settings:
+    try:
+        settings = load_settings()
+    except InvalidSettings as error:
+        problems = "; ".join(f"{key} ({reason})" for key, reason in error.problems.items())
+        say("cli.settings_invalid", error=True, problems=problems)
+        raise typer.Exit(2) from None
+    from bot.shell.wiring import configure_logging
+
+    configure_logging(settings)
+    return settings
+
+
+def with_content(settings: Settings, action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except ContentError as error:
+        directory = settings.content_dir or SHIPPED_CONTENT_DIR
+        say("cli.content_invalid", error=True, directory=directory, count=len(error.problems))
+        raise typer.Exit(1) from None
+
+
+def load_settings_quietly() -> Settings:
+    try:
+        return load_settings()
+    except InvalidSettings:
+        return Settings.model_construct()

@@ -1,0 +1,452 @@
+"""The composition root: builds stores, content and adapters from settings.
+
+The only bot module (with bot.shell.cli and bot.shell.settings) that may import adapters/ and storage/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import getpass
+import logging
+import os
+import signal
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack
+from datetime import datetime, time
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from pydantic import SecretStr
+from sqlalchemy.engine import Engine
+
+from adapters.ratelimit import RateLimiter
+from adapters.slack.capabilities import CAPABILITIES as SLACK
+from adapters.telegram.capabilities import CAPABILITIES as TELEGRAM
+from adapters.terminal.app import TerminalChat, TerminalSender
+from adapters.terminal.capabilities import CAPABILITIES as TERMINAL
+from bot.app.digest_commands import DigestCommands
+from bot.app.digest_schedule import DigestSchedule
+from bot.app.dispatcher import Dispatcher
+from bot.app.draining import DrainingSender
+from bot.app.group_invitations import GroupInvitations
+from bot.app.outbox import OutboxWorker
+from bot.app.privacy import PrivacyDesk
+from bot.app.reminders import ReminderDesk, ReminderPlanner
+from bot.app.round_commands import Roles, RoundCommands
+from bot.app.round_desk import RoundDesk
+from bot.app.service import TurnService
+from bot.app.teams import TeamDesk
+from bot.core.capabilities import Capabilities
+from bot.core.clock import FixedClock, StartedClock, SystemClock
+from bot.core.commands import command_aliases
+from bot.core.identity import UserRef
+from bot.core.instrument import Instrument
+from bot.core.ports import Clock, Sender
+from bot.core.workdays import ReminderPolicy, WorkingHours
+from bot.shell import log_privacy
+from bot.shell.content import SHIPPED_CONTENT_DIR, load_instrument
+from bot.shell.scheduler import Ticker
+from bot.shell.settings import Settings
+from storage.database import create_database_engine
+from storage.migrate import upgrade
+from storage.sql_outbox import SqlOutbox
+from storage.sql_privacy import SqlPrivacy
+from storage.sql_roles import SqlRoles
+from storage.sql_rounds import SqlRounds
+from storage.sql_store import SqlStore
+from storage.sql_teams import SqlTeams
+
+if TYPE_CHECKING:
+    # The platform SDKs (slack_bolt, aiohttp, python-telegram-bot) take about a second to import; the
+    # functions below import them when a platform is configured, so `kartoitus round list` does not pay.
+    from adapters.slack.app import SlackBot
+    from adapters.telegram.app import TelegramBot
+
+PLATFORM_CAPABILITIES: Sequence[Capabilities] = (TERMINAL, TELEGRAM, SLACK)
+log = logging.getLogger(__name__)
+# After SIGTERM: turns already taken may send their replies this long; then what still waits for
+# its slot goes to the outbox. The whole stop stays well under the 10 s a service manager waits.
+SHUTDOWN_GRACE_SECONDS = 4.0
+SHUTDOWN_STEP_SECONDS = 2.5  # at most for each later step: the outbox worker, the platforms' own stop
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # After basicConfig, so that its handler gets the filter too: at DEBUG the SDKs log bodies and updates,
+    # and at any level a database error carries its parameters; none of that may reach a log (log_privacy).
+    log_privacy.install()
+
+
+@functools.cache
+def _instrument(directory: Path) -> Instrument:
+    return load_instrument(directory)
+
+
+def instrument_for(settings: Settings) -> Instrument:
+    """The content, parsed once per folder and process."""
+    return _instrument(settings.content_dir or SHIPPED_CONTENT_DIR)
+
+
+@functools.cache
+def _engine(url: str) -> Engine:
+    return create_database_engine(url)
+
+
+def engine_for(settings: Settings) -> Engine:
+    """One engine (one connection pool) per database and process, shared by every store."""
+    return _engine(settings.database_url)
+
+
+def prepare_database(settings: Settings) -> str:
+    """Create or upgrade the schema; returns the revision now in place."""
+    return upgrade(settings.database_url)
+
+
+@functools.cache
+def _started_clock(start: datetime) -> StartedClock:
+    return StartedClock(start)
+
+
+def clock_for(settings: Settings) -> Clock:
+    """The process's clock: the real time, or with KARTOITUS_CLOCK_START one clock for the whole process
+    that started at that moment and runs on in real time (every part of the process shares it)."""
+    return _started_clock(settings.clock_start) if settings.clock_start is not None else SystemClock()
+
+
+def store_for(settings: Settings) -> SqlStore:
+    return SqlStore(engine_for(settings))
+
+
+def dispatcher_factory(settings: Settings, instrument: Instrument, teams: SqlTeams, clock: Clock,
+                       drains: list[DrainingSender] | None = None
+                       ) -> Callable[[Sender, Callable[[str], str]], Dispatcher]:
+    """What a platform app calls with its sender and join links: the whole core around one person's turn.
+
+    Replies go through a DrainingSender (collected in `drains`), so a stop can hand them to the outbox."""
+    store = SqlStore(teams.engine)
+
+    def build(platform_sender: Sender, join_link: Callable[[str], str]) -> Dispatcher:
+        sender = DrainingSender(platform_sender, SqlOutbox(teams.engine), clock)
+        if drains is not None:
+            drains.append(sender)
+        turns = TurnService(store, instrument, sender, clock)
+        return Dispatcher(turns, TeamDesk(teams, instrument, sender, clock, join_link),
+                          ReminderDesk(reminder_planner(settings, clock)), round_commands(settings, teams, clock),
+                          digest_commands(settings, teams, clock), opened=group_invitations(settings, clock).opened,
+                          privacy=privacy_desk(settings, clock, teams), reachability=teams)
+
+    return build
+
+
+def telegram_limiter(settings: Settings) -> RateLimiter:
+    """Telegram's limits, this process's share of them (KARTOITUS_PROCESSES)."""
+    return RateLimiter(processes=settings.processes)
+
+
+def slack_rate_limiter(settings: Settings) -> RateLimiter:
+    """Slack's pacing, this process's share of it (KARTOITUS_PROCESSES)."""
+    from adapters.slack.sender import slack_limiter
+
+    return slack_limiter(processes=settings.processes)
+
+
+def telegram_bot(settings: Settings, *, limiter: RateLimiter | None = None, poll_interval: float = 0.0,
+                 drains: list[DrainingSender] | None = None, clock: Clock | None = None) -> TelegramBot:
+    from adapters.telegram.app import TelegramBot
+
+    assert settings.telegram_bot_token is not None
+    instrument, clock = instrument_for(settings), clock or clock_for(settings)
+    teams = SqlTeams(engine_for(settings))
+    build_dispatcher = dispatcher_factory(settings, instrument, teams, clock, drains)
+    return TelegramBot(token=settings.telegram_bot_token.get_secret_value(), api_url=settings.telegram_api_url,
+                       instrument=instrument, build_dispatcher=build_dispatcher, refs=teams, reachability=teams,
+                       clock=clock, limiter=limiter or telegram_limiter(settings), poll_interval=poll_interval)
+
+
+def slack_bot(settings: Settings, *, limiter: RateLimiter | None = None,
+              drains: list[DrainingSender] | None = None, clock: Clock | None = None) -> SlackBot:
+    from adapters.slack.app import SlackBot
+
+    assert settings.slack_bot_token is not None
+    instrument, clock = instrument_for(settings), clock or clock_for(settings)
+    teams = SqlTeams(engine_for(settings))
+    build_dispatcher = dispatcher_factory(settings, instrument, teams, clock, drains)
+
+    def secret(value: SecretStr | None) -> str | None:
+        return value.get_secret_value() if value is not None else None
+
+    return SlackBot(bot_token=settings.slack_bot_token.get_secret_value(),
+                    signing_secret=secret(settings.slack_signing_secret), app_token=secret(settings.slack_app_token),
+                    api_url=settings.slack_api_url, instrument=instrument, build_dispatcher=build_dispatcher,
+                    refs=teams, reachability=teams, clock=clock, limiter=limiter or slack_rate_limiter(settings),
+                    directory=teams)
+
+
+class PlatformApp(Protocol):
+    """What the shutdown needs from a running platform app."""
+
+    async def stop_intake(self) -> None: ...
+
+    async def settle(self, timeout: float) -> bool: ...
+
+    async def stop(self, *, timeout: float = ...) -> None: ...
+
+
+async def run_platforms(settings: Settings) -> None:
+    """Run every configured platform in this process until SIGINT or SIGTERM, then stop gracefully."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, stop.set)
+    apps: list[PlatformApp] = []
+    drains: list[DrainingSender] = []
+    senders: dict[str, Sender] = {}
+    ticker: Ticker | None = None
+    try:
+        if settings.telegram_enabled:
+            telegram = telegram_bot(settings, drains=drains)
+            secret = settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else None
+            await telegram.start(webhook_url=settings.telegram_webhook_url, webhook_secret=secret,
+                                 listen=settings.http_host, port=settings.http_port)
+            apps.append(telegram)
+            senders["telegram"] = telegram.sender
+        if settings.slack_enabled:
+            slack = slack_bot(settings, drains=drains)
+            await slack.start(host=settings.http_host, port=settings.http_port)
+            apps.append(slack)
+            senders["slack"] = slack.sender
+        ticker = scheduler_for(settings, senders)
+        ticker.start()
+        await stop.wait()
+    finally:
+        await shut_down(apps, ticker, drains)
+
+
+async def shut_down(apps: Sequence[PlatformApp], ticker: Ticker | None, drains: Sequence[DrainingSender], *,
+                    grace: float = SHUTDOWN_GRACE_SECONDS, step: float = SHUTDOWN_STEP_SECONDS) -> None:
+    """Stop taking work, then finish or hand over what is in flight, in about `grace` + 2 × `step` seconds.
+
+    1. No new work: the platforms take no more requests or updates, the scheduler starts no tick
+       and its outbox worker claims nothing more; what it has on the wire may finish for `step`
+       seconds, the rest of its claims are given back at once (not after the lease).
+    2. The turns already taken run on for `grace` seconds (their answers are committed within
+       milliseconds; only replies wait, for the platforms' limits).
+    3. Replies still waiting are kept for the outbox (DrainingSender.hand_over); the platforms stop,
+       and the kept replies are written to the outbox in one transaction each.
+    """
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await _each("taking no new work", [app.stop_intake() for app in apps])
+    closing = asyncio.ensure_future(ticker.close(timeout=step)) if ticker is not None else None
+    await _each("letting turns finish", [app.settle(grace - (loop.time() - started)) for app in apps])
+    if closing is not None:  # before the platforms close their clients: a send cut off there would go twice
+        await _each("stopping the scheduler", [closing])
+    for drain in drains:
+        drain.hand_over()
+    await _each("stopping the platforms", [app.stop(timeout=step) for app in apps])
+    for drain in drains:  # one after the other, once nothing else in this process writes
+        await _each("handing replies to the outbox", [drain.flush()])
+    handed, dropped = sum(d.handed_over for d in drains), sum(d.dropped for d in drains)
+    log.info("stopped in %.1f s; %d replies handed to the outbox, %d not sent", loop.time() - started, handed, dropped)
+
+
+async def _each(what: str, steps: Sequence[Awaitable[object]]) -> None:
+    for outcome in await asyncio.gather(*steps, return_exceptions=True):
+        if isinstance(outcome, BaseException):
+            log.error("stopping: %s failed", what, exc_info=outcome)
+
+
+def reminder_planner(settings: Settings, clock: Clock | None = None) -> ReminderPlanner:
+    engine = engine_for(settings)
+    start, end = settings.working_hour_range
+    hours = WorkingHours(start=time(start), end=time(end) if end < 24 else time(23, 59), zone=settings.timezone)
+    policy = ReminderPolicy(before_deadline=settings.reminder_offsets, max_per_round=settings.reminder_max, hours=hours)
+    return ReminderPlanner(SqlRounds(engine), SqlOutbox(engine), instrument_for(settings), clock or clock_for(settings),
+                           policy=policy, language=settings.language, coordinators=settings.coordinator_ids)
+
+
+def digest_schedule(settings: Settings, clock: Clock) -> DigestSchedule:
+    engine = engine_for(settings)
+    start, end = settings.working_hour_range
+    hours = WorkingHours(start=time(start), end=time(end) if end < 24 else time(23, 59), zone=settings.timezone)
+    return DigestSchedule(SqlRounds(engine), SqlOutbox(engine), lambda language: round_desk(settings, language, clock),
+                          clock, hours=hours, language=settings.language, min_scores=settings.min_scores,
+                          min_texts=settings.min_texts,
+                          weekday=settings.digest_weekday - 1 if settings.digest_weekday else None)
+
+
+def queue_digest(settings: Settings, team_title: str, round_id: int | None, clock: Clock | None = None) -> bool:
+    """Queue a team's digest for its channel now (`kartoitus digest --post`); False if the team is unknown."""
+    clock = clock or clock_for(settings)
+    schedule = digest_schedule(settings, clock)
+    rounds = schedule.rounds
+    info = rounds.round(round_id) if round_id is not None else next(
+        (r for r in rounds.rounds() if r.status == "open"), next(iter(rounds.rounds()), None))
+    team = next((t for t in rounds.round_teams(info.id) if t.title.casefold() == team_title.casefold()), None) \
+        if info is not None else None
+    if info is None or team is None:
+        return False
+    schedule.post_team(info, team, f"manual-{clock.now():%Y%m%dT%H%M%S}", clock.now())
+    return True
+
+
+class ScheduledWork:
+    """One tick's work: close rounds whose time is over, queue due reminders and digests, send the outbox;
+    then tell each team's group of members the platform would not let the bot message first, and send that."""
+
+    def __init__(self, settings: Settings, senders: dict[str, Sender], clock: Clock) -> None:
+        self.planner = reminder_planner(settings, clock)
+        self.privacy = privacy_desk(settings, clock)
+        self.digests = digest_schedule(settings, clock)
+        self.groups = group_invitations(settings, clock, join_links(senders))
+        self.senders = senders
+        self.worker = OutboxWorker(SqlOutbox(engine_for(settings)), senders, clock, worker=f"worker-{os.getpid()}",
+                                   in_flight=settings.outbox_in_flight, lease_seconds=settings.outbox_lease_seconds)
+
+    async def __call__(self) -> int:
+        await asyncio.to_thread(self.privacy.expire)  # retention: long-closed rounds' raw answers and links go
+        await asyncio.to_thread(self.planner.plan)
+        await asyncio.to_thread(self.digests.plan)
+        if not self.senders:
+            return 0
+        sent = await self.worker.drain()
+        if await asyncio.to_thread(self.groups.plan):  # members the platform refused: told in their group
+            sent += await self.worker.drain()
+        return sent
+
+    async def stop(self, timeout: float) -> None:
+        """Claim nothing more; what is on the wire may finish for `timeout` s, the other claims are given back."""
+        await self.worker.stop(timeout=timeout)
+
+
+def join_links(senders: dict[str, Sender]) -> dict[str, Callable[[str], str]]:
+    """Per platform, the link that opens the private chat with the bot and joins a team (Telegram's deep link)."""
+    telegram = senders.get("telegram")
+    if telegram is None:
+        return {}
+    from adapters.telegram.outbound import deep_link
+    from adapters.telegram.sender import TelegramSender
+
+    if isinstance(telegram, TelegramSender):
+        bot = telegram.bot
+        return {"telegram": lambda code: deep_link(bot.username, code)}
+    return {}
+
+
+def group_invitations(settings: Settings, clock: Clock, links: dict[str, Callable[[str], str]] | None = None
+                      ) -> GroupInvitations:
+    engine = engine_for(settings)
+    return GroupInvitations(SqlRounds(engine), SqlTeams(engine), SqlOutbox(engine), instrument_for(settings), clock,
+                            links=links or {}, language=settings.language)
+
+
+def scheduled_work(settings: Settings, senders: dict[str, Sender], clock: Clock) -> ScheduledWork:
+    """One tick's work: close rounds whose time is over, queue due reminders, send the outbox."""
+    return ScheduledWork(settings, senders, clock)
+
+
+def scheduler_for(settings: Settings, senders: dict[str, Sender], *, interval_seconds: float | None = None,
+                  clock: Clock | None = None) -> Ticker:
+    """The ticker of a running process: each tick does the due work through the running platforms."""
+    work = scheduled_work(settings, senders, clock or clock_for(settings))
+    return Ticker(work, interval_seconds=interval_seconds or settings.tick_seconds, stop_work=work.stop)
+
+
+def round_desk(settings: Settings, language: str | None = None, clock: Clock | None = None) -> RoundDesk:
+    engine = engine_for(settings)
+    return RoundDesk(SqlRounds(engine), SqlOutbox(engine), instrument_for(settings), clock or clock_for(settings),
+                     language=language or settings.language, zone=settings.timezone)
+
+
+def privacy_desk(settings: Settings, clock: Clock | None = None, teams: SqlTeams | None = None) -> PrivacyDesk:
+    """Data subjects' requests (in chat and `kartoitus person`) and the retention step of the tick."""
+    engine = engine_for(settings)
+    return PrivacyDesk(SqlPrivacy(engine), SqlRounds(engine), instrument_for(settings), clock or clock_for(settings),
+                       mark_processed=teams.mark_processed if teams is not None else None,
+                       min_scores=settings.min_scores, min_texts=settings.min_texts,
+                       retention_months=settings.retention_months, zone=settings.timezone)
+
+
+def role_store(settings: Settings) -> SqlRoles:
+    return SqlRoles(engine_for(settings))
+
+
+def outbox_store(settings: Settings) -> SqlOutbox:
+    return SqlOutbox(engine_for(settings))
+
+
+def digest_commands(settings: Settings, teams: SqlTeams, clock: Clock | None = None) -> DigestCommands:
+    roles = role_store(settings)
+    return DigestCommands(lambda language: round_desk(settings, language, clock),
+                          Roles(settings.coordinator_ids, roles), roles, teams, min_scores=settings.min_scores,
+                          min_texts=settings.min_texts)
+
+
+def round_commands(settings: Settings, teams: SqlTeams | None = None, clock: Clock | None = None) -> RoundCommands:
+    desks: dict[str, RoundDesk] = {}
+
+    def desk_for(language: str) -> RoundDesk:
+        return desks.setdefault(language, round_desk(settings, language, clock))
+
+    roles = Roles(settings.coordinator_ids, SqlRoles(engine_for(settings)))
+    return RoundCommands(desk_for, roles, instrument_for(settings),
+                         teams.mark_processed if teams is not None else None)
+
+
+async def platform_senders(settings: Settings, stack: AsyncExitStack, clock: Clock | None = None
+                           ) -> dict[str, Sender]:
+    """Senders for the configured platforms, for sending outside a conversation (the scheduler)."""
+    engine = engine_for(settings)
+    teams, clock, instrument = SqlTeams(engine), clock or clock_for(settings), instrument_for(settings)
+    senders: dict[str, Sender] = {}
+    if settings.telegram_bot_token is not None:
+        from telegram import Bot
+
+        from adapters.telegram.sender import TelegramSender
+
+        token = settings.telegram_bot_token.get_secret_value()
+        bot = Bot(token, base_url=f"{settings.telegram_api_url.rstrip('/')}/bot")
+        await stack.enter_async_context(bot)
+        senders["telegram"] = TelegramSender(bot, refs=teams, reachability=teams, clock=clock,
+                                             limiter=telegram_limiter(settings))
+    if settings.slack_bot_token is not None:
+        from adapters.slack.outbound import CommandStyle
+        from adapters.slack.sender import SlackSender, web_client
+
+        client = web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+        senders["slack"] = SlackSender(client, texts=instrument.text, style=CommandStyle(command_aliases(instrument)),
+                                       refs=teams, reachability=teams, clock=clock,
+                                       limiter=slack_rate_limiter(settings))
+    return senders
+
+
+async def tick(settings: Settings, *, now: datetime | None = None, clock: Clock | None = None) -> tuple[int, int]:
+    """One scheduler tick: send what is due through the configured platforms; (sent, still pending).
+
+    At `now` if given (a clock that stands still there), else on `clock` or the process's clock."""
+    engine = engine_for(settings)
+    outbox = SqlOutbox(engine)
+    clock = FixedClock(now) if now is not None else clock or clock_for(settings)
+    async with AsyncExitStack() as stack:
+        senders = await platform_senders(settings, stack, clock)
+        sent = await scheduled_work(settings, senders, clock)()
+    return sent, outbox.pending()
+
+
+def terminal_chat(settings: Settings, user_name: str | None = None, clock: Clock | None = None) -> TerminalChat:
+    instrument = instrument_for(settings)
+    store = store_for(settings)
+    clock = clock or clock_for(settings)
+    user = UserRef("terminal", "local", user_name or getpass.getuser())
+
+    teams = SqlTeams(store.engine)
+
+    def build_service(sender: TerminalSender) -> Dispatcher:
+        desk = TeamDesk(teams, instrument, sender, clock, join_link=lambda code: "kartoitus chat")
+        turns = TurnService(store, instrument, sender, clock)
+        return Dispatcher(turns, desk, rounds=round_commands(settings, teams, clock),
+                          digests=digest_commands(settings, teams, clock), privacy=privacy_desk(settings, clock, teams))
+
+    return TerminalChat(build_service=build_service, instrument=instrument, clock=clock, user=user,
+                        language=settings.language)
