@@ -62,6 +62,7 @@ def serve_telegram(*, unlimited: bool, tick_seconds: float | None = None) -> Non
 
     With `tick_seconds`, the scheduler ticks at that interval and sends the outbox through the bot's sender."""
     from adapters.ratelimit import RateLimiter
+    from adapters.telegram.platform import PLATFORM as TELEGRAM
     from bot.shell import wiring
     from bot.shell.settings import load_settings
 
@@ -74,7 +75,7 @@ def serve_telegram(*, unlimited: bool, tick_seconds: float | None = None) -> Non
     async def main() -> None:
         stop = asyncio.Event()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-        bot = wiring.telegram_bot(settings, limiter=limiter)
+        bot = wiring.platform_app(settings, TELEGRAM, limiter=limiter)
         await bot.start()
         ticker = wiring.scheduler_for(settings, {"telegram": bot.sender}, interval_seconds=tick_seconds) \
             if tick_seconds else None
@@ -92,6 +93,7 @@ def serve_slack(*, unpaced: bool, tick_seconds: float | None = None) -> None:
     """The Slack app process: the real bolt adapter in HTTP mode, until SIGTERM.
 
     With `tick_seconds`, the scheduler ticks at that interval and sends the outbox through the app's sender."""
+    from adapters.slack.platform import PLATFORM as SLACK
     from adapters.slack.sender import slack_limiter
     from bot.shell import wiring
     from bot.shell.settings import load_settings
@@ -105,7 +107,7 @@ def serve_slack(*, unpaced: bool, tick_seconds: float | None = None) -> None:
     async def main() -> None:
         stop = asyncio.Event()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-        app = wiring.slack_bot(settings, limiter=limiter)
+        app = wiring.platform_app(settings, SLACK, limiter=limiter)
         await app.start(host=settings.http_host, port=settings.http_port)
         ticker = wiring.scheduler_for(settings, {"slack": app.sender}, interval_seconds=tick_seconds) \
             if tick_seconds else None

@@ -21,6 +21,8 @@ import pytest_asyncio
 import sqlalchemy as sa
 
 from adapters.ratelimit import RateLimiter
+from adapters.slack.platform import PLATFORM as SLACK
+from adapters.telegram.platform import PLATFORM as TELEGRAM
 from bot.core.clock import StartedClock
 from bot.shell import log_privacy, wiring
 from bot.shell.settings import Settings
@@ -140,7 +142,7 @@ async def test_slack_at_debug_logs_no_answer(protected: bool, capture: Capture, 
     settings = Settings(_env_file=None, **values)  # type: ignore[arg-type]
     configure(settings, protected)
     wiring.prepare_database(settings)
-    bot = wiring.slack_bot(settings, limiter=RateLimiter(**FAST), clock=suite_clock)  # type: ignore[arg-type]
+    bot = wiring.platform_app(settings, SLACK, limiter=RateLimiter(**FAST), clock=suite_clock)  # type: ignore[arg-type]
     port = free_port()
     await bot.start(host="127.0.0.1", port=port)
     try:
@@ -174,7 +176,7 @@ async def test_telegram_at_debug_logs_no_answer(protected: bool, capture: Captur
     settings = Settings(_env_file=None, **values)  # type: ignore[arg-type]
     configure(settings, protected)
     wiring.prepare_database(settings)
-    bot = wiring.telegram_bot(settings, limiter=RateLimiter(**FAST), clock=suite_clock)  # type: ignore[arg-type]
+    bot = wiring.platform_app(settings, TELEGRAM, limiter=RateLimiter(**FAST), clock=suite_clock)  # type: ignore[arg-type]
     await bot.start()
     try:
         anna = TelegramPerson(http, telegram_emulator, name="Anna", language="fi")

@@ -1,27 +1,33 @@
-"""The `kartoitus` command: run, chat, content check, db upgrade, export (round and tick: bot.shell.cli_rounds)."""
+"""The `kartoitus` command: run, chat, content check, db upgrade, export (round and tick: bot.shell.cli_rounds).
+
+Every command pays for the imports of this module and of the other command modules, so at import they
+take only Typer and bot.shell.cli_common: what a command needs (the wiring and its stores, the exports,
+the content check) it imports when it runs. tests/test_cli_imports.py keeps `--help`, `round list` and
+`tick` free of the drawing libraries and the platform SDKs; bench/cli.py times them.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from bot.reports.export import write_csv, write_csv_records, write_json, write_json_records
 from bot.shell.cli_common import app, content_app, db_app, load_settings_quietly, say, settings_or_exit, with_content
-from bot.shell.content import SHIPPED_CONTENT_DIR, load_instrument
-from bot.shell.content_check import check_content
-from bot.shell.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.shell.settings import Settings
 
 
 @app.command()
 def run() -> None:
     """Upgrade the database and run the bot (the terminal chat when no platform is configured)."""
+    import asyncio
+
     settings = settings_or_exit()
     from bot.shell import wiring
 
@@ -49,10 +55,12 @@ def chat(user: Annotated[str | None, typer.Option(help="Name of the person answe
 def content_check(directory: Annotated[Path | None, typer.Argument(help="Content folder (default: the one in use).")]
                   = None) -> None:
     """Validate content: translations, ids, button labels and callback data sizes."""
-    from bot.shell.wiring import PLATFORM_CAPABILITIES
+    from bot.shell.content import SHIPPED_CONTENT_DIR, load_instrument
+    from bot.shell.content_check import check_content
+    from bot.shell.platforms import PLATFORMS
 
     folder = directory or load_settings_quietly().content_dir or SHIPPED_CONTENT_DIR
-    problems = check_content(folder, PLATFORM_CAPABILITIES)
+    problems = check_content(folder, [platform.capabilities for platform in PLATFORMS])
     if problems:
         say("cli.content_problems", error=True, count=len(problems), directory=folder)
         for problem in problems:
@@ -101,6 +109,8 @@ def export(
                                       "without the thresholds (for analysis).")] = False,
 ) -> None:
     """A team's results or filled-in workbook (with the anonymity thresholds), or every answer anonymised (--raw)."""
+    from bot.reports.export import write_csv, write_json
+
     settings = settings_or_exit()
     from bot.shell import wiring
 
@@ -122,6 +132,7 @@ def export(
 def export_workbook(settings: Settings, format: ExportFormat, out: Path | None, team: str, round_id: int | None
                     ) -> None:
     from bot.app.round_desk import Reply
+    from bot.reports.export import write_csv_records, write_json_records
     from bot.reports.workbook import RESULT_COLUMNS, result_rows, to_html, to_markdown, to_pdf
     from bot.shell import wiring
 

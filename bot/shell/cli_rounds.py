@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.app.round_desk import Reply, RoundDesk
-from bot.core.rounds import parse_date
 from bot.shell.cli_common import app, say, settings_or_exit, with_content
+
+if TYPE_CHECKING:  # the desk comes with the wiring, imported when a command runs (bot.shell.cli)
+    from bot.app.round_desk import Reply, RoundDesk
 
 round_app = typer.Typer(help="Open, follow and close assessment rounds (coordinators).")
 app.add_typer(round_app, name="round")
@@ -52,6 +51,8 @@ def round_open(
         """A date as people write it; a polite stop (in the operator's language) for anything else."""
         if not text:
             return None
+        from bot.core.rounds import parse_date
+
         parsed = parse_date(text)
         if parsed is None:
             say("rounds.bad_date", error=True, text=text)
@@ -112,6 +113,8 @@ def digest(team: Annotated[str, typer.Option("--team", help="The team (its group
         if not wiring.queue_digest(settings, team, round_id):
             say("digest.not_in_round", error=True, team=team)
             raise typer.Exit(1)
+        import asyncio
+
         sent, pending = asyncio.run(wiring.tick(settings))
         say("rounds.tick", sent=sent, pending=pending)
 
@@ -120,6 +123,9 @@ def digest(team: Annotated[str, typer.Option("--team", help="The team (its group
 def tick(now: Annotated[datetime | None, typer.Option("--now", help="Act as if it were this moment (ISO 8601; "
                                                     "without an offset, in KARTOITUS_TIMEZONE).")] = None) -> None:
     """Run the scheduler once: send what is due (invitations, reminders) and exit."""
+    import asyncio
+    from zoneinfo import ZoneInfo
+
     settings = settings_or_exit()
     from bot.shell import wiring
 
@@ -166,7 +172,7 @@ def _change_role(role: Role, person: str, team: str, *, grant: bool) -> None:
 
     wiring.prepare_database(settings)
     platform, _, user = person.partition(":")
-    if platform not in ("slack", "telegram", "terminal") or not user:
+    if platform not in {known.name for known in settings.platforms} or not user:
         say("roles.bad_user", error=True)
         raise typer.Exit(1)
     if role is Role.lead and not team:

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from adapters.platform import Platform
+from bot.shell.platforms import PLATFORMS, connected
 
 DEFAULT_DATABASE_URL = "sqlite:///./kartoitus.db"
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
@@ -28,9 +32,12 @@ class InvalidSettings(Exception):
         self.problems = problems
 
 
-class Settings(BaseSettings):
+class CoreSettings(BaseSettings):
+    """The program's own settings; each platform adds its model (settings_with)."""
+
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
                                       populate_by_name=True)
+    platforms: ClassVar[Sequence[Platform]] = ()
 
     database_url: str = Field(DEFAULT_DATABASE_URL, alias="KARTOITUS_DATABASE_URL")
     content_dir: Path | None = Field(None, alias="KARTOITUS_CONTENT_DIR")
@@ -41,11 +48,6 @@ class Settings(BaseSettings):
     http_port: int = Field(8080, ge=1, le=65535, alias="KARTOITUS_HTTP_PORT")
     # rehearsals and tests: the process clock starts at this moment and runs on in real time (unset: the real time)
     clock_start: datetime | None = Field(None, alias="KARTOITUS_CLOCK_START")
-
-    telegram_bot_token: SecretStr | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
-    telegram_api_url: str = Field("https://api.telegram.org", alias="TELEGRAM_API_URL")
-    telegram_webhook_url: str | None = Field(None, alias="TELEGRAM_WEBHOOK_URL")
-    telegram_webhook_secret: SecretStr | None = Field(None, alias="TELEGRAM_WEBHOOK_SECRET")
 
     coordinators: str = Field("", alias="KARTOITUS_COORDINATORS")  # "slack:U123,telegram:456,terminal:maija"
     reminder_days: str = Field("7,3,1", alias="KARTOITUS_REMINDER_DAYS")  # working days before each deadline
@@ -66,29 +68,22 @@ class Settings(BaseSettings):
     # its share of the platforms' overall and per-group send limits (see adapters/ratelimit.py)
     processes: int = Field(1, ge=1, le=64, alias="KARTOITUS_PROCESSES")
 
-    slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
-    slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
-    slack_app_token: SecretStr | None = Field(None, alias="SLACK_APP_TOKEN")
-    slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
-
-    @property
-    def telegram_enabled(self) -> bool:
-        return self.telegram_bot_token is not None
-
-    @property
-    def slack_enabled(self) -> bool:
-        return self.slack_bot_token is not None
-
     @property
     def platforms_enabled(self) -> bool:
-        return self.telegram_enabled or self.slack_enabled
+        """Some connected platform is configured (else `kartoitus run` is the terminal chat)."""
+        return any(platform.enabled(self) for platform in connected(self.platforms))
 
-    @field_validator("telegram_bot_token")
-    @classmethod
-    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not re.fullmatch(r"\d+:[\w-]+", value.get_secret_value()):
-            raise ValueError("expected a token from BotFather, like 123456:ABC-def")
-        return value
+    @model_validator(mode="after")
+    def _one_listener_per_port(self) -> CoreSettings:
+        listeners = [listener for platform in connected(self.platforms)
+                     if (listener := platform.http_listener(self)) is not None]
+        if len(listeners) > 1:
+            *others, last = listeners
+            modes = " and ".join([last.mode, *(other.mode for other in others)])
+            ways = " or ".join([last.instead, *(other.instead for other in others)])
+            raise PydanticCustomError("http_port", f"{last.setting}: {modes} cannot share KARTOITUS_HTTP_PORT; "
+                                                   f"use {ways}")
+        return self
 
     @property
     def coordinator_ids(self) -> frozenset[str]:
@@ -122,60 +117,13 @@ class Settings(BaseSettings):
     @field_validator("coordinators")
     @classmethod
     def _platform_user_ids(cls, value: str) -> str:
+        names = sorted(platform.name for platform in cls.platforms)
+        known = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
         for item in filter(None, (part.strip() for part in value.split(","))):
             platform, _, user = item.partition(":")
-            if platform not in ("slack", "telegram", "terminal") or not user:
-                raise ValueError(f"expected platform:user_id items (slack, telegram or terminal), got '{item}'")
+            if platform not in names or not user:
+                raise ValueError(f"expected platform:user_id items ({known}), got '{item}'")
         return value
-
-    @field_validator("slack_bot_token")
-    @classmethod
-    def _slack_bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not value.get_secret_value().startswith("xoxb-"):
-            raise ValueError("expected the app's Bot User OAuth Token, starting with xoxb-")
-        return value
-
-    @field_validator("slack_app_token")
-    @classmethod
-    def _slack_app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not value.get_secret_value().startswith("xapp-"):
-            raise ValueError("expected an app-level token with the connections:write scope, starting with xapp-")
-        return value
-
-    @model_validator(mode="after")
-    def _slack_complete(self) -> Settings:
-        if self.slack_app_token is not None and self.slack_bot_token is None:
-            raise PydanticCustomError("slack_bot_token", "SLACK_BOT_TOKEN: Socket Mode needs the bot token too")
-        if self.slack_bot_token is not None and self.slack_app_token is None:
-            if self.slack_signing_secret is None:
-                raise PydanticCustomError("slack_signing_secret",
-                                          "SLACK_SIGNING_SECRET: HTTP mode needs the signing secret "
-                                          "(or set SLACK_APP_TOKEN for Socket Mode)")
-            if self.telegram_webhook_url:
-                raise PydanticCustomError("slack_app_token",
-                                          "SLACK_APP_TOKEN: Slack in HTTP mode and a Telegram webhook cannot share "
-                                          "KARTOITUS_HTTP_PORT; use Socket Mode for Slack or polling for Telegram")
-        return self
-
-    @field_validator("telegram_api_url", "telegram_webhook_url", "slack_api_url")
-    @classmethod
-    def _http_url(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
-            raise ValueError(f"expected an http(s) URL, got '{value}'")
-        return value
-
-    @field_validator("telegram_webhook_secret")
-    @classmethod
-    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
-            raise ValueError("1-256 characters: letters A-Z a-z, digits, _ and -")
-        return value
-
-    @model_validator(mode="after")
-    def _webhook_needs_secret(self) -> Settings:
-        if self.telegram_webhook_url and self.telegram_webhook_secret is None:
-            raise PydanticCustomError("webhook_secret", "TELEGRAM_WEBHOOK_SECRET: a webhook needs a secret token")
-        return self
 
     @field_validator("database_url")
     @classmethod
@@ -202,7 +150,7 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _clock_start_in_time_zone(self) -> Settings:
+    def _clock_start_in_time_zone(self) -> CoreSettings:
         """A moment written without an offset is wall time in KARTOITUS_TIMEZONE."""
         if self.clock_start is not None and self.clock_start.tzinfo is None:
             self.clock_start = self.clock_start.replace(tzinfo=ZoneInfo(self.timezone))
@@ -212,6 +160,22 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+
+def settings_with(platforms: Sequence[Platform]) -> type[CoreSettings]:
+    """The settings of a program with these platforms: the core's fields and every platform's own, read and
+    checked together (one message names every bad key)."""
+    models = tuple(dict.fromkeys(platform.settings for platform in platforms))
+    composed = type("Settings", (CoreSettings, *models), {
+        "__module__": __name__, "__doc__": CoreSettings.__doc__, "platforms": tuple(platforms),
+        "model_config": CoreSettings.model_config})
+    return composed
+
+
+if TYPE_CHECKING:  # what the program reads of its settings is typed on the core's; platforms read their own
+    Settings = CoreSettings
+else:
+    Settings = settings_with(PLATFORMS)
 
 
 def load_settings(env_file: Path | None = Path(".env")) -> Settings:

@@ -13,18 +13,14 @@ import os
 import signal
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
 
-from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
-from adapters.ratelimit import RateLimiter
-from adapters.slack.capabilities import CAPABILITIES as SLACK
-from adapters.telegram.capabilities import CAPABILITIES as TELEGRAM
+from adapters.platform import Connected, PlatformApp, Surroundings
 from adapters.terminal.app import TerminalChat, TerminalSender
-from adapters.terminal.capabilities import CAPABILITIES as TERMINAL
 from bot.app.digest_commands import DigestCommands
 from bot.app.digest_schedule import DigestSchedule
 from bot.app.dispatcher import Dispatcher
@@ -33,19 +29,19 @@ from bot.app.group_invitations import GroupInvitations
 from bot.app.outbox import OutboxWorker
 from bot.app.privacy import PrivacyDesk
 from bot.app.reminders import ReminderDesk, ReminderPlanner
-from bot.app.round_commands import Roles, RoundCommands
+from bot.app.roles import Roles
+from bot.app.round_commands import RoundCommands
 from bot.app.round_desk import RoundDesk
 from bot.app.service import TurnService
 from bot.app.teams import TeamDesk
-from bot.core.capabilities import Capabilities
-from bot.core.clock import FixedClock, StartedClock, SystemClock
-from bot.core.commands import command_aliases
+from bot.core.clock import StartedClock, SystemClock
 from bot.core.identity import UserRef
 from bot.core.instrument import Instrument
 from bot.core.ports import Clock, Sender
 from bot.core.workdays import ReminderPolicy, WorkingHours
 from bot.shell import log_privacy
 from bot.shell.content import SHIPPED_CONTENT_DIR, load_instrument
+from bot.shell.platforms import connected
 from bot.shell.scheduler import Ticker
 from bot.shell.settings import Settings
 from storage.database import create_database_engine
@@ -57,13 +53,12 @@ from storage.sql_rounds import SqlRounds
 from storage.sql_store import SqlStore
 from storage.sql_teams import SqlTeams
 
-if TYPE_CHECKING:
-    # The platform SDKs (slack_bolt, aiohttp, python-telegram-bot) take about a second to import; the
-    # functions below import them when a platform is configured, so `kartoitus round list` does not pay.
-    from adapters.slack.app import SlackBot
-    from adapters.telegram.app import TelegramBot
 
-PLATFORM_CAPABILITIES: Sequence[Capabilities] = (TERMINAL, TELEGRAM, SLACK)
+def connected_platforms(settings: Settings) -> list[Connected]:
+    """The connected platforms configured in this process, in registry order."""
+    return [platform for platform in connected(settings.platforms) if platform.enabled(settings)]
+
+
 log = logging.getLogger(__name__)
 # After SIGTERM: turns already taken may send their replies this long; then what still waits for
 # its slot goes to the outbox. The whole stop stays well under the 10 s a service manager waits.
@@ -139,58 +134,54 @@ def dispatcher_factory(settings: Settings, instrument: Instrument, teams: SqlTea
     return build
 
 
-def telegram_limiter(settings: Settings) -> RateLimiter:
-    """Telegram's limits, this process's share of them (KARTOITUS_PROCESSES)."""
-    return RateLimiter(processes=settings.processes)
-
-
-def slack_rate_limiter(settings: Settings) -> RateLimiter:
-    """Slack's pacing, this process's share of it (KARTOITUS_PROCESSES)."""
-    from adapters.slack.sender import slack_limiter
-
-    return slack_limiter(processes=settings.processes)
-
-
-def telegram_bot(settings: Settings, *, limiter: RateLimiter | None = None, poll_interval: float = 0.0,
-                 drains: list[DrainingSender] | None = None, clock: Clock | None = None) -> TelegramBot:
-    from adapters.telegram.app import TelegramBot
-
-    assert settings.telegram_bot_token is not None
-    instrument, clock = instrument_for(settings), clock or clock_for(settings)
+def surroundings(settings: Settings, clock: Clock | None = None) -> Surroundings:
+    """What every platform is handed: content, clock, the stores it needs, its share of the limits, the port."""
     teams = SqlTeams(engine_for(settings))
-    build_dispatcher = dispatcher_factory(settings, instrument, teams, clock, drains)
-    return TelegramBot(token=settings.telegram_bot_token.get_secret_value(), api_url=settings.telegram_api_url,
-                       instrument=instrument, build_dispatcher=build_dispatcher, refs=teams, reachability=teams,
-                       clock=clock, limiter=limiter or telegram_limiter(settings), poll_interval=poll_interval)
+    return Surroundings(instrument=instrument_for(settings), clock=clock or clock_for(settings), refs=teams,
+                        reachability=teams, directory=teams, processes=settings.processes,
+                        http_host=settings.http_host, http_port=settings.http_port)
 
 
-def slack_bot(settings: Settings, *, limiter: RateLimiter | None = None,
-              drains: list[DrainingSender] | None = None, clock: Clock | None = None) -> SlackBot:
-    from adapters.slack.app import SlackBot
-
-    assert settings.slack_bot_token is not None
-    instrument, clock = instrument_for(settings), clock or clock_for(settings)
-    teams = SqlTeams(engine_for(settings))
-    build_dispatcher = dispatcher_factory(settings, instrument, teams, clock, drains)
-
-    def secret(value: SecretStr | None) -> str | None:
-        return value.get_secret_value() if value is not None else None
-
-    return SlackBot(bot_token=settings.slack_bot_token.get_secret_value(),
-                    signing_secret=secret(settings.slack_signing_secret), app_token=secret(settings.slack_app_token),
-                    api_url=settings.slack_api_url, instrument=instrument, build_dispatcher=build_dispatcher,
-                    refs=teams, reachability=teams, clock=clock, limiter=limiter or slack_rate_limiter(settings),
-                    directory=teams)
+def platform_app(settings: Settings, platform: Connected, *, drains: list[DrainingSender] | None = None,
+                 clock: Clock | None = None, **options: object) -> PlatformApp:
+    """A platform's app around the whole core (options are the platform's own: a limiter, a poll interval)."""
+    around = surroundings(settings, clock)
+    build_dispatcher = dispatcher_factory(settings, around.instrument, SqlTeams(engine_for(settings)), around.clock,
+                                          drains)
+    return platform.build_app(settings, around, build_dispatcher, **options)
 
 
-class PlatformApp(Protocol):
-    """What the shutdown needs from a running platform app."""
+@dataclass
+class Running:
+    """The platforms a process runs, their senders, the scheduler, and the drains of their replies."""
 
-    async def stop_intake(self) -> None: ...
+    apps: dict[str, PlatformApp] = field(default_factory=dict)
+    drains: list[DrainingSender] = field(default_factory=list)
+    ticker: Ticker | None = None
 
-    async def settle(self, timeout: float) -> bool: ...
+    @property
+    def senders(self) -> dict[str, Sender]:
+        return {name: app.sender for name, app in self.apps.items()}
 
-    async def stop(self, *, timeout: float = ...) -> None: ...
+    async def stop(self) -> None:
+        await shut_down(list(self.apps.values()), self.ticker, self.drains)
+
+
+async def start_platforms(settings: Settings, *, clock: Clock | None = None, interval_seconds: float | None = None
+                          ) -> Running:
+    """Start every configured platform of the registry and the scheduler that sends through them."""
+    running = Running()
+    try:
+        for platform in connected_platforms(settings):
+            app = platform_app(settings, platform, drains=running.drains, clock=clock)
+            await platform.start(app, settings, surroundings(settings, clock))
+            running.apps[platform.name] = app
+        running.ticker = scheduler_for(settings, running.senders, interval_seconds=interval_seconds, clock=clock)
+        running.ticker.start()
+    except BaseException:
+        await running.stop()
+        raise
+    return running
 
 
 async def run_platforms(settings: Settings) -> None:
@@ -199,28 +190,11 @@ async def run_platforms(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signal_number, stop.set)
-    apps: list[PlatformApp] = []
-    drains: list[DrainingSender] = []
-    senders: dict[str, Sender] = {}
-    ticker: Ticker | None = None
+    running = await start_platforms(settings)
     try:
-        if settings.telegram_enabled:
-            telegram = telegram_bot(settings, drains=drains)
-            secret = settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else None
-            await telegram.start(webhook_url=settings.telegram_webhook_url, webhook_secret=secret,
-                                 listen=settings.http_host, port=settings.http_port)
-            apps.append(telegram)
-            senders["telegram"] = telegram.sender
-        if settings.slack_enabled:
-            slack = slack_bot(settings, drains=drains)
-            await slack.start(host=settings.http_host, port=settings.http_port)
-            apps.append(slack)
-            senders["slack"] = slack.sender
-        ticker = scheduler_for(settings, senders)
-        ticker.start()
         await stop.wait()
     finally:
-        await shut_down(apps, ticker, drains)
+        await running.stop()
 
 
 async def shut_down(apps: Sequence[PlatformApp], ticker: Ticker | None, drains: Sequence[DrainingSender], *,
@@ -299,7 +273,7 @@ class ScheduledWork:
         self.planner = reminder_planner(settings, clock)
         self.privacy = privacy_desk(settings, clock)
         self.digests = digest_schedule(settings, clock)
-        self.groups = group_invitations(settings, clock, join_links(senders))
+        self.groups = group_invitations(settings, clock, join_links(settings, senders))
         self.senders = senders
         self.worker = OutboxWorker(SqlOutbox(engine_for(settings)), senders, clock, worker=f"worker-{os.getpid()}",
                                    in_flight=settings.outbox_in_flight, lease_seconds=settings.outbox_lease_seconds)
@@ -320,18 +294,15 @@ class ScheduledWork:
         await self.worker.stop(timeout=timeout)
 
 
-def join_links(senders: dict[str, Sender]) -> dict[str, Callable[[str], str]]:
+def join_links(settings: Settings, senders: dict[str, Sender]) -> dict[str, Callable[[str], str]]:
     """Per platform, the link that opens the private chat with the bot and joins a team (Telegram's deep link)."""
-    telegram = senders.get("telegram")
-    if telegram is None:
-        return {}
-    from adapters.telegram.outbound import deep_link
-    from adapters.telegram.sender import TelegramSender
-
-    if isinstance(telegram, TelegramSender):
-        bot = telegram.bot
-        return {"telegram": lambda code: deep_link(bot.username, code)}
-    return {}
+    links: dict[str, Callable[[str], str]] = {}
+    for platform in connected(settings.platforms):
+        sender = senders.get(platform.name)
+        link = platform.join_link(sender) if sender is not None else None
+        if link is not None:
+            links[platform.name] = link
+    return links
 
 
 def group_invitations(settings: Settings, clock: Clock, links: dict[str, Callable[[str], str]] | None = None
@@ -397,37 +368,18 @@ def round_commands(settings: Settings, teams: SqlTeams | None = None, clock: Clo
 async def platform_senders(settings: Settings, stack: AsyncExitStack, clock: Clock | None = None
                            ) -> dict[str, Sender]:
     """Senders for the configured platforms, for sending outside a conversation (the scheduler)."""
-    engine = engine_for(settings)
-    teams, clock, instrument = SqlTeams(engine), clock or clock_for(settings), instrument_for(settings)
-    senders: dict[str, Sender] = {}
-    if settings.telegram_bot_token is not None:
-        from telegram import Bot
-
-        from adapters.telegram.sender import TelegramSender
-
-        token = settings.telegram_bot_token.get_secret_value()
-        bot = Bot(token, base_url=f"{settings.telegram_api_url.rstrip('/')}/bot")
-        await stack.enter_async_context(bot)
-        senders["telegram"] = TelegramSender(bot, refs=teams, reachability=teams, clock=clock,
-                                             limiter=telegram_limiter(settings))
-    if settings.slack_bot_token is not None:
-        from adapters.slack.outbound import CommandStyle
-        from adapters.slack.sender import SlackSender, web_client
-
-        client = web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-        senders["slack"] = SlackSender(client, texts=instrument.text, style=CommandStyle(command_aliases(instrument)),
-                                       refs=teams, reachability=teams, clock=clock,
-                                       limiter=slack_rate_limiter(settings))
-    return senders
+    around = surroundings(settings, clock)
+    return {platform.name: await platform.open_sender(settings, around, stack)
+            for platform in connected_platforms(settings)}
 
 
 async def tick(settings: Settings, *, now: datetime | None = None, clock: Clock | None = None) -> tuple[int, int]:
     """One scheduler tick: send what is due through the configured platforms; (sent, still pending).
 
-    At `now` if given (a clock that stands still there), else on `clock` or the process's clock."""
+    At `now` if given (a clock that starts there and runs on for the tick), else on `clock` or the process's clock."""
     engine = engine_for(settings)
     outbox = SqlOutbox(engine)
-    clock = FixedClock(now) if now is not None else clock or clock_for(settings)
+    clock = StartedClock(now) if now is not None else clock or clock_for(settings)
     async with AsyncExitStack() as stack:
         senders = await platform_senders(settings, stack, clock)
         sent = await scheduled_work(settings, senders, clock)()

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from adapters.ratelimit import RateLimiter
+from adapters.slack.platform import PLATFORM as SLACK
+from adapters.telegram.platform import PLATFORM as TELEGRAM
 from bot.shell import wiring
 from bot.shell.settings import Settings
 from tests.adapters.telegram.test_ratelimit import FakeTime, send_times
@@ -58,9 +60,9 @@ def test_the_setting_reaches_every_sender(tmp_path: Path) -> None:
               "SLACK_APP_TOKEN": "xapp-1-A0-test"}
     settings = Settings(_env_file=None, **values)  # type: ignore[arg-type]
     assert settings.processes == 2 and Settings(_env_file=None).processes == 1  # type: ignore[call-arg]
-    assert wiring.telegram_bot(settings).sender.limiter.processes == 2
-    assert wiring.slack_bot(settings).sender.limiter.processes == 2
-    assert 1 / wiring.slack_rate_limiter(settings)._overall_gap == pytest.approx(99), "Slack's 200/s: 99 each"
+    assert wiring.platform_app(settings, TELEGRAM).sender.limiter.processes == 2
+    assert wiring.platform_app(settings, SLACK).sender.limiter.processes == 2
+    assert 1 / SLACK.limiter(settings.processes)._overall_gap == pytest.approx(99), "Slack's 200/s: 99 each"
     with pytest.raises(ValueError):
         RateLimiter(processes=0)
 

@@ -10,6 +10,7 @@ import pytest_asyncio
 
 from adapters.ratelimit import RateLimiter
 from adapters.slack.app import EVENTS_PATH, SlackBot
+from adapters.slack.platform import PLATFORM as SLACK
 from bot.core.clock import StartedClock
 from bot.shell import wiring
 from bot.shell.settings import Settings
@@ -37,7 +38,7 @@ async def start_app(settings: Settings, suite_clock: StartedClock) -> AsyncItera
     running: list[SlackBot] = []
 
     async def start() -> str:
-        bot = wiring.slack_bot(settings, limiter=RateLimiter(**FAST), clock=suite_clock)  # type: ignore[arg-type]
+        bot = wiring.platform_app(settings, SLACK, limiter=RateLimiter(**FAST), clock=suite_clock)  # type: ignore[arg-type]
         port = free_port()
         await bot.start(host="127.0.0.1", port=port)
         running.append(bot)

@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from pydantic import SecretStr
 
+from adapters.slack.platform import PLATFORM as SLACK
 from bot.core.clock import StartedClock
 from bot.core.identity import UserRef
 from bot.shell.settings import Settings
@@ -326,7 +327,7 @@ async def test_socket_mode_receives_events_and_acknowledges_them(settings: Setti
     from tests.support.slack import APP_TOKEN
 
     socket_settings = settings.model_copy(update={"slack_app_token": SecretStr(APP_TOKEN)})
-    bot = wiring.slack_bot(socket_settings, limiter=RateLimiter(**FAST))  # type: ignore[arg-type]
+    bot = wiring.platform_app(socket_settings, SLACK, limiter=RateLimiter(**FAST))  # type: ignore[arg-type]
     await bot.start()
     try:
         anna = SlackPerson("http://unused.invalid", slack_api, http, "U0ANNA")
@@ -406,7 +407,7 @@ async def test_a_coordinator_opens_a_round_for_two_channels_and_members_are_invi
     # Every tick below counts invitations and reminders only: no weekly digests, whatever day the suite runs on
     # (they have tests of their own). The app and the ticks share the suite's clock.
     coordinated = settings.model_copy(update={"coordinators": "slack:U0MAIJA", "min_scores": 2, "digest_weekday": 0})
-    bot = wiring.slack_bot(coordinated, limiter=RateLimiter(**FAST), clock=suite_clock)  # type: ignore[arg-type]
+    bot = wiring.platform_app(coordinated, SLACK, limiter=RateLimiter(**FAST), clock=suite_clock)  # type: ignore[arg-type]
     port = free_port()
     await bot.start(host="127.0.0.1", port=port)
     url = f"http://127.0.0.1:{port}/slack/events"

@@ -10,6 +10,7 @@ import pytest_asyncio
 
 from adapters.ratelimit import RateLimiter
 from adapters.telegram.app import TelegramBot
+from adapters.telegram.platform import PLATFORM as TELEGRAM
 from bot.core.clock import StartedClock
 from bot.shell import wiring
 from bot.shell.settings import Settings
@@ -39,7 +40,7 @@ async def start_bot(settings: Settings, suite_clock: StartedClock
     running: list[TelegramBot] = []
 
     async def start(**options: object) -> TelegramBot:
-        bot = wiring.telegram_bot(settings, limiter=RateLimiter(**FAST), clock=suite_clock)  # type: ignore[arg-type]
+        bot = wiring.platform_app(settings, TELEGRAM, limiter=RateLimiter(**FAST), clock=suite_clock)  # type: ignore[arg-type]
         await bot.start(**options)  # type: ignore[arg-type]
         running.append(bot)
         return bot

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from adapters.ratelimit import RateLimiter
+from adapters.telegram.platform import PLATFORM as TELEGRAM
 from bot.app.round_desk import RoundDesk
 from bot.core.clock import StartedClock
 from bot.core.workdays import next_reminder_time, start_window_end, working_days_before
@@ -39,7 +40,7 @@ async def test_members_who_never_opened_the_chat_are_invited_through_their_group
         settings: Settings, anna: TelegramPerson, telegram_proxy: RepairingProxy, suite_clock: StartedClock) -> None:
     quiet = settings.model_copy(update={"digest_weekday": 0})  # no weekly digest in the group on a Monday
     bo, cid = (TelegramPerson(anna.http, anna.url, name=name) for name in ("Bo", "Cid"))
-    bot = wiring.telegram_bot(quiet, limiter=RateLimiter(**FAST), clock=suite_clock)  # type: ignore[arg-type]
+    bot = wiring.platform_app(quiet, TELEGRAM, limiter=RateLimiter(**FAST), clock=suite_clock)  # type: ignore[arg-type]
 
     def desk() -> RoundDesk:
         return wiring.round_desk(quiet, clock=suite_clock)

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable
 
 from adapters.telegram.app import TelegramBot
+from adapters.telegram.platform import PLATFORM as TELEGRAM
 from bot.core.clock import StartedClock
 from bot.shell.settings import Settings
 from storage.sql_store import SqlStore
@@ -249,7 +250,7 @@ async def test_a_coordinator_opens_a_round_for_two_groups_and_members_are_invite
     # tests). The bot and the ticks share the suite's clock.
     coordinated = settings.model_copy(update={"coordinators": f"telegram:{maija.id}", "min_scores": 2,
                                               "digest_weekday": 0})
-    bot = wiring.telegram_bot(coordinated, limiter=RateLimiter(**FAST), clock=suite_clock)  # type: ignore[arg-type]
+    bot = wiring.platform_app(coordinated, TELEGRAM, limiter=RateLimiter(**FAST), clock=suite_clock)  # type: ignore[arg-type]
     await bot.start()
     try:
         for person, chat_id, title in ((anna, -100901, "Autoala"), (bo, -100901, "Autoala"),
