@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from bot.core.formatting import date_text as date_text  # the inverse of `parse_date`, kept importable from here
 from bot.core.identity import UserRef
 from bot.core.workdays import is_working_day, next_working_day, start_window_end, working_days_before
 
@@ -29,11 +30,6 @@ def parse_date(text: str) -> date | None:
         return date(int(year), int(month), int(day))
     except ValueError:
         return None
-
-
-def date_text(day: date | None) -> str:
-    """A date as people write it here (16.11.2026); "–" for none. The inverse of `parse_date`."""
-    return f"{day.day}.{day.month}.{day.year}" if day else "–"
 
 
 class PlanError(ValueError):

@@ -5,7 +5,10 @@ within two calendar months of the strategy-funding decision), the Finnish public
 days and working hours (in the organisation's or the person's time zone, correct across DST), and
 the reminder policy (escalating reminders before a deadline, at most one a day). Reminders go out
 only on working days (Monday to Friday, not a Finnish public holiday, nor Midsummer Eve or Christmas
-Eve, which are days off in practice) within working hours. Standard library only.
+Eve, which are days off in practice) within working hours. The public holidays, and their names in
+Finnish, Swedish and English, come from the `holidays` package's calendar of Finland, which follows
+changes in the law; the two eves are our own rule on top of it. The package covers the years
+1853–2100: outside them only weekends are days off. Otherwise the standard library only.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cache
 from zoneinfo import ZoneInfo
+
+import holidays
 
 _DAY = timedelta(days=1)
 
@@ -29,59 +34,62 @@ def start_window_end(decision: date) -> date:
     return date(year, month, min(decision.day, calendar.monthrange(year, month)[1]))
 
 
+# Our languages → the holidays package's names for them (Finland's calendar speaks fi, sv_FI and en_US).
+_HOLIDAY_LANGUAGES = {"fi": "fi", "sv": "sv_FI", "en": "en_US"}
+# Not public holidays by law, but nobody is at work: our rule, whether or not the package lists them.
+_EVES = {"fi": ("Juhannusaatto", "Jouluaatto"), "sv": ("Midsommarafton", "Julafton"),
+         "en": ("Midsummer Eve", "Christmas Eve")}
+_OUR_NAMES = {"fi": {"Toinen pääsiäispäivä": "2. pääsiäispäivä"}}  # the package's name → the one we show
+
+
+@cache
+def _named(year: int, language: str) -> dict[date, str]:
+    """The package's public holidays of Finland in `year`, named in `language` (one of ours), in date order."""
+    if language not in _HOLIDAY_LANGUAGES:
+        raise ValueError(f"no holiday names in {language!r}; one of {', '.join(_HOLIDAY_LANGUAGES)}")
+    # The language is always given: left out, the package would guess it from the process's locale.
+    public = holidays.country_holidays("FI", years=year, language=_HOLIDAY_LANGUAGES[language])
+    return dict(sorted(public.items()))
+
+
+@cache
+def _days_off(year: int, language: str = "fi") -> dict[date, str]:
+    """The days off of a year, date → name in `language`, in date order. Cached: never hand it out."""
+    named = _named(year, language)
+    if not named:  # a year the package has no calendar for (before 1853, after 2100): weekends only
+        return {}
+    ours = _OUR_NAMES.get(language, {})
+    days = {day: "; ".join(ours.get(part, part) for part in name.split("; "))  # "; " joins two on one day
+            for day, name in named.items()}
+    midsummer_eve, christmas_eve = _EVES[language]
+    for day, name in _named(year, "fi").items():  # the package's own (Finnish) names find the days
+        if name == "Juhannuspäivä":
+            days.setdefault(day - _DAY, midsummer_eve)
+    days.setdefault(date(year, 12, 24), christmas_eve)
+    return dict(sorted(days.items()))
+
+
 def easter_sunday(year: int) -> date:
-    """Easter Sunday of a Gregorian year (the anonymous Meeus/Jones/Butcher algorithm)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = b // 4, b % 4
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = c // 4, c % 4
-    sum_l = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * sum_l) // 451
-    month = (h + sum_l - 7 * m + 114) // 31
-    day = (h + sum_l - 7 * m + 114) % 31 + 1
-    return date(year, month, day)
+    """Easter Sunday of a year the holidays package covers (its Finnish calendar's Pääsiäispäivä)."""
+    for day, name in _named(year, "fi").items():
+        if name == "Pääsiäispäivä":
+            return day
+    raise ValueError(f"the holidays package has no Finnish calendar for {year}")
 
 
-def _weekday_on_or_after(year: int, month: int, first_day: int, weekday: int) -> date:
-    """The first `weekday` (calendar.MONDAY …) on or after the given day."""
-    start = date(year, month, first_day)
-    return start + timedelta(days=(weekday - start.weekday()) % 7)
+def finnish_public_holidays(year: int, language: str = "fi") -> dict[date, str]:
+    """The days off of a year (public holidays plus Midsummer and Christmas Eve), date → name.
 
-
-@lru_cache(maxsize=64)
-def _holidays(year: int) -> dict[date, str]:
-    easter = easter_sunday(year)
-    return {
-        date(year, 1, 1): "Uudenvuodenpäivä",
-        date(year, 1, 6): "Loppiainen",
-        easter - timedelta(days=2): "Pitkäperjantai",
-        easter: "Pääsiäispäivä",
-        easter + timedelta(days=1): "2. pääsiäispäivä",
-        date(year, 5, 1): "Vappu",
-        easter + timedelta(days=39): "Helatorstai",
-        easter + timedelta(days=49): "Helluntaipäivä",
-        # Midsummer Eve and Christmas Eve are not public holidays by law, but nobody is at work.
-        _weekday_on_or_after(year, 6, 19, calendar.FRIDAY): "Juhannusaatto",
-        _weekday_on_or_after(year, 6, 20, calendar.SATURDAY): "Juhannuspäivä",
-        _weekday_on_or_after(year, 10, 31, calendar.SATURDAY): "Pyhäinpäivä",
-        date(year, 12, 6): "Itsenäisyyspäivä",
-        date(year, 12, 24): "Jouluaatto",
-        date(year, 12, 25): "Joulupäivä",
-        date(year, 12, 26): "Tapaninpäivä",
-    }
-
-
-def finnish_public_holidays(year: int) -> dict[date, str]:
-    """The days off of a year (public holidays plus Midsummer and Christmas Eve), date → Finnish name."""
+    Named in `language` ("fi", "sv" or "en") by the holidays package; a day with two holidays has both
+    names, joined by "; ".
+    """
     # A copy, so that a caller changing it cannot change the cached calendar.
-    return dict(_holidays(year))
+    return dict(_days_off(year, language))
 
 
 def is_working_day(day: date) -> bool:
     """Monday to Friday and not a day off."""
-    return day.weekday() < calendar.SATURDAY and day not in _holidays(day.year)
+    return day.weekday() < calendar.SATURDAY and day not in _days_off(day.year)
 
 
 def next_working_day(day: date) -> date:

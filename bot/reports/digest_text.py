@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.formatting import decimal_text
 from bot.core.instrument import Instrument, pick
 from bot.reports.digest import TeamDigest
 
@@ -12,10 +13,6 @@ def distribution_bar(distribution: tuple[int, ...]) -> str:
     """A tiny sparkline of the 1–5 counts, readable on a phone."""
     top = max(distribution, default=0) or 1
     return " " + "".join(BAR[round(count / top * (len(BAR) - 1))] for count in distribution)
-
-
-def _number(value: float) -> str:
-    return f"{value:.1f}".replace(".", ",")
 
 
 def digest_text(digest: TeamDigest, instrument: Instrument, language: str) -> tuple[str, str]:
@@ -35,11 +32,12 @@ def digest_text(digest: TeamDigest, instrument: Instrument, language: str) -> tu
             continue
         trend = ""
         if score.previous_mean is not None:
-            change = f"{score.mean - score.previous_mean:+.1f}".replace(".", ",")
-            trend = f"{score.trend} {change}{t('digest.previous', previous=_number(score.previous_mean))}"
+            change = decimal_text(score.mean - score.previous_mean, language, sign=True)
+            previous = t("digest.previous", previous=decimal_text(score.previous_mean, language))
+            trend = f"{score.trend} {change}{previous}"
         cant_say = t("digest.cant_say", count=score.cant_say) if score.cant_say else ""
-        lines.append(t("digest.score", title=title(score.point_id), mean=_number(score.mean), trend=trend,
-                       bar=distribution_bar(score.distribution), raters=score.raters, cant_say=cant_say))
+        lines.append(t("digest.score", title=title(score.point_id), mean=decimal_text(score.mean, language),
+                       trend=trend, bar=distribution_bar(score.distribution), raters=score.raters, cant_say=cant_say))
     lines.append("")
     if digest.priorities:
         lines.append(t("digest.priorities_heading"))

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from bot.core.formatting import date_text, decimal_text
 from bot.core.instrument import Instrument, pick
 from bot.core.text_input import clean_text
 from bot.reports.digest import Answers, OpenAnswers, TeamDigest, build_digest, open_answers_for
@@ -72,7 +73,7 @@ def _sections(book: Workbook, instrument: Instrument, language: str) -> list[_Se
                                                  dates=book.dates, answered=d.answered, invited=d.invited,
                                                  finished=d.finished),), level=1)]
     for point, score, group in zip(instrument.points, d.scores, book.points, strict=True):
-        result = (t("workbook.score", mean=f"{score.mean:.1f}".replace(".", ","), raters=score.raters)
+        result = (t("workbook.score", mean=decimal_text(score.mean, language), raters=score.raters)
                   if score.mean is not None else t("workbook.score_hidden", minimum=d.min_scores))
         sections.append(_Section(f"{point.number}. {pick(point.title, language)}",
                                  (pick(point.descriptors, language), result)))
@@ -159,8 +160,7 @@ def to_pdf(book: Workbook, instrument: Instrument, language: str) -> bytes:
 
 
 def dates_text(opened: date, closed: date | None) -> str:
-    return f"{opened.day}.{opened.month}.{opened.year}–" + (f"{closed.day}.{closed.month}.{closed.year}" if closed
-                                                            else "")
+    return f"{date_text(opened)}–" + (date_text(closed) if closed else "")
 
 
 RESULT_COLUMNS = ("round", "team", "point", "measure", "value")
