@@ -5,13 +5,18 @@ The command modules (bot.shell.cli, cli_rounds, cli_outbox, cli_person) import t
 
 from __future__ import annotations
 
+import functools
+import sys
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
 from bot.shell.content import SHIPPED_CONTENT_DIR, ContentError, load_instrument
 from bot.shell.settings import InvalidSettings, Settings, load_settings, operator_language
+
+if TYPE_CHECKING:
+    from bot.core.instrument import Instrument
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, help="kartoitus: the critical-points review bot.")
 content_app = typer.Typer(help="Check the survey content.")
@@ -24,7 +29,27 @@ T = TypeVar("T")
 
 def say_text(key: str, **values: object) -> str:
     """A message for whoever runs the command, in KARTOITUS_LANGUAGE (Finnish by default)."""
-    return load_instrument(SHIPPED_CONTENT_DIR).text(operator_language(), key, **values)
+    return operator_content().text(operator_language(), key, **values)
+
+
+def operator_content() -> Instrument:
+    """The shipped content, where the operator's messages are: parsed once per process.
+
+    Once a command has imported the wiring, the wiring's copy: a command that reports after its work
+    (`tick`) does not parse the YAML a second time to say so."""
+    if "bot.shell.wiring" in sys.modules:
+        from bot.shell import wiring
+
+        return wiring.instrument_for(_SHIPPED)
+    return _shipped_content()
+
+
+@functools.cache
+def _shipped_content() -> Instrument:
+    return load_instrument(SHIPPED_CONTENT_DIR)
+
+
+_SHIPPED = Settings.model_construct(content_dir=None)  # settings whose content is the shipped one
 
 
 def say(key: str, *, error: bool = False, **values: object) -> None:
