@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot.app.round_desk import Reply, RoundDesk
-from bot.core.clock import FixedClock, StartedClock
+from bot.core.clock import StartedClock
 from bot.core.identity import ChannelRef, UserRef
 from bot.core.rounds import PlanError, plan_round
 from bot.core.workdays import is_working_day
@@ -28,7 +28,7 @@ from storage.migrate import upgrade
 from storage.sql_outbox import SqlOutbox
 from storage.sql_rounds import SqlRounds
 from storage.sql_teams import SqlTeams
-from tests.support.clock import HELSINKI, helsinki_at
+from tests.support.clock import HELSINKI, FixedClock, helsinki_at
 from tests.support.processes import environment
 
 INSTRUMENT = load_instrument()

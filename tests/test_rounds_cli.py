@@ -154,7 +154,7 @@ async def test_roles_are_granted_listed_and_revoked(database: str) -> None:
     assert "slack:U0BO: koordinaattori" in out and "slack:U0ANNA: tiimin autoala vetäjä" in out
 
     engine = create_database_engine(database)
-    from bot.app.round_commands import Roles
+    from bot.app.roles import Roles
     from storage.sql_roles import SqlRoles
 
     roles = Roles(set(), SqlRoles(engine))

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from bot.app.round_commands import Roles
+from bot.app.roles import Roles
 from bot.app.round_desk import RoundDesk
 from bot.core.events import CommandReceived
-from bot.core.language import language_code
+from bot.core.language import language_or
 from bot.core.messages import Image, Notice, Outbound
 from bot.core.ports import TeamStore
 
@@ -33,13 +33,14 @@ class TeamRoles(Protocol):
 
 class DigestCommands:
     def __init__(self, desk_for: Callable[[str], RoundDesk], roles: Roles, leads: TeamRoles, teams: TeamStore,
-                 *, min_scores: int = 3, min_texts: int = 5) -> None:
+                 *, min_scores: int = 3, min_texts: int = 5, language: str = "fi") -> None:
         self.desk_for = desk_for
         self.roles = roles
         self.leads = leads
         self.teams = teams
         self.min_scores = min_scores
         self.min_texts = min_texts
+        self.language = language  # when the platform names none of our languages
 
     def led_teams(self, name: str) -> list[str]:
         """The titles of the teams `name` (platform:user_id) leads, and no others."""
@@ -47,10 +48,10 @@ class DigestCommands:
                        and title}, key=str.casefold)
 
     def handle(self, event: CommandReceived) -> Sequence[Outbound]:
-        language = language_code(event.locale) or "fi"
+        language = language_or(event.locale, self.language)
         desk = self.desk_for(language)
         to = event.channel or event.user
-        event_key = f"{event.user.platform}:{event.user.workspace}:{event.event_id}:digest"
+        event_key = f"{event.key}:digest"
         if not self.teams.mark_processed(event_key, now=desk.clock.now()):
             return ()  # the platform delivered the command twice: answer once
         found = self._team(event, desk)

@@ -18,7 +18,7 @@ from bot.app.service import TurnService
 from bot.app.teams import TeamDesk
 from bot.core.events import ChoiceSelected, CommandReceived, Event
 from bot.core.identity import UserRef
-from bot.core.language import language_code
+from bot.core.language import language_or
 from bot.core.messages import Outbound, PromptClosed
 from bot.core.ports import Reachability
 from bot.core.progress import Progress
@@ -91,7 +91,7 @@ class Dispatcher:
 
     async def reminder_button(self, event: ChoiceSelected, reminders: ReminderDesk) -> Sequence[Outbound]:
         if event.value == CONTINUE:
-            language = language_code(event.locale) or "fi"
+            language = language_or(event.locale, reminders.planner.language)  # as the other buttons
             closed = PromptClosed(to=event.user, prompt_id=REMINDER_PROMPT, language=language,
                                   answer=self.turns.instrument.text(language, "reminders.continue"))
             await self.turns.sender.send([closed])

@@ -53,8 +53,10 @@ def scheduled_image(key: str, to: Recipient, due_at: datetime, png: bytes, *, ca
     return Scheduled(key=key, to=to, payload=payload, due_at=due_at)
 
 
-def choice_payload(text: str, options: Sequence[Option], *, prompt_id: str, heading: str | None = None,
-                   language: str = "fi") -> str:
+def choice_prompt_payload(text: str, options: Sequence[Option], *, prompt_id: str, heading: str | None = None,
+                          language: str = "fi") -> str:
+    """The stored form of a ChoicePrompt in the outbox (JSON; read back by `message_of`). Not a button's
+    payload: that is bot.core.capabilities.choice_payload, which each button carries to the platform."""
     return json.dumps({"kind": "choice", "prompt_id": prompt_id, "text": text, "heading": heading, "language": language,
                        "options": [[o.value, o.label, o.key] for o in options]}, ensure_ascii=False)
 

@@ -18,7 +18,7 @@ from bot.core.events import CommandReceived
 from bot.core.flow import DEEPENING
 from bot.core.identity import UserRef
 from bot.core.instrument import Instrument
-from bot.core.language import language_code
+from bot.core.language import language_or
 from bot.core.messages import Document, Notice, Outbound
 from bot.core.ports import Clock, Erasure, KeptRound, PrivacyStore, RoundStore
 from bot.core.rounds import date_text
@@ -56,7 +56,7 @@ def personal_json(data: dict[str, object]) -> bytes:
 class PrivacyDesk:
     def __init__(self, privacy: PrivacyStore, rounds: RoundStore, instrument: Instrument, clock: Clock, *,
                  mark_processed: ProcessedMarker | None = None, min_scores: int = 3, min_texts: int = 5,
-                 retention_months: int = 24, zone: str = "Europe/Helsinki") -> None:
+                 retention_months: int = 24, zone: str = "Europe/Helsinki", language: str = "fi") -> None:
         self.privacy = privacy
         self.rounds = rounds
         self.instrument = instrument
@@ -66,6 +66,7 @@ class PrivacyDesk:
         self.min_texts = max(min_texts, ANONYMITY_FLOOR)
         self.retention_months = retention_months
         self.zone = ZoneInfo(zone)
+        self.language = language  # when the platform names none of our languages
 
     def t(self, language: str, key: str, **values: object) -> str:
         return self.instrument.text(language, key, **values)
@@ -74,9 +75,8 @@ class PrivacyDesk:
 
     def handle(self, event: CommandReceived) -> Sequence[Outbound]:
         """The reply to `/omat_tiedot` or `/poista_tiedot [vahvista]` (synchronous: reads and writes the database)."""
-        language = language_code(event.locale) or "fi"
-        if self.mark_processed is not None and not self.mark_processed(
-                f"{event.user.platform}:{event.user.workspace}:{event.event_id}:privacy", now=self.clock.now()):
+        language = language_or(event.locale, self.language)
+        if self.mark_processed is not None and not self.mark_processed(f"{event.key}:privacy", now=self.clock.now()):
             return ()  # the platform delivered the command twice
         if event.name == MY_DATA:
             return self.my_data(event.user, language)

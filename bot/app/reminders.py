@@ -16,10 +16,10 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.app.group_invitations import parked
-from bot.app.outbox import choice_payload, scheduled_notice
+from bot.app.outbox import choice_prompt_payload, scheduled_notice
 from bot.core.events import ChoiceSelected, CommandReceived
 from bot.core.instrument import Instrument
-from bot.core.language import language_code
+from bot.core.language import language_or
 from bot.core.messages import Notice, Option, Outbound, PromptClosed
 from bot.core.ports import Clock, Outbox, RoundStore, Scheduled
 from bot.core.rounds import MemberStanding, RoundInfo, date_text
@@ -105,7 +105,7 @@ class ReminderPlanner:
                              for person in self.rounds.people(self.coordinators)], now=now)
 
     def reminder(self, current: RoundInfo, member: MemberStanding, deadline: date, now: datetime) -> Scheduled:
-        language = language_code(member.language) or self.language
+        language = language_or(member.language, self.language)
 
         def t(key: str, **values: object) -> str:
             return self.instrument.text(language, key, **values)
@@ -120,8 +120,8 @@ class ReminderPlanner:
                      deadline=date_text(deadline))
         options = [Option(CONTINUE, t("reminders.continue"), "1"), Option(LATER, t("reminders.later"), "2"),
                    Option(OPT_OUT, t("reminders.opt_out"), "3")]
-        payload = choice_payload(text, options, prompt_id=REMINDER_PROMPT, heading=t("reminders.heading"),
-                                 language=language)
+        payload = choice_prompt_payload(text, options, prompt_id=REMINDER_PROMPT, heading=t("reminders.heading"),
+                                        language=language)
         return Scheduled(key=f"remind:{current.id}:{member.user.key}:{member.total + 1}", to=member.user,
                          payload=payload, due_at=now)
 
@@ -138,7 +138,7 @@ class ReminderDesk:
 
     def handle(self, event: ChoiceSelected) -> Sequence[Outbound]:
         planner = self.planner
-        language = language_code(event.locale) or planner.language
+        language = language_or(event.locale, planner.language)
         current = planner.open_round()
         labels = {LATER: "reminders.later", OPT_OUT: "reminders.opt_out"}
         closed = PromptClosed(to=event.user, prompt_id=REMINDER_PROMPT, language=language,

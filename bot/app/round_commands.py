@@ -12,14 +12,14 @@ for everyone, and registers nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Sequence
-from typing import Protocol
+from collections.abc import Callable, Sequence
 
+from bot.app.roles import Roles
 from bot.app.round_desk import Reply, RoundDesk
 from bot.core.events import CommandReceived
 from bot.core.identity import UserRef
 from bot.core.instrument import Instrument
-from bot.core.language import language_code
+from bot.core.language import language_or
 from bot.core.messages import Document, Notice, Outbound
 from bot.core.rounds import parse_date
 from bot.reports.workbook import to_html, to_markdown, to_pdf
@@ -32,29 +32,14 @@ def slug(text: str) -> str:
     return re.sub(r"[^\w]+", "-", text.casefold()).strip("-") or "tiimi"
 
 
-class GrantedRoles(Protocol):
-    def has_role(self, platform_user: str, role: str) -> bool: ...
-
-
-class Roles:
-    """Coordinators are named in the settings as platform:user_id, or granted by a coordinator."""
-
-    def __init__(self, coordinators: Collection[str], granted: GrantedRoles | None = None) -> None:
-        self.coordinators = frozenset(coordinators)
-        self.granted = granted
-
-    def is_coordinator(self, user: UserRef) -> bool:
-        name = f"{user.platform}:{user.user}"
-        return name in self.coordinators or (self.granted is not None and self.granted.has_role(name, "coordinator"))
-
-
 class RoundCommands:
     def __init__(self, desk_for: Callable[[str], RoundDesk], roles: Roles, instrument: Instrument,
-                 mark_processed: ProcessedMarker | None = None) -> None:
+                 mark_processed: ProcessedMarker | None = None, *, language: str = "fi") -> None:
         self.desk_for = desk_for
         self.roles = roles
         self.instrument = instrument
         self.mark_processed = mark_processed
+        self.language = language  # when the platform names none of our languages
 
     def subcommand(self, word: str) -> str | None:
         for name in SUBCOMMANDS:
@@ -66,12 +51,11 @@ class RoundCommands:
 
     def handle(self, event: CommandReceived, language: str | None = None) -> Sequence[Outbound]:
         """The reply to one /kierros command (synchronous: it reads and writes the database)."""
-        language = language or language_code(event.locale) or "fi"
+        language = language or language_or(event.locale, self.language)
         desk = self.desk_for(language)
         if not self.roles.is_coordinator(event.user):
             return (Notice(to=event.user, text=desk.t("rounds.coordinators_only"), language=language),)
-        if self.mark_processed is not None and not self.mark_processed(
-                f"{event.user.platform}:{event.user.workspace}:{event.event_id}:round", now=desk.clock.now()):
+        if self.mark_processed is not None and not self.mark_processed(f"{event.key}:round", now=desk.clock.now()):
             return ()
         word, _, rest = event.argument.strip().partition(" ")
         name = self.subcommand(word) if word else None
@@ -82,10 +66,9 @@ class RoundCommands:
 
     def in_group(self, event: CommandReceived) -> Sequence[Outbound]:
         """/kierros in a group: rounds are handled in a private chat; the same reply for everyone."""
-        language = language_code(event.locale) or "fi"
+        language = language_or(event.locale, self.language)
         desk = self.desk_for(language)
-        if self.mark_processed is not None and not self.mark_processed(
-                f"{event.user.platform}:{event.user.workspace}:{event.event_id}:round", now=desk.clock.now()):
+        if self.mark_processed is not None and not self.mark_processed(f"{event.key}:round", now=desk.clock.now()):
             return ()
         return (Notice(to=event.channel or event.user, text=desk.t("rounds.private_only"), language=language),)
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.app.outbox import scheduled_notice
 from bot.core.instrument import Instrument
-from bot.core.language import language_code
+from bot.core.language import language_or
 from bot.core.ports import Clock, Outbox, RoundStore
 from bot.core.rounds import PlanError, RoundConflict, RoundInfo, date_text, plan_round
 from bot.reports.chart import score_chart
@@ -84,7 +84,7 @@ class RoundDesk:
         items = []
         for standing in members:
             member = standing.user
-            language = language_code(standing.language) or self.language  # their own, where the bot knows it
+            language = language_or(standing.language, self.language)  # their own, where the bot knows it
             text = self.instrument.text(language, "rounds.invitation", name=opened.name,
                                         part1=date_text(opened.part1_deadline), part2=date_text(opened.part2_deadline))
             heading = self.instrument.text(language, "rounds.invitation_heading")

@@ -18,7 +18,7 @@ from bot.core.engine import step
 from bot.core.events import Event
 from bot.core.identity import UserRef
 from bot.core.instrument import Instrument
-from bot.core.language import language_code
+from bot.core.language import language_or
 from bot.core.messages import Notice, Outbound
 from bot.core.ports import Clock, DuplicateEvent, Sender, StaleWrite, TurnStore
 from bot.core.progress import Progress, progress_of
@@ -34,11 +34,13 @@ class TurnConflict(Exception):
 
 
 class TurnService:
-    def __init__(self, store: TurnStore, instrument: Instrument, sender: Sender, clock: Clock) -> None:
+    def __init__(self, store: TurnStore, instrument: Instrument, sender: Sender, clock: Clock, *,
+                 language: str = "fi") -> None:
         self.store = store
         self.instrument = instrument
         self.sender = sender
         self.clock = clock
+        self.language = language  # for a person who chose none and whose platform names none of ours
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def _lock(self, user: UserRef) -> asyncio.Lock:
@@ -68,12 +70,12 @@ class TurnService:
             return self.process(event)
         except Exception:
             log.exception("turn failed: %s from %s", type(event).__name__, event.user.platform)
-            language = language_code(event.locale) or "fi"
+            language = language_or(event.locale, self.language)
             return (Notice(to=event.user, text=self.instrument.text(language, "errors.internal"), language=language),)
 
     def process(self, event: Event) -> Sequence[Outbound]:
         """The synchronous core of a turn; raises only on storage failures."""
-        event_key = f"{event.user.platform}:{event.user.workspace}:{event.event_id}"
+        event_key = event.key
         for _ in range(MAX_ATTEMPTS):
             now = self.clock.now()
             loaded = self.store.load_turn(event.user, event_key=event_key,
@@ -83,7 +85,7 @@ class TurnService:
                 return ()
             conversation = loaded.conversation or Conversation(user=event.user, round=loaded.round,
                                                                prompt_seq=loaded.first_prompt_seq)
-            result = step(conversation, event, instrument=self.instrument, now=now)
+            result = step(conversation, event, instrument=self.instrument, now=now, default_language=self.language)
             try:
                 self.store.save(result.conversation, result.answers, event_key=event_key, now=now)
             except StaleWrite:
@@ -101,5 +103,6 @@ class TurnService:
         """Where `user` stands in the open round (read only; no turn is taken)."""
         def read() -> Progress:
             round_ref = self.store.current_round(instrument_version=self.instrument.version, now=self.clock.now())
-            return progress_of(self.store.load(user, round_ref), self.instrument, locale=locale)
+            return progress_of(self.store.load(user, round_ref), self.instrument, locale=locale,
+                               default_language=self.language)
         return await asyncio.to_thread(read)

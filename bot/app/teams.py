@@ -10,29 +10,30 @@ from collections.abc import Callable, Sequence
 
 from bot.core.events import CommandReceived, Event
 from bot.core.instrument import Instrument
-from bot.core.language import language_code
+from bot.core.language import language_or
 from bot.core.messages import Notice, Outbound
 from bot.core.ports import Clock, Sender, TeamStore
 
 
 class TeamDesk:
     def __init__(self, teams: TeamStore, instrument: Instrument, sender: Sender, clock: Clock,
-                 join_link: Callable[[str], str]) -> None:
+                 join_link: Callable[[str], str], *, language: str = "fi") -> None:
         self.teams = teams
         self.instrument = instrument
         self.sender = sender
         self.clock = clock
         self.join_link = join_link
+        self.language = language  # when the platform names none of our languages
 
     def _notice(self, event: Event, key: str, **values: object) -> Notice:
-        language = language_code(event.locale) or "fi"
+        language = language_or(event.locale, self.language)
         to = event.channel or event.user
         return Notice(to=to, text=self.instrument.text(language, key, **values), language=language)
 
     async def group_command(self, event: CommandReceived) -> Sequence[Outbound]:
         assert event.channel is not None
         now = self.clock.now()
-        if not self.teams.mark_processed(f"{event.user.platform}:{event.user.workspace}:{event.event_id}", now=now):
+        if not self.teams.mark_processed(event.key, now=now):
             return ()
         team = self.teams.register_team(event.channel, event.channel_title, now=now)
         link = self.join_link(team.join_code)
@@ -51,8 +52,7 @@ class TeamDesk:
     async def join_by_code(self, event: CommandReceived) -> Sequence[Outbound]:
         """/start <code> in a private chat: join the team the code belongs to."""
         now = self.clock.now()
-        if not self.teams.mark_processed(f"{event.user.platform}:{event.user.workspace}:{event.event_id}:join",
-                                         now=now):
+        if not self.teams.mark_processed(f"{event.key}:join", now=now):
             return ()
         team = self.teams.team_by_code(event.argument.strip())
         if team is None:

@@ -1,9 +1,8 @@
-"""The clocks of a process (timezone-aware); tests inject their own.
+"""The clocks of a process (timezone-aware); tests inject their own (tests/support/clock.py).
 
 - SystemClock: the real time, in UTC.
 - StartedClock: starts at a given moment and runs on in real time (KARTOITUS_CLOCK_START): a rehearsal
-  "as if it were Monday 7.12. 10:00", or a test suite that chooses its own day.
-- FixedClock: one moment that never moves (`kartoitus tick --now`).
+  "as if it were Monday 7.12. 10:00", or a test suite that chooses its own day; also `kartoitus tick --now`.
 """
 
 from __future__ import annotations
@@ -34,11 +33,3 @@ class StartedClock:
 
     def now(self) -> datetime:
         return self.start + timedelta(seconds=self._monotonic() - self._origin)
-
-
-class FixedClock:
-    def __init__(self, moment: datetime) -> None:
-        self.moment = _aware(moment)
-
-    def now(self) -> datetime:
-        return self.moment

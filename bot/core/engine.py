@@ -5,6 +5,7 @@ Pure: no I/O, no clock, no randomness. The state diagram is in bot/core/engine.m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,7 +33,6 @@ from bot.core.prompts import CANCEL, CONTINUE, DONE, FORWARD, SKIP, YES, Prompte
 from bot.core.text_input import normalise_text
 
 HISTORY_LIMIT = 100
-CHOICE_STEPS = frozenset({"rate", "hub", "partnership", "break", "edit", "language"})
 FREE_TEXT_STEPS = frozenset({"works", "develop", "promise", "level", "plan"})
 
 
@@ -43,9 +43,11 @@ class Step:
     answers: tuple[AnswerRecord, ...]
 
 
-def step(conversation: Conversation, event: Event, *, instrument: Instrument, now: datetime) -> Step:
-    """One turn of the conversation. `now` is the event's processing time (unused by rules yet)."""
-    turn = _Turn(conversation, instrument)
+def step(conversation: Conversation, event: Event, *, instrument: Instrument, now: datetime,
+         default_language: str = "fi") -> Step:
+    """One turn of the conversation. `now` is the event's processing time (unused by rules yet);
+    `default_language` speaks to a person who chose no language and whose platform names none of ours."""
+    turn = _Turn(conversation, instrument, default_language)
     turn.follow_locale(event.locale)
     if isinstance(event, CommandReceived):
         turn.command(event.name, event.argument, event.raw)
@@ -67,18 +69,17 @@ def step(conversation: Conversation, event: Event, *, instrument: Instrument, no
 class _Turn:
     """Accumulates one turn's changes; discarded after `step()` returns."""
 
-    def __init__(self, conversation: Conversation, instrument: Instrument) -> None:
+    def __init__(self, conversation: Conversation, instrument: Instrument, default_language: str = "fi") -> None:
         self.conv = conversation
         self.instrument = instrument
+        # One per turn; `update` keeps it on the latest state.
+        self.p = Prompter(conversation, instrument, default_language=default_language)
         self.out: list[Outbound] = []
         self.answers: list[AnswerRecord] = []
 
-    @property
-    def p(self) -> Prompter:
-        return Prompter(self.conv, self.instrument)
-
     def update(self, **changes: Any) -> None:
         self.conv = self.conv.evolve(**changes)
+        self.p.conversation = self.conv
 
     def say(self, key: str, **values: object) -> None:
         self.out.append(self.p.notice(self.p.t(key, **values)))
@@ -130,8 +131,8 @@ class _Turn:
             self.start()
         elif name == "join":
             self.say("team.join_in_group")
-        elif hasattr(self, f"command_{name}"):
-            getattr(self, f"command_{name}")()
+        elif name in _COMMANDS:
+            _COMMANDS[name](self)
         else:
             self.say("help.unknown_command", name=raw or name)
             self.out.append(self.p.help())
@@ -404,3 +405,16 @@ class _Turn:
             return
         self.update(selection=tuple(chosen))
         self.confirm_priorities(self.conv.selection)
+
+
+# The commands of a started conversation, by canonical name (bot.core.commands). `_Turn.command` answers
+# help and language before this (also before the start), and join.
+_COMMANDS: dict[str, Callable[[_Turn], None]] = {
+    "start": _Turn.command_start,
+    "resume": _Turn.command_resume,
+    "pause": _Turn.command_pause,
+    "back": _Turn.command_back,
+    "edit": _Turn.command_edit,
+    "skip": _Turn.command_skip,
+    "answers": _Turn.command_answers,
+}

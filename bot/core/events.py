@@ -19,6 +19,11 @@ class InboundEvent:
     channel: ChannelRef | None = None  # where it happened when not in a private chat (a team's group)
     channel_title: str = ""
 
+    @property
+    def key(self) -> str:
+        """The event's id across platforms and workspaces ("telegram:bot:123"): stored to process it once."""
+        return f"{self.user.platform}:{self.user.workspace}:{self.event_id}"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TextReceived(InboundEvent):

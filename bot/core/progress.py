@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from bot.core.conversation import Conversation
 from bot.core.flow import chosen_points, deepened_points
 from bot.core.instrument import Instrument
-from bot.core.language import language_code
+from bot.core.language import language_or
 from bot.core.prompts import language_of
 
 
@@ -32,16 +32,16 @@ class Progress:
         return self.points - len(self.deepened)
 
 
-def progress_of(conversation: Conversation | None, instrument: Instrument, *, locale: str | None = None
-                ) -> Progress:
+def progress_of(conversation: Conversation | None, instrument: Instrument, *, locale: str | None = None,
+                default_language: str = "fi") -> Progress:
     """Where the person stands; a person who has not started yet gets an empty Progress."""
     if conversation is None:
-        return Progress(language=language_code(locale) or "fi", started=False, rated=0,
+        return Progress(language=language_or(locale, default_language), started=False, rated=0,
                         points=len(instrument.point_ids), part1_done=False, priorities=(), deepened=(),
                         finished=False, paused=False)
     answers = conversation.answers
     return Progress(
-        language=language_of(conversation),
+        language=language_of(conversation, default_language),
         started=conversation.started,
         rated=sum(1 for point in instrument.point_ids if f"rate:{point}" in answers),
         points=len(instrument.point_ids),

@@ -22,17 +22,25 @@ _PAIRS = {"partnership": ((YES, "partnership.yes"), (NO, "partnership.no")),
           "break": ((CONTINUE, "break.continue"), (PAUSE, "break.pause"))}
 
 
-def language_of(conversation: Conversation) -> str:
-    return conversation.language or conversation.platform_language or "fi"
+def language_of(conversation: Conversation, default: str = "fi") -> str:
+    """The language the person chose, else their platform's, else `default` (the configured language)."""
+    return conversation.language or conversation.platform_language or default
 
 
 class Prompter:
-    """Messages for one conversation in its language."""
+    """Messages for one conversation in its language.
 
-    def __init__(self, conversation: Conversation, instrument: Instrument) -> None:
+    The engine builds one per turn and points `conversation` at the turn's latest state, so the
+    language (a person may change it mid-turn) is read from the conversation each time."""
+
+    def __init__(self, conversation: Conversation, instrument: Instrument, *, default_language: str = "fi") -> None:
         self.conversation = conversation
         self.instrument = instrument
-        self.language = language_of(conversation)
+        self.default_language = default_language
+
+    @property
+    def language(self) -> str:
+        return language_of(self.conversation, self.default_language)
 
     def t(self, key: str, **values: object) -> str:
         return self.instrument.text(self.language, key, **values)

@@ -125,8 +125,8 @@ def dispatcher_factory(settings: Settings, instrument: Instrument, teams: SqlTea
         sender = DrainingSender(platform_sender, SqlOutbox(teams.engine), clock)
         if drains is not None:
             drains.append(sender)
-        turns = TurnService(store, instrument, sender, clock)
-        return Dispatcher(turns, TeamDesk(teams, instrument, sender, clock, join_link),
+        turns = TurnService(store, instrument, sender, clock, language=settings.language)
+        return Dispatcher(turns, TeamDesk(teams, instrument, sender, clock, join_link, language=settings.language),
                           ReminderDesk(reminder_planner(settings, clock)), round_commands(settings, teams, clock),
                           digest_commands(settings, teams, clock), opened=group_invitations(settings, clock).opened,
                           privacy=privacy_desk(settings, clock, teams), reachability=teams)
@@ -336,7 +336,7 @@ def privacy_desk(settings: Settings, clock: Clock | None = None, teams: SqlTeams
     return PrivacyDesk(SqlPrivacy(engine), SqlRounds(engine), instrument_for(settings), clock or clock_for(settings),
                        mark_processed=teams.mark_processed if teams is not None else None,
                        min_scores=settings.min_scores, min_texts=settings.min_texts,
-                       retention_months=settings.retention_months, zone=settings.timezone)
+                       retention_months=settings.retention_months, zone=settings.timezone, language=settings.language)
 
 
 def role_store(settings: Settings) -> SqlRoles:
@@ -351,7 +351,7 @@ def digest_commands(settings: Settings, teams: SqlTeams, clock: Clock | None = N
     roles = role_store(settings)
     return DigestCommands(lambda language: round_desk(settings, language, clock),
                           Roles(settings.coordinator_ids, roles), roles, teams, min_scores=settings.min_scores,
-                          min_texts=settings.min_texts)
+                          min_texts=settings.min_texts, language=settings.language)
 
 
 def round_commands(settings: Settings, teams: SqlTeams | None = None, clock: Clock | None = None) -> RoundCommands:
@@ -362,7 +362,7 @@ def round_commands(settings: Settings, teams: SqlTeams | None = None, clock: Clo
 
     roles = Roles(settings.coordinator_ids, SqlRoles(engine_for(settings)))
     return RoundCommands(desk_for, roles, instrument_for(settings),
-                         teams.mark_processed if teams is not None else None)
+                         teams.mark_processed if teams is not None else None, language=settings.language)
 
 
 async def platform_senders(settings: Settings, stack: AsyncExitStack, clock: Clock | None = None
@@ -395,8 +395,9 @@ def terminal_chat(settings: Settings, user_name: str | None = None, clock: Clock
     teams = SqlTeams(store.engine)
 
     def build_service(sender: TerminalSender) -> Dispatcher:
-        desk = TeamDesk(teams, instrument, sender, clock, join_link=lambda code: "kartoitus chat")
-        turns = TurnService(store, instrument, sender, clock)
+        desk = TeamDesk(teams, instrument, sender, clock, join_link=lambda code: "kartoitus chat",
+                        language=settings.language)
+        turns = TurnService(store, instrument, sender, clock, language=settings.language)
         return Dispatcher(turns, desk, rounds=round_commands(settings, teams, clock),
                           digests=digest_commands(settings, teams, clock), privacy=privacy_desk(settings, clock, teams))
 

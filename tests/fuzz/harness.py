@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from bot.app.dispatcher import Dispatcher
 from bot.app.service import TurnService
 from bot.core.conversation import AnswerRecord, Conversation, RoundRef
-from bot.core.engine import CHOICE_STEPS, FREE_TEXT_STEPS
+from bot.core.engine import FREE_TEXT_STEPS
 from bot.core.events import ChoiceSelected, CommandReceived, Event, TextReceived
 from bot.core.flow import kind_of
 from bot.core.identity import UserRef
@@ -39,6 +39,7 @@ from tests.support.conversation import RecordingSender
 
 BASE_EXAMPLES = 100  # the default profile's max_examples (tests/fuzz/conftest.py)
 POINT_IDS = frozenset(INSTRUMENT.point_ids)
+CHOICE_STEPS = frozenset({"rate", "hub", "partnership", "break", "edit", "language"})  # kinds of steps with buttons
 SQLITE_ONE_IN = 5  # examples on SQLite: one in five
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 FRAGMENT_MIN = 10  # characters: shorter pieces of a Finnish string may well occur in Swedish or English too

@@ -1,4 +1,4 @@
-"""Clocks for the tests: one the tests move by hand, and the suite's own moment.
+"""Clocks for the tests: one the tests move by hand, one that never moves, and the suite's own moment.
 
 The suite runs on a moment of its choosing, never on the machine's date: `KARTOITUS_TEST_NOW`
 (ISO 8601, e.g. `KARTOITUS_TEST_NOW=2026-12-07T10:00+02:00`; without an offset it is Helsinki wall
@@ -39,6 +39,18 @@ class FakeClock:
 
     def advance(self, **delta: float) -> None:
         self.current += timedelta(**delta)
+
+
+class FixedClock:
+    """One moment that never moves (in UTC; a naive datetime is refused, as bot.core.clock's clocks do)."""
+
+    def __init__(self, moment: datetime) -> None:
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError(f"a naive datetime has no place in time: {moment!r}")
+        self.moment = moment.astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self.moment
 
 
 @functools.cache

@@ -38,6 +38,7 @@ from storage.sql_outbox import SqlOutbox
 from storage.sql_rounds import SqlRounds
 from storage.sql_teams import SqlTeams
 from storage.tables import outbox_message
+from tests.support.clock import FixedClock
 from tests.support.fake_bot_api import BOT_ID, TOKEN, FakeBotApi, Stats
 from tests.support.postgres import _as_postgres, _bin_dir, _run, _start
 from tests.support.processes import BotProcess, wait_for
@@ -74,14 +75,6 @@ class Wave:
     users: tuple[str, ...]
     marker: str
     key_prefix: str
-
-
-class FixedClock:
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-
-    def now(self) -> datetime:
-        return self.moment
 
 
 def open_round(url: str, users: Sequence[str], *, moment: datetime = WORKING_DAY_10, title: str = "autoala") -> Wave:
