@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/slack.py
 	$(BIN)/python bench/digest.py
+	$(BIN)/python bench/cli.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -9,11 +9,11 @@ operator puts them back.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from bot.core.identity import UserRef
@@ -31,7 +31,15 @@ class SqlOutbox:
     def __init__(self, engine: Engine, *, max_attempts: int = MAX_ATTEMPTS) -> None:
         self.engine = engine
         self.max_attempts = max_attempts
-        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        self._insert: Callable[[sa.Table], Any]
+        if engine.dialect.name == "postgresql":  # only the dialect in use is imported (each costs milliseconds)
+            from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+            self._insert = postgresql_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            self._insert = sqlite_insert
 
     def enqueue(self, items: Sequence[Scheduled], *, now: datetime) -> int:
         if not items:

@@ -15,12 +15,12 @@ from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from adapters.platform import BuildDispatcher, HttpListener, Surroundings
-from adapters.ratelimit import RateLimiter
 from adapters.slack.capabilities import CAPABILITIES
 from bot.core.commands import command_aliases
 from bot.core.ports import Sender
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the limiter (asyncio) and the SDK come when an app or a sender is built
+    from adapters.ratelimit import RateLimiter
     from adapters.slack.app import SlackBot
 
 

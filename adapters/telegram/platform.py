@@ -15,11 +15,11 @@ from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from adapters.platform import BuildDispatcher, HttpListener, Surroundings
-from adapters.ratelimit import RateLimiter
 from adapters.telegram.capabilities import CAPABILITIES
 from bot.core.ports import Sender
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the limiter (asyncio) and the SDK come when an app or a sender is built
+    from adapters.ratelimit import RateLimiter
     from adapters.telegram.app import TelegramBot
 
 
@@ -79,6 +79,8 @@ class TelegramPlatform:
 
     def limiter(self, processes: int) -> RateLimiter:
         """Telegram's limits, this process's share of them (KARTOITUS_PROCESSES)."""
+        from adapters.ratelimit import RateLimiter
+
         return RateLimiter(processes=processes)
 
     def build_app(self, settings: TelegramSettings, surroundings: Surroundings, build_dispatcher: BuildDispatcher,

@@ -19,8 +19,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
 _DAY = timedelta(days=1)
 
 
@@ -47,6 +45,8 @@ def _named(year: int, language: str) -> dict[date, str]:
     """The package's public holidays of Finland in `year`, named in `language` (one of ours), in date order."""
     if language not in _HOLIDAY_LANGUAGES:
         raise ValueError(f"no holiday names in {language!r}; one of {', '.join(_HOLIDAY_LANGUAGES)}")
+    import holidays  # its calendars take 15 ms to load: only when a date is checked
+
     # The language is always given: left out, the package would guess it from the process's locale.
     public = holidays.country_holidays("FI", years=year, language=_HOLIDAY_LANGUAGES[language])
     return dict(sorted(public.items()))

@@ -26,6 +26,7 @@ from bot.core.instrument import (
     Settings,
 )
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SHIPPED_CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 
 
@@ -53,7 +54,8 @@ class _Reader:
         self.problems = problems
         self.data: Any = None
         try:
-            self.data = yaml.safe_load(file.read_text(encoding="utf-8"))
+            # libyaml when the wheel has it (about 7× faster: every CLI command loads the content)
+            self.data = yaml.load(file.read_text(encoding="utf-8"), Loader=_LOADER)
         except FileNotFoundError:
             self.problem("", "file is missing")
         except (yaml.YAMLError, UnicodeDecodeError) as error:

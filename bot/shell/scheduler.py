@@ -13,8 +13,10 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
+if TYPE_CHECKING:  # imported when the ticker starts: `kartoitus tick` and the other commands never start one
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 60
@@ -46,6 +48,8 @@ class Ticker:
 
     def start(self) -> None:
         """Start ticking in the running event loop."""
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._scheduler.add_job(self.tick, "interval", seconds=self.interval_seconds, next_run_time=datetime.now(UTC),
                                 max_instances=1, coalesce=True, misfire_grace_time=None)

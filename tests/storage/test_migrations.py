@@ -93,3 +93,10 @@ def test_plain_postgresql_urls_mean_psycopg_3() -> None:
         engine = create_database_engine(url)
         assert engine.url.drivername == "postgresql+psycopg" and engine.url.database == "kartoitus"
         engine.dispose()
+
+
+def test_the_head_read_from_the_files_is_alembics() -> None:
+    """`upgrade` skips importing Alembic when the database is at the head it reads from the migration files."""
+    from storage.migrate import known_head
+
+    assert known_head() == head_revision()
