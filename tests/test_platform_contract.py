@@ -8,7 +8,7 @@ and Slack, and a person takes part 1 through it against a real SQLite file.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +20,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from adapters.platform import BuildDispatcher, Connected, HttpListener, Surroundings
 from bot.core.capabilities import Capabilities
-from bot.core.delivery import DELIVERED, Delivery
 from bot.core.events import ChoiceSelected, CommandReceived, Event
 from bot.core.identity import UserRef
 from bot.core.messages import ChoicePrompt, MultiChoicePrompt, Notice, Outbound
@@ -31,6 +30,7 @@ from bot.shell.platforms import PLATFORMS
 from bot.shell.settings import settings_with
 from storage.sql_store import SqlStore
 from tests.support.clock import suite_now
+from tests.support.conversation import RecordingSender
 
 _ids = itertools.count(1)
 
@@ -48,20 +48,11 @@ class MemorySettings(BaseSettings):
         return value
 
 
-class MemorySender:
-    def __init__(self) -> None:
-        self.sent: list[Outbound] = []
-
-    async def send(self, messages: Sequence[Outbound]) -> Sequence[Delivery]:
-        self.sent.extend(messages)
-        return [DELIVERED] * len(messages)
-
-
 class MemoryApp:
     """People's events in (as a platform's SDK would hand them over), replies recorded."""
 
     def __init__(self, build_dispatcher: BuildDispatcher, clock: Clock) -> None:
-        self._sender = MemorySender()
+        self._sender = RecordingSender()
         self.clock = clock
         self.dispatcher: Conversations = build_dispatcher(self._sender, lambda code: f"memory://join/{code}")
         self.started = self.stopped = False
@@ -116,7 +107,7 @@ class MemoryPlatform:
 
     async def open_sender(self, settings: MemorySettings, surroundings: Surroundings,
                           stack: AsyncExitStack) -> Sender:
-        return MemorySender()
+        return RecordingSender()
 
     def join_link(self, sender: Sender) -> Callable[[str], str] | None:
         return None
