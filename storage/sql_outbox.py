@@ -5,6 +5,11 @@ PostgreSQL never claim the same row; SQLite serialises writers, and the same sta
 the row locks, which SQLite has no use for) is atomic there. A row is pending while neither
 `sent_at` nor `failed_at` is set; failed rows stay, with the outcome and reason, until an
 operator puts them back.
+
+A claim (`claim` for a platform's worker, `take_for` for one person who collects their messages, on
+the terminal) also reads the language each recipient is known to use (`respondent`), so a message
+worded in several languages goes out in theirs. A reminder made pointless by a later one is closed as
+"superseded": neither waiting, sent nor failed.
 """
 
 from __future__ import annotations
@@ -14,17 +19,32 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from bot.core.identity import UserRef
 from bot.core.ports import Claimed, FailedMessage, OutboxCounts, Scheduled
 from storage.database import writing
 from storage.tables import outbox_message as t
+from storage.tables import respondent
 
 CHUNK = 500
 # A row whose attempts were all cut short by crashes (no outcome ever recorded) stops here.
 MAX_ATTEMPTS = 10
 _pending = sa.and_(t.c.sent_at.is_(None), t.c.failed_at.is_(None))
+TAKE_LIMIT = 100  # what one person collects at once (a terminal user coming back)
+SUPERSEDED = "superseded"  # done without being sent: a later message (reminder) said it all
+
+
+def _languages(db: Connection, rows: Sequence[Any]) -> dict[tuple[str, str, str], str]:
+    """The language each claimed recipient is known to use (chosen, else their platform's), by identity."""
+    users = {row.user_id for row in rows}
+    if not users:
+        return {}
+    found = db.execute(sa.select(respondent.c.platform, respondent.c.workspace, respondent.c.user_id,
+                                 sa.func.coalesce(respondent.c.language, respondent.c.platform_language))
+                       .where(respondent.c.user_id.in_(users),
+                              sa.func.coalesce(respondent.c.language, respondent.c.platform_language).is_not(None)))
+    return {(platform, workspace, user): language for platform, workspace, user, language in found}
 
 
 class SqlOutbox:
@@ -59,12 +79,19 @@ class SqlOutbox:
 
     def claim(self, *, worker: str, platforms: Sequence[str], now: datetime, lease_seconds: float,
               limit: int) -> list[Claimed]:
+        return self._claim(worker, now, lease_seconds, limit, t.c.platform.in_(list(platforms)))
+
+    def take_for(self, user: UserRef, *, worker: str, now: datetime, lease_seconds: float) -> list[Claimed]:
+        return self._claim(worker, now, lease_seconds, TAKE_LIMIT, t.c.platform == user.platform,
+                           t.c.workspace == user.workspace, t.c.user_id == user.user)
+
+    def _claim(self, worker: str, now: datetime, lease_seconds: float, limit: int, *which: Any) -> list[Claimed]:
         free = sa.or_(t.c.claimed_until.is_(None), t.c.claimed_until < now)
         exhausted = (sa.update(t).where(_pending, free, t.c.attempts >= self.max_attempts)
                      .values(failed_at=now, outcome="exhausted", claimed_by=None, claimed_until=None,
                              reason=sa.func.coalesce(t.c.reason, "no outcome recorded (the sender stopped)")))
         candidates = (sa.select(t.c.id)
-                      .where(_pending, t.c.due_at <= now, t.c.platform.in_(list(platforms)), free)
+                      .where(_pending, t.c.due_at <= now, *which, free)
                       .order_by(t.c.due_at, t.c.id).limit(limit)
                       .with_for_update(skip_locked=True))
         claim = (sa.update(t).where(t.c.id.in_(candidates.scalar_subquery()))
@@ -74,7 +101,9 @@ class SqlOutbox:
         with writing(self.engine) as db:
             db.execute(exhausted)
             rows = sorted(db.execute(claim).all(), key=lambda row: (row.due_at, row.id))
-        return [Claimed(row.id, row.key, UserRef(row.platform, row.workspace, row.user_id), row.payload, row.attempts)
+            languages = _languages(db, rows)
+        return [Claimed(row.id, row.key, UserRef(row.platform, row.workspace, row.user_id), row.payload, row.attempts,
+                        languages.get((row.platform, row.workspace, row.user_id)))
                 for row in rows]
 
     def _update_held(self, message_id: int, worker: str, **values: object) -> bool:
@@ -82,6 +111,12 @@ class SqlOutbox:
             done = db.execute(sa.update(t).where(t.c.id == message_id, t.c.claimed_by == worker, _pending)
                               .values(**values))
         return bool(done.rowcount)
+
+    def supersede(self, ids: Sequence[int], *, worker: str, now: datetime, reason: str) -> None:
+        if ids:
+            with writing(self.engine) as db:
+                db.execute(sa.update(t).where(t.c.id.in_(list(ids)), t.c.claimed_by == worker, _pending)
+                           .values(sent_at=now, outcome=SUPERSEDED, reason=reason[:255], claimed_until=None))
 
     def begin_attempt(self, message_id: int, *, worker: str, now: datetime) -> bool:
         return self._update_held(message_id, worker, attempts=t.c.attempts + 1, last_attempt_at=now)
@@ -109,7 +144,8 @@ class SqlOutbox:
             return int(db.execute(sa.select(sa.func.count()).select_from(t).where(_pending)).scalar_one())
 
     def counts(self) -> OutboxCounts:
-        kind = sa.case((t.c.sent_at.is_not(None), "sent"), (t.c.failed_at.is_not(None), "failed"),
+        kind = sa.case((t.c.outcome == SUPERSEDED, SUPERSEDED), (t.c.sent_at.is_not(None), "sent"),
+                       (t.c.failed_at.is_not(None), "failed"),
                        (t.c.attempts > 0, "retrying"), else_="waiting")
         with self.engine.connect() as db:
             totals = dict(db.execute(sa.select(kind, sa.func.count()).group_by(kind)).tuples().all())

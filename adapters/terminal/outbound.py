@@ -40,7 +40,9 @@ def render(message: Outbound, instrument: Instrument) -> str:
         if message.update:
             return ""
         lines += [_option_line(o, o.value in message.selected, t("terminal.current")) for o in message.options]
-        lines.append(_join(message.hint, t("terminal.choose_many", count=message.count)))
+        # the prompt's own hint is for buttons toggled one by one and then confirmed ("vahvista valinta"):
+        # a terminal has nothing to confirm, the numbers typed on one line are the choice
+        lines.append(t("terminal.choose_many", count=message.count))
     elif isinstance(message, FreeTextPrompt):
         skip = t("terminal.skip", command=message.skip.key, label=message.skip.label) if message.skip else None
         lines.append(_join(message.hint, skip))

@@ -18,31 +18,70 @@ import asyncio
 import base64
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.delivery import Delivery, Outcome, retry
-from bot.core.identity import ChannelRef, Recipient
+from bot.core.identity import ChannelRef, Recipient, UserRef
+from bot.core.language import language_code
 from bot.core.messages import ChoicePrompt, Image, Link, Notice, Option, Outbound
 from bot.core.ports import Claimed, Clock, Outbox, Scheduled, Sender
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class Wording:
+    """A scheduled message's words in one language: stored for every language, so that the message goes out
+    in the one its recipient is known to use when it is sent (which may be known only then)."""
+
+    text: str
+    heading: str | None = None
+    options: tuple[Option, ...] = ()
+    link: Link | None = None
+
+
+def _wording_data(wording: Wording) -> dict[str, Any]:
+    data: dict[str, Any] = {"text": wording.text, "heading": wording.heading}
+    if wording.options:
+        data["options"] = [[o.value, o.label, o.key] for o in wording.options]
+    if wording.link is not None:
+        data["link"] = [wording.link.label, wording.link.url]
+    return data
+
+
+def _variants(word: Callable[[str], Wording] | None, languages: Sequence[str], language: str) -> dict[str, Any]:
+    if word is None:
+        return {}
+    return {"variants": {code: _wording_data(word(code)) for code in languages if code != language}}
+
+
 def notice_payload(text: str, *, heading: str | None = None, language: str = "fi", channel: bool = False,
-                   link: Link | None = None) -> str:
+                   link: Link | None = None, word: Callable[[str], Wording] | None = None,
+                   languages: Sequence[str] = ()) -> str:
     data: dict[str, Any] = {"kind": "notice", "text": text, "heading": heading, "language": language,
                             "channel": channel}
     if link is not None:
         data["link"] = [link.label, link.url]
+    data.update(_variants(word, languages, language))
     return json.dumps(data, ensure_ascii=False)
 
 
 def scheduled_notice(key: str, to: Recipient, due_at: datetime, text: str, *, heading: str | None = None,
                      language: str = "fi", link: Link | None = None) -> Scheduled:
     payload = notice_payload(text, heading=heading, language=language, channel=isinstance(to, ChannelRef), link=link)
+    return Scheduled(key=key, to=to, payload=payload, due_at=due_at)
+
+
+def personal_notice(key: str, to: UserRef, due_at: datetime, word: Callable[[str], Wording], *, language: str,
+                    languages: Sequence[str]) -> Scheduled:
+    """A notice to a person in `language` (what is known of them now), worded in every one of `languages` too:
+    sent in the language they are known to use at the time it goes out (see `message_of`)."""
+    wording = word(language)
+    payload = notice_payload(wording.text, heading=wording.heading, language=language, link=wording.link, word=word,
+                             languages=languages)
     return Scheduled(key=key, to=to, payload=payload, due_at=due_at)
 
 
@@ -54,19 +93,48 @@ def scheduled_image(key: str, to: Recipient, due_at: datetime, png: bytes, *, ca
 
 
 def choice_prompt_payload(text: str, options: Sequence[Option], *, prompt_id: str, heading: str | None = None,
-                          language: str = "fi") -> str:
+                          language: str = "fi", word: Callable[[str], Wording] | None = None,
+                          languages: Sequence[str] = ()) -> str:
     """The stored form of a ChoicePrompt in the outbox (JSON; read back by `message_of`). Not a button's
-    payload: that is bot.core.capabilities.choice_payload, which each button carries to the platform."""
-    return json.dumps({"kind": "choice", "prompt_id": prompt_id, "text": text, "heading": heading, "language": language,
-                       "options": [[o.value, o.label, o.key] for o in options]}, ensure_ascii=False)
+    payload: that is bot.core.capabilities.choice_payload, which each button carries to the platform.
+    With `word`, the prompt is worded in each of `languages` too (as `personal_notice`)."""
+    data: dict[str, Any] = {"kind": "choice", "prompt_id": prompt_id, "text": text, "heading": heading,
+                            "language": language, "options": [[o.value, o.label, o.key] for o in options]}
+    data.update(_variants(word, languages, language))
+    return json.dumps(data, ensure_ascii=False)
+
+
+def personal_choice(key: str, to: UserRef, due_at: datetime, word: Callable[[str], Wording], *, prompt_id: str,
+                    language: str, languages: Sequence[str]) -> Scheduled:
+    """A ChoicePrompt to a person, worded in every language as `personal_notice`."""
+    wording = word(language)
+    payload = choice_prompt_payload(wording.text, wording.options, prompt_id=prompt_id, heading=wording.heading,
+                                    language=language, word=word, languages=languages)
+    return Scheduled(key=key, to=to, payload=payload, due_at=due_at)
+
+
+def _in_recipients_language(data: dict[str, Any], known: str | None) -> dict[str, Any]:
+    """The payload in the language its recipient is known to use now, where it was worded in that one."""
+    variants = data.get("variants")
+    language = language_code(known)
+    if not isinstance(variants, dict) or language is None or language == data.get("language"):
+        return data
+    wording = variants.get(language)
+    if not isinstance(wording, dict) or not isinstance(wording.get("text"), str):
+        return data
+    return {**data, **wording, "language": language}
 
 
 def message_of(claimed: Claimed) -> Outbound | None:
-    """The neutral message a stored payload describes (None for a payload this version cannot read)."""
+    """The neutral message a stored payload describes (None for a payload this version cannot read); a message
+    worded in several languages comes in the one its recipient is known to use (`claimed.language`)."""
     try:
         data: dict[str, Any] = json.loads(claimed.payload)
     except ValueError:
         return None
+    if not isinstance(data, dict):
+        return None
+    data = _in_recipients_language(data, claimed.language)
     to: Recipient = ChannelRef(claimed.to.platform, claimed.to.workspace, claimed.to.user) if data.get("channel") \
         else claimed.to
     if data.get("kind") == "notice" and isinstance(data.get("text"), str):
@@ -149,6 +217,15 @@ class OutboxWorker:
                     paused.add(pause)
         return delivered
 
+    async def deliver(self, items: Sequence[Claimed]) -> int:
+        """Send claimed messages one after the other, in their order (a person reading them in turn), recording
+        each outcome as `drain` does; returns how many were delivered."""
+        delivered = 0
+        for item in items:
+            ok, _ = await self._send_one(item)
+            delivered += ok
+        return delivered
+
     async def stop(self, *, timeout: float = 5.0) -> None:
         """Take no new work; let what is on the wire finish, or give its claims back at once."""
         self._stopping = True
@@ -200,3 +277,68 @@ class OutboxWorker:
             outcome = "exhausted" if delivery.outcome is Outcome.RETRY else str(delivery.outcome)
             log.warning("outbox: %s failed after %d attempts: %s (%s)", item.key, attempts, outcome, delivery.reason)
             self.outbox.fail(item.id, worker=self.worker, now=now, outcome=outcome, reason=delivery.reason)
+
+
+def superseded(items: Sequence[Claimed]) -> list[Claimed]:
+    """The reminders a later reminder of the same round to the same person makes pointless
+    (keys "remind:<round>:<person>:<n>": all but the highest n)."""
+    latest: dict[str, tuple[int, Claimed]] = {}
+    older: list[Claimed] = []
+    for item in items:
+        stem, _, number = item.key.rpartition(":")
+        if not item.key.startswith("remind:") or not number.isdigit():
+            continue
+        known = latest.get(stem)
+        if known is None or int(number) > known[0]:
+            if known is not None:
+                older.append(known[1])
+            latest[stem] = (int(number), item)
+        else:
+            older.append(item)
+    return older
+
+
+def _to_channel(payload: str) -> bool:
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and bool(data.get("channel"))
+
+
+class Collection:
+    """What was sent to a person while they were away, for a platform that cannot push (the terminal): taken
+    from the outbox when they come back, shown once, and recorded as delivered.
+
+    The messages are claimed with the workers' own lease (`Outbox.take_for`), so two chats opened at once
+    never both show one, and a chat that dies before it is shown gives it back after the lease. Of a
+    round's reminders only the latest is shown; the older ones are kept as "superseded".
+    """
+
+    def __init__(self, outbox: Outbox, clock: Clock, *, worker: str, lease_seconds: float = LEASE_SECONDS) -> None:
+        self.outbox = outbox
+        self.clock = clock
+        self.worker = worker
+        self.lease_seconds = lease_seconds
+
+    async def deliver(self, user: UserRef, sender: Sender) -> int:
+        """Show `user` what waits for them through `sender`; returns how many messages were delivered."""
+        taken = await asyncio.to_thread(self.outbox.take_for, user, worker=self.worker, now=self.clock.now(),
+                                        lease_seconds=self.lease_seconds)
+        # A team's messages (its digest) are addressed to the team's channel, which the outbox stores under the
+        # same columns as a person: a person whose name is a team's never collects them.
+        for_team = [item for item in taken if _to_channel(item.payload)]
+        if for_team:
+            await asyncio.to_thread(self.outbox.release, [item.id for item in for_team], worker=self.worker,
+                                    now=self.clock.now())
+        taken = [item for item in taken if item not in for_team]
+        if not taken:
+            return 0
+        older = superseded(taken)
+        if older:
+            await asyncio.to_thread(self.outbox.supersede, [item.id for item in older], worker=self.worker,
+                                    now=self.clock.now(), reason="a later reminder was shown")
+        shown = [item for item in taken if item not in older]
+        worker = OutboxWorker(self.outbox, {user.platform: sender}, self.clock, worker=self.worker,
+                              lease_seconds=self.lease_seconds)
+        return await worker.deliver(shown)

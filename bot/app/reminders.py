@@ -16,7 +16,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.app.group_invitations import parked
-from bot.app.outbox import choice_prompt_payload, scheduled_notice
+from bot.app.outbox import Wording, personal_choice, personal_notice
 from bot.core.events import ChoiceSelected, CommandReceived
 from bot.core.instrument import Instrument
 from bot.core.language import language_or
@@ -98,32 +98,40 @@ class ReminderPlanner:
         done = sum(1 for member in standings if member.part1_done)
         if today < working_days_before(current.window_end, WARN_WORKING_DAYS) or done * 2 >= len(standings):
             return
-        text = self.instrument.text(self.language, "rounds.low_participation", name=current.name,
-                                    window_end=date_text(current.window_end), done=done, members=len(standings))
-        self.outbox.enqueue([scheduled_notice(f"warn:{current.id}:{person.key}", person, now, text,
-                                              language=self.language)
+
+        def word(language: str) -> Wording:
+            return Wording(self.instrument.text(language, "rounds.low_participation", name=current.name,
+                                                window_end=date_text(current.window_end), done=done,
+                                                members=len(standings)))
+
+        # in the coordinator's own language when it goes out (known once they used the bot), else the configured one
+        self.outbox.enqueue([personal_notice(f"warn:{current.id}:{person.key}", person, now, word,
+                                             language=self.language, languages=self.instrument.languages)
                              for person in self.rounds.people(self.coordinators)], now=now)
 
     def reminder(self, current: RoundInfo, member: MemberStanding, deadline: date, now: datetime) -> Scheduled:
-        language = language_or(member.language, self.language)
-
-        def t(key: str, **values: object) -> str:
-            return self.instrument.text(language, key, **values)
-
+        """The member's reminder, in their language (as the invitation: worded in every language, the one they
+        are known to use when it goes out wins)."""
         total = len(self.instrument.point_ids)
-        if not member.answered:
-            text = t("reminders.not_started", name=current.name, deadline=date_text(deadline))
-        elif not member.part1_done:
-            text = t("reminders.part1", rated=member.rated(), total=total, deadline=date_text(deadline))
-        else:
-            text = t("reminders.part2", deepened=member.deepened(self.instrument.point_ids), total=total,
-                     deadline=date_text(deadline))
-        options = [Option(CONTINUE, t("reminders.continue"), "1"), Option(LATER, t("reminders.later"), "2"),
-                   Option(OPT_OUT, t("reminders.opt_out"), "3")]
-        payload = choice_prompt_payload(text, options, prompt_id=REMINDER_PROMPT, heading=t("reminders.heading"),
-                                        language=language)
-        return Scheduled(key=f"remind:{current.id}:{member.user.key}:{member.total + 1}", to=member.user,
-                         payload=payload, due_at=now)
+
+        def word(language: str) -> Wording:
+            def t(key: str, **values: object) -> str:
+                return self.instrument.text(language, key, **values)
+
+            if not member.answered:
+                text = t("reminders.not_started", name=current.name, deadline=date_text(deadline))
+            elif not member.part1_done:
+                text = t("reminders.part1", rated=member.rated(), total=total, deadline=date_text(deadline))
+            else:
+                text = t("reminders.part2", deepened=member.deepened(self.instrument.point_ids), total=total,
+                         deadline=date_text(deadline))
+            options = (Option(CONTINUE, t("reminders.continue"), "1"), Option(LATER, t("reminders.later"), "2"),
+                       Option(OPT_OUT, t("reminders.opt_out"), "3"))
+            return Wording(text, heading=t("reminders.heading"), options=options)
+
+        return personal_choice(f"remind:{current.id}:{member.user.key}:{member.total + 1}", member.user, now, word,
+                               prompt_id=REMINDER_PROMPT, language=language_or(member.language, self.language),
+                               languages=self.instrument.languages)
 
 
 class ReminderDesk:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.app.outbox import scheduled_notice
+from bot.app.outbox import Wording, personal_notice
 from bot.core.instrument import Instrument
 from bot.core.language import language_or
 from bot.core.ports import Clock, Outbox, RoundStore
@@ -78,18 +78,22 @@ class RoundDesk:
         return Reply(text)
 
     def invite(self, opened: RoundInfo) -> int:
-        """Queue one invitation per member (idempotent: a member is invited once per round)."""
+        """Queue one invitation per member (idempotent: a member is invited once per round), in the member's own
+        language where the bot knows it, else the configured one; worded in every language, so that a language
+        the bot learns before it goes out (a member who opens the chat only then) is the one it speaks."""
         now = self.clock.now()
         members = self.rounds.standings(opened.id)
-        items = []
-        for standing in members:
-            member = standing.user
-            language = language_or(standing.language, self.language)  # their own, where the bot knows it
-            text = self.instrument.text(language, "rounds.invitation", name=opened.name,
-                                        part1=date_text(opened.part1_deadline), part2=date_text(opened.part2_deadline))
-            heading = self.instrument.text(language, "rounds.invitation_heading")
-            items.append(scheduled_notice(f"invite:{opened.id}:{member.key}", member, now, text, heading=heading,
-                                          language=language))
+
+        def word(language: str) -> Wording:
+            return Wording(self.instrument.text(language, "rounds.invitation", name=opened.name,
+                                                part1=date_text(opened.part1_deadline),
+                                                part2=date_text(opened.part2_deadline)),
+                           heading=self.instrument.text(language, "rounds.invitation_heading"))
+
+        items = [personal_notice(f"invite:{opened.id}:{standing.user.key}", standing.user, now, word,
+                                 language=language_or(standing.language, self.language),
+                                 languages=self.instrument.languages)
+                 for standing in members]
         self.outbox.enqueue(items, now=now)
         return len(members)
 

@@ -190,6 +190,7 @@ class Claimed:
     to: UserRef
     payload: str
     attempts: int  # real send attempts so far (before this one)
+    language: str | None = None  # the recipient's language as known when claimed (None: not known, or a channel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +231,17 @@ class Outbox(Protocol):
     def claim(self, *, worker: str, platforms: Sequence[str], now: datetime, lease_seconds: float,
               limit: int) -> list[Claimed]:
         """Due, unsent, unfailed messages for `platforms` that nobody holds; no two workers get the same one."""
+        ...
+
+    def take_for(self, user: UserRef, *, worker: str, now: datetime, lease_seconds: float) -> list[Claimed]:
+        """Claim every due, unsent, unfailed message for `user` that nobody holds, oldest first: for a platform
+        that cannot push (the terminal), whose person collects them on coming back. The same lease as `claim`,
+        so two collectors (or a collector and a worker) never get the same message."""
+        ...
+
+    def supersede(self, ids: Sequence[int], *, worker: str, now: datetime, reason: str) -> None:
+        """Claimed messages made pointless by a later one (an older reminder): done without being sent,
+        kept with the outcome "superseded" (neither waiting, sent nor failed)."""
         ...
 
     def begin_attempt(self, message_id: int, *, worker: str, now: datetime) -> bool:

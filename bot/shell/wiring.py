@@ -401,5 +401,9 @@ def terminal_chat(settings: Settings, user_name: str | None = None, clock: Clock
         return Dispatcher(turns, desk, rounds=round_commands(settings, teams, clock),
                           digests=digest_commands(settings, teams, clock), privacy=privacy_desk(settings, clock, teams))
 
+    from bot.app.outbox import Collection  # what was sent to the person while the terminal was closed
+
+    held = Collection(SqlOutbox(store.engine), clock, worker=f"terminal-{os.getpid()}",
+                      lease_seconds=settings.outbox_lease_seconds)
     return TerminalChat(build_service=build_service, instrument=instrument, clock=clock, user=user,
-                        language=settings.language)
+                        language=settings.language, collect=lambda sender: held.deliver(user, sender))
