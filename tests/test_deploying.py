@@ -40,7 +40,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 BOT_ID = TOKEN.split(":", 1)[0]
 SHUTDOWN_LIMIT = 10.0  # seconds: what a service manager waits before it kills
 INVITATION = "Kutsu: kriittisten pisteiden kartoitus"
-JOINED = re.compile(r"Olet nyt tiimin \S+ jäsen \(jäseniä (\d+)\)")
+JOINED = re.compile(r"Olet nyt tiimin jäsen: \S+ \(jäseniä (\d+)\)")
 
 
 class SlowSlackApi(FakeSlackApi):

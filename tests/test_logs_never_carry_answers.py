@@ -157,7 +157,7 @@ async def test_slack_at_debug_logs_no_answer(protected: bool, capture: Capture, 
         await anna.click("Kirjoita vastaus", develop)
         await anna.wait_for(lambda: len(slack_api.opened) == 1, "the answer modal")
         await anna.submit(IN_MODAL)
-        await anna.expect("Miten lunastatte palvelulupauksen?")
+        await anna.expect("Mitä lupaatte tässä asiassa työelämäkumppaneillenne ja miten pidätte lupauksenne?")
         await anna.say("/vastaukset")
         await anna.expect(MARKER)  # the person sees their answers; the log does not
     finally:

@@ -77,9 +77,9 @@ async def test_a_failed_invitation_is_kept_with_its_reason_shown_and_sent_when_p
 
     del slack_api.refuse["U0BO"]
     code, out = await kartoitus(database, slack_api, "outbox", "retry", "--failed")
-    assert code == 0 and "Lähetykseen palautettiin 1 viestiä" in out, out
+    assert code == 0 and "Lähetykseen palautettiin 1 viesti" in out, out
     code, out = await kartoitus(database, slack_api, "tick", "--now", later)
-    assert "1 viestiä lähetetty, 0 odottaa" in out, out
+    assert "1 viesti lähetetty, 0 odottaa" in out, out
     assert invitations(slack_api) == ["D0ANNA", "D0BO", "D0CID"], "each person once"
     code, out = await kartoitus(database, slack_api, "round", "status")
     assert "Toimittamatta" not in out
@@ -93,9 +93,9 @@ async def test_a_server_error_is_retried_later_and_a_person_who_left_is_not(data
     slack_api.server_errors_next = 1
     slack_api.gone.add("U0BO")
     code, out = await kartoitus(database, slack_api, "tick", in_flight=1)  # Anna's, the first, gets the 500
-    assert "1 viestiä lähetetty, 1 odottaa" in out, out
+    assert "1 viesti lähetetty, 1 odottaa" in out, out
     code, out = await kartoitus(database, slack_api, "outbox")
     assert "uusi yritys tulossa 1" in out and "1 × unreachable: user_not_found" in out, out
     code, out = await kartoitus(database, slack_api, "tick", "--now", (NOW + timedelta(minutes=2)).isoformat())
-    assert code == 0 and "1 viestiä lähetetty, 0 odottaa" in out, out
+    assert code == 0 and "1 viesti lähetetty, 0 odottaa" in out, out
     assert invitations(slack_api) == ["D0ANNA", "D0CID"]

@@ -150,8 +150,8 @@ def test_after_erasure_nothing_in_the_database_ties_the_person_to_an_answer(worl
     said = replies[0].text
     assert "Tietosi on poistettu" in said and "tiimijäsenyydet (1)" in said
     assert "avoimen kierroksen vastaukset (3)" in said, "the three ratings of the open round"
-    assert re.search(r"Kierros Syksy \(suljettu \d+\.\d+\.\d{4}\): vastauksesi \(10\) jäävät ilman nimeäsi "
-                     r"tiimin autoala tuloksiin", said), said
+    assert re.search(r"Kierros Syksy \(suljettu \d+\.\d+\.\d{4}\), tiimi: autoala\. Vastauksesi \(10\) jäävät ilman "
+                     r"nimeäsi tiimin tuloksiin", said), said
     assert "arviosi (8) tiimin keskiarvoissa" in said and "valintasi (1) tiimin yhteisissä äänimäärissä" in said
     assert "avoimet vastauksesi (1) muiden joukossa ilman nimeä" in said and "poistetaan noin" in said
 
@@ -320,7 +320,7 @@ async def test_an_administrator_exports_and_erases_a_person_from_the_command_lin
 
     code, out = await run_kartoitus(world.url, "person", "erase", "terminal:tuulikki")
     assert code == 0, out
-    assert "Tietosi on poistettu" in out and "Kierros Syksy" in out and "vastauksesi (10)" in out
+    assert "Tietosi on poistettu" in out and "Kierros Syksy" in out and "Vastauksesi (10)" in out
     assert traces(world.url, "tuulikki") == []
     assert "terminal:bo" in answer_owners(world.url)
 

@@ -209,7 +209,7 @@ async def test_digests_go_to_the_team_channels_weekly_and_at_the_close(tmp_path:
     received = await world.tick(helsinki(11, 23, 9))  # Monday 9:00: this week's digests
     assert set(received) == set(channels.values())
     digest = received[channels["autoala"]][0]
-    assert isinstance(digest, Notice) and digest.heading == "Tiimin autoala kooste · Kartoitus 11/2026"
+    assert isinstance(digest, Notice) and digest.heading == "Kooste – tiimi: autoala · Kartoitus 11/2026"
     assert "Vastanneita 0/2" in digest.text
     assert await world.tick(helsinki(11, 23, 15)) == {}, "once a week"
     assert await world.tick(helsinki(11, 26, 10)) == {}, "only on Mondays"

@@ -53,7 +53,7 @@ async def test_a_round_for_two_teams_from_open_to_close(database: str, slack_api
     code, out = await kartoitus(database, "round", "open", "--decision-date", decision, "--team", "autoala",
                                 "--team", "Sähköala", "--responsible", "Maija Mäki", "--name", "Syksy 2026")
     assert code == 0, out
-    assert "Kierros ”Syksy 2026” (nro 1) avattiin tiimeille autoala, sähköala" in out
+    assert "Kierros ”Syksy 2026” (nro 1) avattiin. Tiimit: autoala, sähköala" in out
     assert "Kutsu lähtee 3 henkilölle" in out
 
     code, out = await kartoitus(database, "round", "open", "--decision-date", decision, "--team", "hallinto",
@@ -78,12 +78,12 @@ async def test_a_round_for_two_teams_from_open_to_close(database: str, slack_api
 
     code, out = await kartoitus(database, "round", "status")
     assert code == 0
-    assert "autoala: 2 jäsentä, 1 aloittanut, 0 osan 1 tehnyt, 0 valmis" in out
-    assert "sähköala: 2 jäsentä, 0 aloittanut" in out
+    assert "autoala: jäseniä 2, aloittaneita 1, osan 1 tehneitä 0, valmiita 0" in out
+    assert "sähköala: jäseniä 2, aloittaneita 0" in out
     assert "U0" not in out, "status never names anyone"
 
     code, out = await kartoitus(database, "digest", "--team", "autoala", "--post", api=slack_api)
-    assert code == 0 and "Tiimin autoala kooste" in out and "1 viestiä lähetetty" in out, out
+    assert code == 0 and "Kooste – tiimi: autoala" in out and "1 viesti lähetetty" in out, out
     posted = slack_api.in_channel("C0AUTO")
     assert len(posted) == 1 and "Vastanneita 1/2" in posted[0].shown, "no chart yet: one rating is too few"
     code, out = await kartoitus(database, "digest", "--team", "hallinto", "--post", api=slack_api)
@@ -147,11 +147,11 @@ async def test_roles_are_granted_listed_and_revoked(database: str) -> None:
     code, out = await kartoitus(database, "role", "grant", "lead", "slack:U0ANNA")
     assert code == 1 and "--team" in out
     code, out = await kartoitus(database, "role", "grant", "lead", "slack:U0ANNA", "--team", "AUTOALA")
-    assert code == 0 and "tiimin AUTOALA vetäjä" in out
+    assert code == 0 and "vetäjä (tiimi: AUTOALA)" in out
     code, out = await kartoitus(database, "role", "grant", "coordinator", "maija")
     assert code == 1 and "alusta:tunnus" in out
     code, out = await kartoitus(database, "role", "list")
-    assert "slack:U0BO: koordinaattori" in out and "slack:U0ANNA: tiimin autoala vetäjä" in out
+    assert "slack:U0BO: koordinaattori" in out and "slack:U0ANNA: vetäjä (tiimi: autoala)" in out
 
     engine = create_database_engine(database)
     from bot.app.roles import Roles
@@ -199,7 +199,7 @@ async def test_a_teams_digest_from_the_command_line(tmp_path: Path) -> None:
 
     code, out = await kartoitus(url, "digest", "--team", "autoala")
     assert code == 0, out
-    assert "Tiimin autoala kooste" in out and "Vastanneita 5/6; osan 1 tehnyt 5" in out
+    assert "Kooste – tiimi: autoala" in out and "Vastanneita 5/6; osan 1 tehnyt 5" in out
     assert "Tavoitettavuus ja näkyvyys: 4,6" in out and "(5 arviota)" in out  # (5+4+5+4+5)/5
     assert "Yhteinen ennakkosuunnittelu: 5 ääntä" in out
     assert "Avoimet vastaukset: Yhteinen ennakkosuunnittelu" in out and "• Toimii anna <b>hyvin</b>" in out

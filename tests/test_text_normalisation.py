@@ -128,7 +128,8 @@ def test_invalid_utf8_on_stdin_gets_the_normal_flow_and_the_note(tmp_path: Path,
     assert "Traceback" not in err + out and "yritä hetken päästä uudelleen" not in out
     assert "En tunnistanut vastausta ”\ufffd\ufffd”" in out, "an unreadable choice is asked again, as any other"
     assert out.count(NOTES["fi"]) == 2
-    assert "Miten lunastatte palvelulupauksen?" in out and "Tauko. Vastauksesi on tallennettu" in out
+    assert "Mitä lupaatte tässä asiassa työelämäkumppaneillenne ja miten pidätte lupauksenne?" in out
+    assert "Tauko. Vastauksesi on tallennettu" in out
     exported = kartoitus(database, "export", "--format", "json", "--raw")
     assert exported.returncode == 0, exported.stderr
     values = {row["question"]: row["value"] for row in json.loads(exported.stdout)}

@@ -1,4 +1,4 @@
-"""Understanding typed answers to choice questions: "3", a label, or a close match."""
+"""Understanding typed answers to choice questions: "3", a label, a word only one label has, or a close match."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from bot.core.messages import Option
 
 CLOSE_MATCH = 0.8
+MIN_WORD = 3  # a word of a label that alone names its option: "hyvin", "bra", "well"; not "ei", "en"
 _LIST_SEPARATORS = re.compile(r"\s*(?:[,;\n+&]|\s(?:ja|och|and)\s)\s*", re.IGNORECASE)
 
 
@@ -34,6 +35,9 @@ def match_option(text: str, options: Sequence[Option], aliases: Iterable[tuple[s
     label_start = [option for option in options if _bare_label(option).startswith(wanted)]
     if len(wanted) >= 3 and len(label_start) == 1:
         return label_start[0]
+    with_word = [option for option in options if wanted in _bare_label(option).split()]
+    if len(wanted) >= MIN_WORD and len(with_word) == 1:  # "hyvin" → "4 Toimii hyvin"; "toimii" is in them all
+        return with_word[0]
     close = difflib.get_close_matches(wanted, list(candidates), n=2, cutoff=CLOSE_MATCH)
     if len(close) == 1 or (close and candidates[close[0]] is candidates[close[-1]]):
         return candidates[close[0]]

@@ -80,7 +80,9 @@ class Instrument:
     settings: Settings
     scale_question: Localized
     scale: tuple[ScaleOption, ...]
-    deepening: Mapping[str, Localized]  # works, develop, promise, promise_note
+    # works, develop; promise (asked under the organisation's own promise), promise_label (its lead-in),
+    # promise_open (asked where none is configured); derived_note (for points with derived questions)
+    deepening: Mapping[str, Localized]
     plan_question: Localized
     plan_note: Localized
     points: tuple[Point, ...]
@@ -89,17 +91,28 @@ class Instrument:
     ui: Mapping[str, Mapping[str, str]]  # language -> dotted key -> template
     commands: tuple[CommandSpec, ...]
     choice_aliases: tuple[tuple[str, str], ...] = ()  # (what people type, option value), any language
+    # The organisation's own service promise: "default" for every point, a point id for that point's own
+    service_promise: Mapping[str, Localized] = field(default_factory=dict)
 
     def text(self, language: str, key: str, **values: object) -> str:
-        """A UI string in `language` (Finnish when missing), with {placeholders} filled."""
-        template = self.ui.get(language, {}).get(key) or self.ui[DEFAULT_LANGUAGE][key]
-        return template.format(**values) if values else template
+        """A UI string in `language` (Finnish when missing), with {placeholders} filled and plural constructs
+        ({count:plural:one=# arvio|other=# arviota}, see `bot.core.plurals`) in the right form."""
+        from bot.core.plurals import render
+
+        template = self.ui.get(language, {}).get(key)
+        if not template:
+            language, template = DEFAULT_LANGUAGE, self.ui[DEFAULT_LANGUAGE][key]
+        return render(template, language, values) if values else template
 
     def point(self, point_id: str) -> Point:
         for point in self.points:
             if point.id == point_id:
                 return point
         raise KeyError(point_id)
+
+    def promise_for(self, point_id: str) -> Localized | None:
+        """The service promise configured for a critical point (its own, else the default), or None."""
+        return self.service_promise.get(point_id) or self.service_promise.get("default")
 
     def level(self, level_id: str) -> PartnershipLevel:
         for level in self.levels:

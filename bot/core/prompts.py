@@ -144,8 +144,11 @@ class Prompter:
             if point.laws:
                 laws = "; ".join(pick(law, self.language) for law in point.laws)
                 context.append(self.t("part2.laws", laws=laws))
+            if point.derived:
+                context.append(pick(self.instrument.deepening["derived_note"], self.language))
         elif kind == "promise":
-            context.append(pick(self.instrument.deepening["promise_note"], self.language))
+            question, shown = promise_question(self.instrument, point.id, self.language)
+            return self._free(step, question, heading, list(shown))
         return self._free(step, pick(self.instrument.deepening[kind], self.language), heading, context)
 
     def options(self, step: str) -> list[Option]:
@@ -241,6 +244,29 @@ class Prompter:
         if "plan" in answers:
             yield ""
             yield f"{self.t('plan.heading')}: {self.answer_label('plan', answers['plan'])}"
+
+
+def promise_question(instrument: Instrument, point_id: str, language: str) -> tuple[str, tuple[str, ...]]:
+    """The service-promise question of a point and what is shown above it: with a promise configured,
+    "Palvelulupauksemme: …" and the workbook's question; without one, a question answerable as it is."""
+    promise = instrument.promise_for(point_id)
+    if promise is None:
+        return pick(instrument.deepening["promise_open"], language), ()
+    label = pick(instrument.deepening["promise_label"], language)
+    return pick(instrument.deepening["promise"], language), (f"{label}: {pick(promise, language)}",)
+
+
+def all_promise_messages(instrument: Instrument, language: str) -> Iterator[tuple[str, str, str]]:
+    """(file, path, message) for each point's service-promise question with a configured promise, as one
+    message reads (heading, promise, question, hint): for the content check's message-size check."""
+    for point in instrument.points:
+        if instrument.promise_for(point.id) is None:
+            continue
+        key = point.id if point.id in instrument.service_promise else "default"
+        question, shown = promise_question(instrument, point.id, language)
+        heading = instrument.text(language, "part2.heading", number=point.number, title=pick(point.title, language))
+        message = "\n\n".join((heading, *shown, question, instrument.text(language, "answer.free_hint")))
+        yield "instrument.yaml", f"service_promise.{key}.{language}", message
 
 
 def all_button_labels(instrument: Instrument, language: str) -> Iterator[tuple[str, str, str]]:

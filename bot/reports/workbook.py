@@ -1,12 +1,14 @@
 """The filled-in workbook ("Kirjaa oma suunnitelmasi") of one team and round, as Markdown, HTML or PDF.
 
 The structure follows the seed workbook: a cover, then per critical point the results of the
-review (scores, what works, what to develop) and how the service promise is kept, the two
-development targets, the levels of partnership, and the summary of how to proceed. The same
-anonymity thresholds as the digest apply. Everything written out is escaped for its format, team
-names and round names included: for HTML by `html.escape`, for Markdown by `markdown_text`, so an
-answer with `<script>`, `[x](javascript:…)`, `*`, `|` or a leading `#` is shown as typed and runs or
-formats nothing. Control characters (stored before the engine removed them) are dropped on the way out.
+review (scores, what works, what to develop) and how the service promise is kept (under the
+organisation's own promise when the content configures one; points whose guiding questions are
+derived, not printed in the workbook, say so and list them), the two development targets, the
+levels of partnership, and the summary of how to proceed. The same anonymity thresholds as the
+digest apply. Everything written out is escaped for its format, team names and round names
+included: for HTML by `html.escape`, for Markdown by `markdown_text`, so an answer with `<script>`,
+`[x](javascript:…)`, `*`, `|` or a leading `#` is shown as typed and runs or formats nothing.
+Control characters (stored before the engine removed them) are dropped on the way out.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from datetime import date
 
 from bot.core.formatting import date_text, decimal_text
 from bot.core.instrument import Instrument, pick
+from bot.core.prompts import promise_question
 from bot.core.text_input import clean_text
 from bot.reports.digest import Answers, OpenAnswers, TeamDigest, build_digest, open_answers_for
 
@@ -75,13 +78,19 @@ def _sections(book: Workbook, instrument: Instrument, language: str) -> list[_Se
     for point, score, group in zip(instrument.points, d.scores, book.points, strict=True):
         result = (t("workbook.score", mean=decimal_text(score.mean, language), raters=score.raters)
                   if score.mean is not None else t("workbook.score_hidden", minimum=d.min_scores))
-        sections.append(_Section(f"{point.number}. {pick(point.title, language)}",
-                                 (pick(point.descriptors, language), result)))
+        paragraphs: tuple[str, ...] = (pick(point.descriptors, language), result)
+        guide: tuple[str, ...] = ()
+        if point.derived:  # questions not printed in the workbook: say so, and list them
+            paragraphs += (pick(instrument.deepening["derived_note"], language),)
+            guide = tuple(" ".join(pick(text, language) for text in (item.question, *item.details))
+                          for item in point.guide)
+        sections.append(_Section(f"{point.number}. {pick(point.title, language)}", paragraphs, guide))
         for kind, values, writers, _ in group.lists():  # each list from at least min_texts writers of its own
-            question = pick(instrument.deepening[kind], language)
+            question, promise = ((pick(instrument.deepening[kind], language), ()) if kind != "promise"
+                                 else promise_question(instrument, point.id, language))
             hidden = writers > 0 or not group.shown
             shown = values or ((t("workbook.texts_hidden", minimum=d.min_texts),) if hidden else ())
-            sections.append(_Section(question, bullets=shown or (t("workbook.none"),), level=3))
+            sections.append(_Section(question, promise, bullets=shown or (t("workbook.none"),), level=3))
     targets = tuple(f"{pick(instrument.point(p).title, language)} ({votes})" for p, votes in d.priorities)
     sections.append(_Section(t("workbook.targets"), bullets=targets or (t("workbook.targets_hidden"),)))
     for level in instrument.levels:

@@ -54,7 +54,7 @@ def chat(user: Annotated[str | None, typer.Option(help="Name of the person answe
 @content_app.command("check")
 def content_check(directory: Annotated[Path | None, typer.Argument(help="Content folder (default: the one in use).")]
                   = None) -> None:
-    """Validate content: translations, ids, button labels and callback data sizes."""
+    """Validate content: translations, ids, plural forms, button labels, callback data sizes, the service promise."""
     from bot.shell.content import SHIPPED_CONTENT_DIR, load_instrument
     from bot.shell.content_check import check_content
     from bot.shell.platforms import PLATFORMS

@@ -28,6 +28,8 @@ from bot.core.instrument import (
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SHIPPED_CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
+# The texts of `deepening:` in instrument.yaml, each required in every language.
+DEEPENING_TEXTS = ("works", "develop", "promise", "promise_label", "promise_open", "derived_note")
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,10 +137,7 @@ def read_instrument(directory: Path) -> tuple[Instrument | None, list[Problem]]:
         settings=settings,
         scale_question=main.localized(scale.get("question"), "scale.question"),
         scale=_scale(main, scale.get("options")),
-        deepening={
-            key: main.localized(deepening.get(key), f"deepening.{key}")
-            for key in ("works", "develop", "promise", "promise_note")
-        },
+        deepening={key: main.localized(deepening.get(key), f"deepening.{key}") for key in DEEPENING_TEXTS},
         plan_question=main.localized(plan.get("question"), "plan.question"),
         plan_note=main.localized(plan.get("note"), "plan.note"),
         points=points,
@@ -146,9 +145,27 @@ def read_instrument(directory: Path) -> tuple[Instrument | None, list[Problem]]:
         levels=levels,
         ui=ui,
         commands=commands,
+        service_promise=_service_promise(main, top.get("service_promise"), points),
     )
     instrument = replace(instrument, choice_aliases=_choice_aliases(instrument))
     return (None if problems else instrument), problems
+
+
+def _service_promise(reader: _Reader, node: Any, points: tuple[Point, ...]) -> dict[str, Localized]:
+    """The organisation's own service promise: `default` and per point id, every language; none by default.
+
+    An entry left empty (`default:` with nothing after it) counts as not configured."""
+    entries = reader.mapping(node or {}, "service_promise")
+    known = {point.id for point in points}
+    promises: dict[str, Localized] = {}
+    for key, value in entries.items():
+        path = f"service_promise.{key}"
+        if key != "default" and key not in known:
+            reader.problem(path, f"unknown critical point '{key}' (use 'default' or a point id: "
+                                 f"{', '.join(sorted(known))})")
+        elif value is not None:
+            promises[str(key)] = reader.localized(value, path)
+    return promises
 
 
 def _choice_aliases(instrument: Instrument) -> tuple[tuple[str, str], ...]:

@@ -104,7 +104,7 @@ def test_csv_export_to_a_file_has_no_personal_identifiers(tmp_path: Path) -> Non
     assert "2 vastausta" in result.stdout
     lines = out.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "round_id,round_name,respondent,part,point,question,value,instrument_version,answered_on"
-    assert lines[1].startswith("1,Kartoitus,1,1,tavoitettavuus,rate:tavoitettavuus,4,2026.1,")
+    assert lines[1].startswith("1,Kartoitus,1,1,tavoitettavuus,rate:tavoitettavuus,4,2026.2,")
     assert ",rate:valmiudet,cant_say," in lines[2]
     assert "anna" not in out.read_text(encoding="utf-8")
 
@@ -124,14 +124,14 @@ def test_a_coordinator_opens_a_round_for_two_teams_in_the_terminal(tmp_path: Pat
                       stdin=f"/kierros uusi {decision} autoala, sähköala; vastuu Maija Mäki\n/kierros tila\n"
                             "/kierros lista\n/kierros\n")
     assert maija.returncode == 0, maija.stderr
-    assert "avattiin tiimeille autoala, Sähköala" in maija.stdout and "Kutsu lähtee 3 henkilölle" in maija.stdout
-    assert "autoala: 2 jäsentä, 0 aloittanut" in maija.stdout and "Sähköala: 1 jäsentä" in maija.stdout
+    assert "avattiin. Tiimit: autoala, Sähköala" in maija.stdout and "Kutsu lähtee 3 henkilölle" in maija.stdout
+    assert "autoala: jäseniä 2, aloittaneita 0" in maija.stdout and "Sähköala: jäseniä 1" in maija.stdout
     assert "Käyttö: /kierros uusi PÄÄTÖSPÄIVÄ" in maija.stdout
 
     answered = kartoitus("chat", "--user", "bo", database=database, stdin="4\n")
     assert "Osa 1 · 2/8" in answered.stdout
     status = kartoitus("round", "status", database=database)
-    assert "autoala: 2 jäsentä, 1 aloittanut" in status.stdout
+    assert "autoala: jäseniä 2, aloittaneita 1" in status.stdout
 
     handed = kartoitus("chat", "--user", "maija", database=database, env=coordinators, cwd=tmp_path,
                        stdin="/kierros tyokirja autoala md\n")

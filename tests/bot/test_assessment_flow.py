@@ -30,8 +30,8 @@ def test_a_full_assessment_in_finnish(chat: Chat, store: MemoryStore, instrument
     chat.send("1").expect("Osa 2 · 3. Yhteinen ennakkosuunnittelu", "Mikä meillä jo toimii?",
                           "Oletteko varanneet aikaa HOKSaukseen?")
     chat.send("HOKS-keskustelut työpaikan kanssa sujuvat.").expect("Missä meillä on vielä kehitettävää?")
-    chat.send("Digitaaliset välineet puuttuvat.").expect("Miten lunastatte palvelulupauksen?",
-                                                         "Kahdeksan starttia")
+    chat.send("Digitaaliset välineet puuttuvat.").expect("Mitä lupaatte tässä asiassa työelämäkumppaneillenne",
+                                                         "miten pidätte lupauksenne?")
     chat.send("Varaamme ajan jokaiselle.").expect("Kohta on valmis: 1/8", "Jatketaanko")
     chat.send("1").expect("Osa 2 · 7. Näyttöjen laatu")
     chat.send("Arvioijat perehdytetään.").send("Ostettujen näyttöjen laatu.").send("/ohita")

@@ -157,7 +157,7 @@ class World:
             return "document"
         assert replies and isinstance(replies[0], Notice), replies
         notice = replies[0]
-        if notice.heading is not None and notice.heading.startswith("Tiimin ") and " kooste · " in notice.heading:
+        if notice.heading is not None and notice.heading.startswith("Kooste – tiimi: ") and " · " in notice.heading:
             return "digest"
         labels = {self.t("digest.digest_not_allowed"): "not_allowed", self.t("rounds.coordinators_only"):
                   "coordinators_only", self.t("rounds.private_only"): "private_only",
@@ -216,7 +216,7 @@ def test_a_lead_is_told_only_their_own_teams(world: World) -> None:
         if argument == "Sähköala":
             digest = replies[0]
             assert world.outcome(replies) == "digest" and isinstance(digest, Notice) and digest.heading is not None
-            assert digest.heading.startswith("Tiimin Sähköala kooste")
+            assert digest.heading.startswith("Kooste – tiimi: Sähköala ·")
             continue
         if argument == "":  # the only team they lead: its digest, without naming it
             assert world.outcome(replies) == "digest"

@@ -50,7 +50,7 @@ def test_too_long_answers_are_refused_and_nothing_is_lost(chat: Chat, store: Mem
     chat.send("x" * 4001).expect("Vastaus on liian pitkä: 4001 merkkiä", "enimmäismäärä on 4000 merkkiä",
                                  "Aiemmat vastauksesi ovat tallessa")
     assert saved(store) == before
-    chat.send("Lyhyempi.").expect("Miten lunastatte palvelulupauksen?")
+    chat.send("Lyhyempi.").expect("Mitä lupaatte tässä asiassa työelämäkumppaneillenne ja miten pidätte lupauksenne?")
 
 
 def test_a_button_from_an_old_question_changes_nothing(chat: Chat, store: MemoryStore) -> None:

@@ -104,7 +104,8 @@ def test_deepening_every_point_skips_the_hub(chat: Chat, instrument: Instrument)
             chat.expect("Olet syventänyt")
     chat.expect("Haluatko pohtia kumppanuuden neljää tasoa?")
     chat.send("2").expect("Kirjoita yhteenvetoon")
-    chat.send("/takaisin").expect("Miten lunastatte palvelulupauksen?", "Pidä ennallaan")
+    chat.send("/takaisin").expect("Mitä lupaatte tässä asiassa työelämäkumppaneillenne ja miten pidätte lupauksenne?",
+                                  "Pidä ennallaan")
     chat.send("/ohita").expect("Kohta on valmis: 8/8").send("1").expect("Haluatko pohtia kumppanuuden")
 
 

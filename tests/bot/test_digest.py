@@ -136,6 +136,6 @@ def test_the_text_shows_the_trend_with_its_difference_and_no_names(instrument: I
 
     heading, text = digest_text(digest(instrument, previous=[{"rate:tavoitettavuus": "3"}] * 3, min_texts=2),
                                 instrument, "fi")
-    assert heading == "Tiimin autoala kooste · Syksy 2026"
+    assert heading == "Kooste – tiimi: autoala · Syksy 2026"
     assert "Tavoitettavuus ja näkyvyys: 4,0 ↑ +1,0 (edellinen 3,0)" in text and "en osaa sanoa 1" in text
     assert "• <!channel> digi" in text, "plain text here; the platforms escape it"

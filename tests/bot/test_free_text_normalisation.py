@@ -30,7 +30,8 @@ def test_a_clean_answer_gets_no_note_even_with_windows_line_endings(chat: Chat, 
 def test_unreadable_text_is_kept_as_replacement_characters_with_the_note(chat: Chat, store: MemoryStore) -> None:
     finish_part1(chat)
     chat.send("Toimii \udcff\udcfe hyvin").expect(NOTE_FI, "Missä meillä on vielä kehitettävää?")
-    chat.send("Valmiiksi korvattu \ufffd merkki").expect(NOTE_FI, "Miten lunastatte palvelulupauksen?")
+    chat.send("Valmiiksi korvattu \ufffd merkki").expect(
+        NOTE_FI, "Mitä lupaatte tässä asiassa työelämäkumppaneillenne ja miten pidätte lupauksenne?")
     assert saved(store)["works:ennakkosuunnittelu"] == "Toimii \ufffd\ufffd hyvin"
     assert saved(store)["develop:ennakkosuunnittelu"] == "Valmiiksi korvattu \ufffd merkki"
 

@@ -60,10 +60,11 @@ def test_the_one_answer_to_a_question_is_left_out_and_the_others_are_shown(instr
 
 
 @pytest.mark.parametrize(("language", "hidden_line", "works_label"), [
-    ("fi", "Mitä kehitettävää: vastaukset näytetään, kun vähintään 5 on vastannut tähän kysymykseen (nyt 1).",
+    ("fi", "Mitä kehitettävää: vastaukset näytetään, kun vähintään 5 vastaajaa on vastannut tähän kysymykseen (nyt 1).",
      "Mikä toimii:"),
-    ("sv", "Vad ska utvecklas: svaren visas när minst 5 har svarat på den här frågan (nu 1).", "Vad fungerar:"),
-    ("en", "What to develop: the answers are shown once at least 5 have answered this question (now 1).",
+    ("sv", "Vad ska utvecklas: svaren visas när minst 5 personer har svarat på den här frågan (nu 1).",
+     "Vad fungerar:"),
+    ("en", "What to develop: the answers are shown once at least 5 people have answered this question (now 1).",
      "What works:"),
 ])
 def test_the_digest_says_how_many_wrote_instead_of_quoting(instrument: Instrument, language: str, hidden_line: str,
@@ -102,11 +103,11 @@ def test_the_workbook_leaves_out_the_lonely_answer_in_every_format(instrument: I
     heading = f"## {point.number}. {point.title['fi']}\n"
     section = markdown.split(heading, 1)[1].split("\n## ", 1)[0]  # this point's part of the workbook
     develop = section.split(f"### {instrument.deepening['develop']['fi']}\n", 1)[1].split("\n###", 1)[0]
-    assert develop.strip() == "- Vastaukset näytetään, kun vähintään 5 on vastannut.", \
+    assert develop.strip() == "- Vastaukset näytetään, kun vähintään 5 vastaajaa on vastannut.", \
         "the list says it is hidden, not that nobody answered"
     works = section.split(f"### {instrument.deepening['works']['fi']}\n", 1)[1].split("\n###", 1)[0]
     assert sorted(line.removeprefix("- ") for line in works.strip().splitlines()) == WORKS
-    assert "<li>Vastaukset näytetään, kun vähintään 5 on vastannut.</li>" in page
+    assert "<li>Vastaukset näytetään, kun vähintään 5 vastaajaa on vastannut.</li>" in page
 
 
 def test_a_point_with_five_writers_but_no_list_of_five_shows_no_answer(instrument: Instrument) -> None:
@@ -118,8 +119,9 @@ def test_a_point_with_five_writers_but_no_list_of_five_shows_no_answer(instrumen
     assert planning.works == planning.develop == planning.promise == ()
     _, text = digest_text(result, instrument, "fi")
     assert "Vastaus" not in text
-    assert "Mikä toimii: vastaukset näytetään, kun vähintään 5 on vastannut tähän kysymykseen (nyt 2)." in text
-    assert "Palvelulupaus: vastaukset näytetään, kun vähintään 5 on vastannut tähän kysymykseen (nyt 1)." in text
+    shown = "vastaukset näytetään, kun vähintään 5 vastaajaa on vastannut tähän kysymykseen"
+    assert f"Mikä toimii: {shown} (nyt 2)." in text
+    assert f"Palvelulupaus: {shown} (nyt 1)." in text
 
 
 def test_a_lower_configured_threshold_applies_to_each_list_too(instrument: Instrument) -> None:

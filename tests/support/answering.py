@@ -32,7 +32,7 @@ RATING = re.compile(r"Osa 1 · (\d)/8 ")
 DEEPENING = re.compile(r"Osa 2 · (\d)\. ")
 PROMPT_ENDINGS = ("Kirjoita numero tai vaihtoehdon nimi.", "esimerkiksi 2 5.", "Ohita: /ohita")
 TEXT_QUESTIONS = {"Mikä meillä jo toimii?": "works", "Missä meillä on vielä kehitettävää?": "develop",
-                  "Miten lunastatte palvelulupauksen?": "promise"}
+                  "Mitä lupaatte tässä asiassa työelämäkumppaneillenne ja miten pidätte lupauksenne?": "promise"}
 TARGETS = (3, 7)  # the two development targets chosen: points 3 and 7
 
 

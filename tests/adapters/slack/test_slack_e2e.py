@@ -89,7 +89,7 @@ async def test_a_whole_assessment_in_slack_and_the_export(anna: SlackPerson, sla
     assert "✓ HOKS-keskustelut sujuvat.\nTyöpaikat tuntevat meidät &lt;hyvin&gt; &amp; nopeasti." in works.shown, \
         "the prompt shows what was written in the modal"
     await anna.say("Digitaaliset välineet puuttuvat.")
-    await anna.expect("Miten lunastatte palvelulupauksen?")
+    await anna.expect("Mitä lupaatte tässä asiassa työelämäkumppaneillenne ja miten pidätte lupauksenne?")
     await anna.click("Ohita")
     await anna.expect("Kohta on valmis: 1/8")
     await anna.click("Jatka")
@@ -423,7 +423,7 @@ async def test_a_coordinator_opens_a_round_for_two_channels_and_members_are_invi
         today = suite_clock.now().astimezone(HELSINKI).date()
         decision = today.replace(day=1)
         await people["U0MAIJA"].command(f"kierros uusi {decision:%d.%m.%Y} autoala, sähköala; vastuu Maija Mäki")
-        await people["U0MAIJA"].expect("avattiin tiimeille autoala, sähköala", "Kutsu lähtee 3 henkilölle")
+        await people["U0MAIJA"].expect("avattiin. Tiimit: autoala, sähköala", "Kutsu lähtee 3 henkilölle")
 
         sent, pending = await wiring.tick(coordinated, clock=suite_clock)
         assert (sent, pending) == (3, 0)
@@ -447,7 +447,7 @@ async def test_a_coordinator_opens_a_round_for_two_channels_and_members_are_invi
         await people["U0ANNA"].click("Jatka")
         await people["U0ANNA"].expect("Osa 1 · 1/8")
         await people["U0MAIJA"].command("kierros tila")
-        await people["U0MAIJA"].expect("autoala: 2 jäsentä", "sähköala: 1 jäsentä")
+        await people["U0MAIJA"].expect("autoala: jäseniä 2", "sähköala: jäseniä 1")
 
         # Two ratings in autoala: the summary, asked for in the channel, comes with its chart.
         for user in ("U0ANNA", "U0BO"):
@@ -459,13 +459,13 @@ async def test_a_coordinator_opens_a_round_for_two_channels_and_members_are_invi
         await people["U0ANNA"].wait_for(lambda: any("vetäjä ja koordinaattorit" in m.shown
                                                     for m in slack_api.in_channel("C0AUTO")), "the refusal")
         await people["U0MAIJA"].command("yhteenveto", channel="C0AUTO", channel_name="autoala")
-        await people["U0MAIJA"].wait_for(lambda: any("Tiimin autoala kooste" in m.shown
+        await people["U0MAIJA"].wait_for(lambda: any("Kooste – tiimi: autoala" in m.shown
                                                      for m in slack_api.in_channel("C0AUTO")), "the summary")
         await people["U0MAIJA"].wait_for(lambda: bool(slack_api.files) and bool(slack_api.files[-1]["channel"]),
                                          "the chart")
         chart = slack_api.files[-1]
         assert chart["channel"] == "C0AUTO" and chart["data"][:4] == b"\x89PNG" and chart["length"] > 10_000
-        assert chart["title"].startswith("Tiimin autoala kooste")
+        assert chart["title"].startswith("Kooste – tiimi: autoala")
 
         await people["U0MAIJA"].command("kierros tyokirja autoala md")
         await people["U0MAIJA"].wait_for(lambda: len(slack_api.files) == 2 and bool(slack_api.files[-1]["channel"]),

@@ -52,7 +52,7 @@ async def test_members_who_never_opened_the_chat_are_invited_through_their_group
     try:
         for person in (anna, bo, cid):
             await person.in_group(GROUP, TITLE).say("/liity")
-            await person.in_group(GROUP, TITLE).replies(expect=f"tiimin {TITLE} jäsen")
+            await person.in_group(GROUP, TITLE).replies(expect=f"tiimin jäsen: {TITLE}")
         await anna.say("/ohje")  # Anna has opened the private chat; Bo and Cid only joined in the group
         await anna.replies(expect="Ohje")
 
@@ -82,7 +82,7 @@ async def test_members_who_never_opened_the_chat_are_invited_through_their_group
         # Bo opens the chat with the button: the assessment starts, and his invitation goes out once.
         await bo.say(f"/start {button['url'].split('?start=')[1]}")
         started = await bo.replies(expect="Osa 1 · 1/8")
-        assert "Olet jo tiimin Autoala jäsen." in started
+        assert "Olet jo tiimin jäsen: Autoala." in started
         assert await tick() == (1, 0)
         await bo.replies(expect=INVITATION)
         assert "Toimittamatta jääneitä kutsuja: 1" in desk().status().text

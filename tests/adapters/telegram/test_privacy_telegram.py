@@ -22,7 +22,7 @@ async def test_my_data_and_erasure_in_telegram(start_bot: Start, anna: TelegramP
     for person in (tuulikki, anna):
         group = person.in_group(-100555, "Autoalan tiimi")
         await group.say("/liity")
-        await group.replies(expect="tiimin Autoalan tiimi jäsen")
+        await group.replies(expect="tiimin jäsen: Autoalan tiimi")
         await person.say("/start")
         await person.replies(expect="Osa 1 · 1/8")
         await person.press("4 Toimii hyvin", (await person.history())[-1])

@@ -69,7 +69,7 @@ async def test_a_whole_assessment_by_buttons_and_text(start_bot: Start, anna: Te
     await anna.say("HOKS-keskustelut sujuvat <hyvin> & nopeasti.")
     await anna.replies(expect="Missä meillä on vielä kehitettävää?")
     await anna.say("Digitaaliset välineet.")
-    await anna.replies(expect="Miten lunastatte palvelulupauksen?")
+    await anna.replies(expect="Mitä lupaatte tässä asiassa työelämäkumppaneillenne ja miten pidätte lupauksenne?")
     await anna.press("Ohita", (await anna.history())[-1])
     await anna.replies(expect="Kohta on valmis: 1/8")
     await anna.press("Jatka", (await anna.history())[-1])
@@ -156,13 +156,13 @@ async def test_a_group_join_and_a_deep_link(start_bot: Start, anna: TelegramPers
     await start_bot()
     group = anna.in_group(-100777, "Autoalan tiimi")
     await group.say("/liity@TestNameBot")
-    joined = await group.replies(expect="Olet nyt tiimin Autoalan tiimi jäsen (jäseniä 1)")
+    joined = await group.replies(expect="Olet nyt tiimin jäsen: Autoalan tiimi (jäseniä 1)")
     assert "https://t.me/TestNameBot?start=" in joined
     await group.say("/tauko")
     await group.replies(expect="Vastaan tähän vain yksityisviestissä")
     await group.say("jutustelua ryhmässä")  # not addressed to the bot: ignored
     await group.say("/liity")
-    await group.replies(expect="Olet jo tiimin Autoalan tiimi jäsen")
+    await group.replies(expect="Olet jo tiimin jäsen: Autoalan tiimi")
     code = joined.split("?start=")[1].split()[0]
 
     bertil = TelegramPerson(anna.http, anna.url, name="Bertil", language="sv")
@@ -257,7 +257,7 @@ async def test_a_coordinator_opens_a_round_for_two_groups_and_members_are_invite
                                        (cid, -100902, "Sähköala")):
             group = person.in_group(chat_id, title)
             await group.say("/liity")
-            await group.replies(expect=f"tiimin {title} jäsen")
+            await group.replies(expect=f"tiimin jäsen: {title}")
 
         await anna.say("/kierros lista")
         await anna.replies(expect="Kierroksia hallitsevat koordinaattorit")
@@ -282,7 +282,7 @@ async def test_a_coordinator_opens_a_round_for_two_groups_and_members_are_invite
         await bo.say("/aloita")
         await bo.replies(expect="Osa 1 · 1/8")
         await maija.say("/kierros tila")
-        await maija.replies(expect="Autoala: 2 jäsentä, 1 aloittanut")
+        await maija.replies(expect="Autoala: jäseniä 2, aloittaneita 1")
 
         # The team's summary: a lead or a coordinator asks in the group; others are refused.
         from storage.database import create_database_engine
@@ -298,7 +298,7 @@ async def test_a_coordinator_opens_a_round_for_two_groups_and_members_are_invite
         await group.say("/yhteenveto")
         await group.replies(expect="Koosteen voivat pyytää tiimin vetäjä ja koordinaattorit")
         await bo.in_group(-100901, "Autoala").say("/yhteenveto")
-        summary = await group.replies(expect="Tiimin Autoala kooste")
+        summary = await group.replies(expect="Kooste – tiimi: Autoala")
         assert "Vastanneita 0/2" in summary and "tarvitaan vielä 2 arviota" in summary
         assert not telegram_proxy.photos, "no chart while nothing can be shown"
 
@@ -309,12 +309,13 @@ async def test_a_coordinator_opens_a_round_for_two_groups_and_members_are_invite
             await person.say("4")
             await person.replies(expect="Osa 1 · 2/8")
         await maija.in_group(-100901, "Autoala").say("/yhteenveto")
-        summary = await group.replies(expect="Tiimin Autoala kooste")
+        summary = await group.replies(expect="Kooste – tiimi: Autoala")
         assert "Tavoitettavuus ja näkyvyys: 4,0" in summary and "(2 arviota)" in summary
         await group.wait_until(lambda: bool(telegram_proxy.photos), "the chart")
         photo = telegram_proxy.photos[-1]
         assert photo["chat_id"] == -100901 and photo["png"][:4] == b"\x89PNG" and len(photo["png"]) > 10_000
-        assert photo["caption"] == f"Tiimin Autoala kooste · Kartoitus {opened_on:%m/%Y}", "named after the local month"
+        assert photo["caption"] == f"Kooste – tiimi: Autoala · Kartoitus {opened_on:%m/%Y}", \
+            "named after the local month"
 
         # The coordinator gets the team's filled-in workbook as a PDF file in the private chat.
         await maija.say("/kierros tyokirja autoala pdf")
