@@ -94,7 +94,9 @@ class MemoryStore:
             person = self._respondents.get(user)
             earlier = [int(state.get("prompt_seq", 0)) for (owner, _round), (state, _version)
                        in self._conversations.items() if person is not None and owner == person.id]
-            return LoadedTurn(round_ref, loaded, 0 if loaded is not None else max(earlier, default=0))
+            if loaded is not None or person is None:
+                return LoadedTurn(round_ref, loaded)
+            return LoadedTurn(round_ref, None, max(earlier, default=0), person.language, person.platform_language)
 
     def load(self, user: UserRef, round: RoundRef) -> Conversation | None:
         with self._lock:
@@ -127,8 +129,9 @@ class MemoryStore:
             if stored_version != conversation.version:
                 raise StaleWrite(conversation.user.key)
             self._events[event_key] = now
-            self._respondents[conversation.user] = _Respondent(respondent_id, conversation.language,
-                                                               conversation.platform_language)
+            self._respondents[conversation.user] = _Respondent(  # a known language is never erased with None
+                respondent_id, conversation.language or (person.language if person else None),
+                conversation.platform_language or (person.platform_language if person else None))
             self._conversations[key] = (conversation.state(), stored_version + 1)
             self._append(conversation, respondent_id, answers, now)
         merged = with_answers(conversation.answers, {record.question: record.value for record in answers})

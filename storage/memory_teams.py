@@ -6,6 +6,7 @@ import threading
 from datetime import datetime
 
 from bot.core.identity import ChannelRef, UserRef
+from bot.core.language import language_code
 from bot.core.ports import Team
 from bot.core.text_input import clean_text
 from storage.sql_teams import new_join_code
@@ -19,6 +20,8 @@ class MemoryTeams:
         self._events: set[str] = set()
         self._refs: dict[tuple[str, str], str] = {}
         self._unreachable: set[UserRef] = set()
+        self.platform_languages: dict[UserRef, str] = {}  # what /liity's locale named
+        self.chosen_languages: dict[UserRef, str] = {}  # /kieli is a turn's (MemoryStore's): set it here to fake one
 
     def register_team(self, channel: ChannelRef, title: str, *, now: datetime) -> Team:
         title = clean_text(title)
@@ -40,13 +43,20 @@ class MemoryTeams:
         with self._lock:
             return next((t for t in self._teams if t.join_code == join_code), None)
 
-    def join(self, team_id: int, user: UserRef, *, now: datetime) -> bool:
+    def join(self, team_id: int, user: UserRef, *, now: datetime, locale: str | None = None) -> bool:
+        language = language_code(locale)
         with self._lock:
+            if language is not None:
+                self.platform_languages[user] = language
             members = self._members.setdefault(team_id, [])
             if user in members:
                 return False
             members.append(user)
             return True
+
+    def chosen_language(self, user: UserRef) -> str | None:
+        with self._lock:
+            return self.chosen_languages.get(user)
 
     def members(self, team_id: int) -> list[UserRef]:
         with self._lock:

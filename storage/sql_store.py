@@ -141,7 +141,16 @@ class SqlStore:
             else:
                 round_ref = RoundRef(row.id, row.instrument_version, True)
             loaded = self._load(db, user, round_ref)
-            return LoadedTurn(round_ref, loaded, 0 if loaded is not None else self._last_prompt_seq(db, user))
+            if loaded is not None:
+                return LoadedTurn(round_ref, loaded)
+            # A new conversation (a new round, or a person who only joined a team): numbered on from their
+            # earlier rounds, and in the languages known of them.
+            person = db.execute(FIND_RESPONDENT, {"platform": user.platform, "workspace": user.workspace,
+                                                  "user": user.user}).first()
+            if person is None:
+                return LoadedTurn(round_ref, None)
+            return LoadedTurn(round_ref, None, self._last_prompt_seq(db, user), person.language,
+                              person.platform_language)
 
     @staticmethod
     def _last_prompt_seq(db: Connection, user: UserRef) -> int:
@@ -192,6 +201,9 @@ class SqlStore:
         row = db.execute(FIND_RESPONDENT, {"platform": user.platform, "workspace": user.workspace,
                                            "user": user.user}).first()
         languages = {"language": conversation_.language, "platform_language": conversation_.platform_language}
+        if row is not None:  # a language once known is never erased by a conversation that does not know it
+            languages = {"language": conversation_.language or row.language,
+                         "platform_language": conversation_.platform_language or row.platform_language}
         if row is None:
             return int(db.execute(respondent.insert().values(
                 platform=user.platform, workspace=user.workspace, user_id=user.user, created_at=now, **languages,

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot.core.identity import ChannelRef, UserRef
+from bot.core.language import language_code
 from bot.core.ports import Team
 from bot.core.text_input import clean_text
 from storage.database import writing
@@ -68,15 +69,28 @@ class SqlTeams:
             row = db.execute(sa.select(team).where(team.c.join_code == join_code)).first()
         return _team(row) if row else None
 
-    def join(self, team_id: int, user: UserRef, *, now: datetime) -> bool:
+    def join(self, team_id: int, user: UserRef, *, now: datetime, locale: str | None = None) -> bool:
+        language = language_code(locale)
         with writing(self.engine) as db:
             respondent_id = ensure_respondent(db, user, now)
+            if language is not None:  # the platform's language as it is now (a turn follows it the same way);
+                # a language chosen with /kieli is kept apart (respondent.language) and still wins
+                db.execute(respondent.update().where(respondent.c.id == respondent_id,
+                                                     respondent.c.platform_language.is_distinct_from(language))
+                           .values(platform_language=language))
             exists = db.execute(sa.select(team_member.c.team_id).where(
                 team_member.c.team_id == team_id, team_member.c.respondent_id == respondent_id)).first()
             if exists:
                 return False
             db.execute(team_member.insert().values(team_id=team_id, respondent_id=respondent_id, joined_at=now))
             return True
+
+    def chosen_language(self, user: UserRef) -> str | None:
+        with self.engine.connect() as db:
+            found = db.execute(sa.select(respondent.c.language).where(
+                respondent.c.platform == user.platform, respondent.c.workspace == user.workspace,
+                respondent.c.user_id == user.user)).scalar()
+        return str(found) if found else None
 
     def members(self, team_id: int) -> list[UserRef]:
         with self.engine.connect() as db:

@@ -48,7 +48,8 @@ class DigestCommands:
                        and title}, key=str.casefold)
 
     def handle(self, event: CommandReceived) -> Sequence[Outbound]:
-        language = language_or(event.locale, self.language)
+        # the language the person chose (/kieli), else their platform's, else the configured one
+        language = self.teams.chosen_language(event.user) or language_or(event.locale, self.language)
         desk = self.desk_for(language)
         to = event.channel or event.user
         event_key = f"{event.key}:digest"

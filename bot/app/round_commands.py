@@ -25,6 +25,7 @@ from bot.core.rounds import parse_date
 from bot.reports.workbook import to_html, to_markdown, to_pdf
 
 ProcessedMarker = Callable[..., bool]  # TeamStore.mark_processed(key, now=...)
+ChosenLanguage = Callable[[UserRef], str | None]  # TeamStore.chosen_language(user)
 SUBCOMMANDS = ("new", "list", "status", "close", "reopen", "workbook")
 WORKBOOK_FORMATS = ("pdf", "md", "html")
 def slug(text: str) -> str:
@@ -34,12 +35,20 @@ def slug(text: str) -> str:
 
 class RoundCommands:
     def __init__(self, desk_for: Callable[[str], RoundDesk], roles: Roles, instrument: Instrument,
-                 mark_processed: ProcessedMarker | None = None, *, language: str = "fi") -> None:
+                 mark_processed: ProcessedMarker | None = None, *, language: str = "fi",
+                 chosen_language: ChosenLanguage | None = None) -> None:
         self.desk_for = desk_for
         self.roles = roles
         self.instrument = instrument
         self.mark_processed = mark_processed
         self.language = language  # when the platform names none of our languages
+        self.chosen_language = chosen_language  # a person's /kieli choice, ahead of the platform's locale
+
+    def language_for(self, event: CommandReceived) -> str:
+        """The language the person chose (/kieli), else their platform's, else the configured one (the terminal
+        gives only the configured language as its locale)."""
+        chosen = self.chosen_language(event.user) if self.chosen_language is not None else None
+        return chosen or language_or(event.locale, self.language)
 
     def subcommand(self, word: str) -> str | None:
         for name in SUBCOMMANDS:
@@ -51,7 +60,7 @@ class RoundCommands:
 
     def handle(self, event: CommandReceived, language: str | None = None) -> Sequence[Outbound]:
         """The reply to one /kierros command (synchronous: it reads and writes the database)."""
-        language = language or language_or(event.locale, self.language)
+        language = language or self.language_for(event)
         desk = self.desk_for(language)
         if not self.roles.is_coordinator(event.user):
             return (Notice(to=event.user, text=desk.t("rounds.coordinators_only"), language=language),)
@@ -66,7 +75,7 @@ class RoundCommands:
 
     def in_group(self, event: CommandReceived) -> Sequence[Outbound]:
         """/kierros in a group: rounds are handled in a private chat; the same reply for everyone."""
-        language = language_or(event.locale, self.language)
+        language = self.language_for(event)
         desk = self.desk_for(language)
         if self.mark_processed is not None and not self.mark_processed(f"{event.key}:round", now=desk.clock.now()):
             return ()

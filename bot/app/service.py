@@ -83,8 +83,11 @@ class TurnService:
             if loaded is None:
                 log.info("duplicate event skipped: %s", event_key)
                 return ()
-            conversation = loaded.conversation or Conversation(user=event.user, round=loaded.round,
-                                                               prompt_seq=loaded.first_prompt_seq)
+            # A new conversation (a new round) starts in the languages known of the person: a /kieli choice of
+            # an earlier round still holds, and the engine's locale only updates the platform's.
+            conversation = loaded.conversation or Conversation(
+                user=event.user, round=loaded.round, prompt_seq=loaded.first_prompt_seq,
+                language=loaded.language, platform_language=loaded.platform_language)
             result = step(conversation, event, instrument=self.instrument, now=now, default_language=self.language)
             try:
                 self.store.save(result.conversation, result.answers, event_key=event_key, now=now)

@@ -25,8 +25,13 @@ class TeamDesk:
         self.join_link = join_link
         self.language = language  # when the platform names none of our languages
 
+    def language_for(self, event: Event) -> str:
+        """The language the person chose (/kieli), else their platform's, else the configured one: the terminal
+        gives no locale of the person's own, only the configured language."""
+        return self.teams.chosen_language(event.user) or language_or(event.locale, self.language)
+
     def _notice(self, event: Event, key: str, **values: object) -> Notice:
-        language = language_or(event.locale, self.language)
+        language = self.language_for(event)
         to = event.channel or event.user
         return Notice(to=to, text=self.instrument.text(language, key, **values), language=language)
 
@@ -38,7 +43,7 @@ class TeamDesk:
         team = self.teams.register_team(event.channel, event.channel_title, now=now)
         link = self.join_link(team.join_code)
         if event.name == "join":
-            joined = self.teams.join(team.id, event.user, now=now)
+            joined = self.teams.join(team.id, event.user, now=now, locale=event.locale)
             members = len(self.teams.members(team.id))
             reply = self._notice(event, "team.joined" if joined else "team.already", title=team.title,
                                  members=members, link=link)
@@ -58,7 +63,7 @@ class TeamDesk:
         if team is None:
             reply = self._notice(event, "team.unknown_code")
         else:
-            joined = self.teams.join(team.id, event.user, now=now)
+            joined = self.teams.join(team.id, event.user, now=now, locale=event.locale)
             reply = self._notice(event, "team.joined_by_link" if joined else "team.already_private", title=team.title)
         await self.sender.send([reply])
         return (reply,)

@@ -46,6 +46,10 @@ class LoadedTurn:
     # A new conversation numbers its prompts on from the person's earlier rounds: a button left in the
     # chat from a closed round then carries an id the new round never shows, and changes nothing.
     first_prompt_seq: int = 0
+    # A new conversation starts in the person's languages as known from earlier rounds or a team's /liity
+    # (None: not known); a loaded conversation carries its own.
+    language: str | None = None  # chosen with /kieli
+    platform_language: str | None = None
 
 
 class TurnStore(Protocol):
@@ -112,8 +116,13 @@ class TeamStore(Protocol):
         """The team of `channel` if it is registered (read only: nothing is created)."""
         ...
 
-    def join(self, team_id: int, user: UserRef, *, now: datetime) -> bool:
-        """Make `user` a member; False if they already were."""
+    def join(self, team_id: int, user: UserRef, *, now: datetime, locale: str | None = None) -> bool:
+        """Make `user` a member; False if they already were. The language `locale` names (if one of ours)
+        becomes the person's platform language, which scheduled messages use until they choose one."""
+        ...
+
+    def chosen_language(self, user: UserRef) -> str | None:
+        """The language `user` chose with /kieli, None if none (or the person is unknown)."""
         ...
 
     def members(self, team_id: int) -> list[UserRef]: ...

@@ -30,7 +30,9 @@ def test_a_terminal_member_sees_the_invitation_once_in_their_own_language(tmp_pa
     sven = kartoitus("chat", "--user", "sven", database=database, env=ENGLISH)
     assert sven.returncode == 0, sven.stderr
     assert sven.stdout.count("Inbjudan") == 1 and "”Syksy”" in sven.stdout, sven.stdout
-    assert sven.stdout.index("Inbjudan") < sven.stdout.index("Part 1 · 1/8"), "the invitation first, then the chat"
+    # the new round's chat starts in the language Sven chose in the earlier one, not in KARTOITUS_LANGUAGE
+    assert sven.stdout.index("Inbjudan") < sven.stdout.index("Del 1 · 1/8"), "the invitation first, then the chat"
+    assert "Part 1 · 1/8" not in sven.stdout
     assert kartoitus("chat", "--user", "aino", database=database, env=ENGLISH).stdout.count("Kutsu:") == 1
     emma = kartoitus("chat", "--user", "emma", database=database, env=ENGLISH).stdout
     assert emma.count("Invitation:") == 1 and "Kutsu" not in emma and "Inbjudan" not in emma

@@ -156,9 +156,13 @@ def test_language_choices_are_saved_and_changed(store: MemoryStore | SqlStore) -
     saved = store.save(replace(saved, language="sv", platform_language="en"), [], event_key="e2", now=NOW)
     loaded = store.load(ANNA, saved.round)
     assert loaded is not None and (loaded.language, loaded.platform_language) == ("sv", "en")
-    store.save(replace(loaded, language=None), [], event_key="e3", now=NOW)
+    # A conversation that does not know a language (a new round's, before it was seeded) never erases a known one
+    store.save(replace(loaded, language=None, platform_language=None), [], event_key="e3", now=NOW)
     loaded = store.load(ANNA, saved.round)
-    assert loaded is not None and (loaded.language, loaded.platform_language) == (None, "en")
+    assert loaded is not None and (loaded.language, loaded.platform_language) == ("sv", "en")
+    store.save(replace(loaded, language="fi"), [], event_key="e4", now=NOW)  # a new choice still replaces it
+    loaded = store.load(ANNA, saved.round)
+    assert loaded is not None and (loaded.language, loaded.platform_language) == ("fi", "en")
 
 
 def test_a_duplicate_first_turn_of_someone_new_writes_nothing(store: MemoryStore | SqlStore) -> None:
