@@ -5,11 +5,17 @@ Nothing here names anyone or keeps per-person rows: scores appear only from at l
 counted for each list that is shown (each question of each point), never for the point as a
 whole, so that one person's answer is never quoted alone; open answers come in a shuffled order.
 Below a threshold the digest says how many more answers are needed, or how many wrote, instead.
+
+A list that is shown groups the same answer written by several people (`group_answers`: equal once
+case, runs of whitespace and punctuation at either end are set aside) into one line with its count,
+the most frequent first; answers as frequent as each other stay in the shuffled order. Grouping only
+joins what is shown: the thresholds count writers exactly as without it.
 """
 
 from __future__ import annotations
 
 import random
+import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -40,6 +46,17 @@ class PointScore:
 
 
 @dataclass(frozen=True, slots=True)
+class AnswerGroup:
+    """One answer as shown, and how many wrote it (the same words, see `answer_key`)."""
+
+    text: str
+    count: int
+
+
+Groups = tuple[AnswerGroup, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class OpenAnswers:
     point_id: str
     writers: int  # who wrote anything for this point's part 2 questions
@@ -49,10 +66,18 @@ class OpenAnswers:
     promise: tuple[str, ...] = ()
     more: tuple[int, int, int] = (0, 0, 0)  # answers left out of each list (a chat message is no report)
     counts: tuple[int, int, int] = (0, 0, 0)  # who answered each question (works, develop, promise)
+    # The same lists grouped (`group_answers`), at most `shown_at_most` groups each, and how many answers
+    # the groups left out hold: what the digest and the workbook print.
+    groups: tuple[Groups, Groups, Groups] = ((), (), ())
+    groups_more: tuple[int, int, int] = (0, 0, 0)
 
     def lists(self) -> tuple[tuple[str, tuple[str, ...], int, int], ...]:
         """(kind, answers shown, who answered, answers left out) for each question, in DEEPENING order."""
         return tuple(zip(DEEPENING, (self.works, self.develop, self.promise), self.counts, self.more, strict=True))
+
+    def grouped(self) -> tuple[tuple[str, Groups, int, int], ...]:
+        """(kind, answer groups shown, who answered, answers left out) for each question, in DEEPENING order."""
+        return tuple(zip(DEEPENING, self.groups, self.counts, self.groups_more, strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +128,44 @@ def _score(answers: Sequence[Answers], previous: Sequence[Answers] | None, point
                       previous_mean=round(_mean(before), 2) if len(before) >= minimum else None)
 
 
+# Set aside at the ends of an answer: punctuation, except a question mark (a question is not the statement);
+# letters, digits and symbols (emoji, %, €, +) are content and always kept.
+_KEPT_AT_ENDS = frozenset("?？¿")
+
+
+def _trimmable(character: str) -> bool:
+    return unicodedata.category(character)[0] == "P" and character not in _KEPT_AT_ENDS
+
+
+def answer_key(text: str) -> str:
+    """What two answers must share to be shown as one: the words, not case, spacing or end punctuation.
+
+    Unicode-normalised (NFKC), casefolded, whitespace runs collapsed to one space, and punctuation
+    stripped at either end only ("Yhteinen kalenteri toimii." = "yhteinen  kalenteri toimii");
+    everything inside is kept, so "ei toimi" and "toimii", or "2 viikkoa" and "3 viikkoa", stay apart.
+    """
+    words = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    start, end = 0, len(words)
+    while start < end and (_trimmable(words[start]) or words[start].isspace()):
+        start += 1
+    while end > start and (_trimmable(words[end - 1]) or words[end - 1].isspace()):
+        end -= 1
+    return words[start:end] or words
+
+
+def group_answers(values: Sequence[str]) -> Groups:
+    """`values` (already shuffled) as groups of the same answer, the most frequent first.
+
+    Groups as frequent as each other keep the order of `values` (the first of each in it), so ties
+    are as shuffled as the answers; a group is shown in its most common spelling (ties: the first).
+    """
+    spellings: dict[str, Counter[str]] = {}
+    for value in values:
+        spellings.setdefault(answer_key(value), Counter())[value] += 1
+    groups = [AnswerGroup(forms.most_common(1)[0][0], sum(forms.values())) for forms in spellings.values()]
+    return tuple(sorted(groups, key=lambda group: -group.count))  # sorted() is stable: ties stay shuffled
+
+
 def open_answers_for(answers: Sequence[Answers], point_id: str, minimum: int, shuffle: random.Random,
                   shown_at_most: int) -> OpenAnswers:
     texts: dict[str, list[str]] = {kind: [] for kind in DEEPENING}
@@ -125,7 +188,11 @@ def open_answers_for(answers: Sequence[Answers], point_id: str, minimum: int, sh
             values.clear()
     lists = [tuple(texts[kind][:shown_at_most]) for kind in DEEPENING]
     more = tuple(max(len(texts[kind]) - shown_at_most, 0) for kind in DEEPENING)
-    return OpenAnswers(point_id, writers, True, lists[0], lists[1], lists[2], (more[0], more[1], more[2]), counts)
+    grouped = [group_answers(texts[kind]) for kind in DEEPENING]
+    groups = [values[:shown_at_most] for values in grouped]
+    left = [sum(group.count for group in values[shown_at_most:]) for values in grouped]
+    return OpenAnswers(point_id, writers, True, lists[0], lists[1], lists[2], (more[0], more[1], more[2]), counts,
+                       groups=(groups[0], groups[1], groups[2]), groups_more=(left[0], left[1], left[2]))
 
 
 def build_digest(*, team: str, round_name: str, invited: int, answers: Sequence[Answers], instrument: Instrument,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.core.formatting import decimal_text
 from bot.core.instrument import Instrument, pick
-from bot.reports.digest import TeamDigest
+from bot.reports.digest import AnswerGroup, TeamDigest
 
 BAR = "▁▂▃▄▅▆▇█"
 
@@ -13,6 +15,11 @@ def distribution_bar(distribution: tuple[int, ...]) -> str:
     """A tiny sparkline of the 1–5 counts, readable on a phone."""
     top = max(distribution, default=0) or 1
     return " " + "".join(BAR[round(count / top * (len(BAR) - 1))] for count in distribution)
+
+
+def answer_line(answer: AnswerGroup, t: Callable[..., str]) -> str:
+    """An answer as a line of a list: as typed, with how many wrote it when more than one did."""
+    return t("digest.grouped_answer", answer=answer.text, count=answer.count) if answer.count > 1 else answer.text
 
 
 def digest_text(digest: TeamDigest, instrument: Instrument, language: str) -> tuple[str, str]:
@@ -38,6 +45,8 @@ def digest_text(digest: TeamDigest, instrument: Instrument, language: str) -> tu
         cant_say = t("digest.cant_say", count=score.cant_say) if score.cant_say else ""
         lines.append(t("digest.score", title=title(score.point_id), mean=decimal_text(score.mean, language),
                        trend=trend, bar=distribution_bar(score.distribution), raters=score.raters, cant_say=cant_say))
+    if any(score.mean is not None for score in digest.scores):
+        lines.append(t("digest.bars_legend"))
     lines.append("")
     if digest.priorities:
         lines.append(t("digest.priorities_heading"))
@@ -51,14 +60,16 @@ def digest_text(digest: TeamDigest, instrument: Instrument, language: str) -> tu
                            writers=group.writers))
             continue
         lines.append(t("digest.open_heading", title=title(group.point_id)))
-        for kind, answers, writers, more in group.lists():
+        for kind, answers, writers, more in group.grouped():
             if answers:
                 lines.append(t(f"digest.{kind}") + ":")
-                lines += [f"• {answer}" for answer in answers]
+                lines += [f"• {answer_line(answer, t)}" for answer in answers]
                 if more:
                     lines.append(t("digest.more", count=more))
             elif writers:  # too few answered this question: its list is not shown, only how many wrote
                 lines.append(t("digest.list_hidden", question=t(f"digest.{kind}"), minimum=digest.min_texts,
                                writers=writers))
+    if any(answer.count > 1 for group in digest.open_answers for values in group.groups for answer in values):
+        lines += ["", t("digest.grouped_note")]
     lines += ["", t("digest.anonymity", scores=digest.min_scores, texts=digest.min_texts)]
     return t("digest.heading", team=digest.team, round=digest.round_name), "\n".join(lines)

@@ -1,11 +1,14 @@
 """The filled-in workbook ("Kirjaa oma suunnitelmasi") of one team and round, as Markdown, HTML or PDF.
 
-The structure follows the seed workbook: a cover, then per critical point the results of the
-review (scores, what works, what to develop) and how the service promise is kept (under the
-organisation's own promise when the content configures one; points whose guiding questions are
-derived, not printed in the workbook, say so and list them), the two development targets, the
-levels of partnership, and the summary of how to proceed. The same anonymity thresholds as the
-digest apply. Everything written out is escaped for its format, team names and round names
+The structure follows the seed workbook: a cover, then per critical point its guiding questions
+and laws (as the chat asked them; points whose questions are derived, not printed in the workbook,
+say so), the results of the review (scores, what works, what to develop) and how the service
+promise is kept (under the organisation's own promise when the content configures one); then the
+development targets the team chose, with how many chose each; the levels of partnership, each with
+its questions and the team's answers; and the summary of how to proceed (under its heading: the
+question people were asked is not printed into the team's own document). The same anonymity
+thresholds as the digest apply, and open answers are grouped as in the digest ("… (3)").
+Everything written out is escaped for its format, team names and round names
 included: for HTML by `html.escape`, for Markdown by `markdown_text`, so an answer with `<script>`,
 `[x](javascript:…)`, `*`, `|` or a leading `#` is shown as typed and runs or formats nothing.
 Control characters (stored before the engine removed them) are dropped on the way out.
@@ -24,7 +27,8 @@ from bot.core.formatting import date_text, decimal_text
 from bot.core.instrument import Instrument, pick
 from bot.core.prompts import promise_question
 from bot.core.text_input import clean_text
-from bot.reports.digest import Answers, OpenAnswers, TeamDigest, build_digest, open_answers_for
+from bot.reports.digest import Answers, Groups, OpenAnswers, TeamDigest, build_digest, group_answers, open_answers_for
+from bot.reports.digest_text import answer_line
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,40 +69,54 @@ class _Section:
     paragraphs: tuple[str, ...] = ()
     bullets: tuple[str, ...] = ()
     level: int = 2
+    label: str = ""  # a paragraph that introduces the bullets (after the other paragraphs)
+    notes: tuple[str, ...] = ()  # paragraphs after the bullets
 
 
 def _sections(book: Workbook, instrument: Instrument, language: str) -> list[_Section]:
     def t(key: str, **values: object) -> str:
         return instrument.text(language, key, **values)
 
+    def answers(groups: Groups) -> tuple[str, ...]:
+        return tuple(answer_line(group, t) for group in groups)
+
     d = book.digest
+    hidden = (t("workbook.texts_hidden", minimum=d.min_texts),)
+    level_groups = {level: group_answers(values) for level, values in book.levels.items()}
+    plan_groups = group_answers(book.plans)
+    grouped = any(answer.count > 1 for values in (*(g for p in book.points for g in p.groups),
+                                                  *level_groups.values(), plan_groups) for answer in values)
     sections = [_Section(t("workbook.title"), (t("workbook.cover", team=book.team, round=book.round_name,
                                                  dates=book.dates, answered=d.answered, invited=d.invited,
-                                                 finished=d.finished),), level=1)]
+                                                 finished=d.finished),
+                                               *((t("digest.grouped_note"),) if grouped else ())), level=1)]
     for point, score, group in zip(instrument.points, d.scores, book.points, strict=True):
         result = (t("workbook.score", mean=decimal_text(score.mean, language), raters=score.raters)
                   if score.mean is not None else t("workbook.score_hidden", minimum=d.min_scores))
-        paragraphs: tuple[str, ...] = (pick(point.descriptors, language), result)
-        guide: tuple[str, ...] = ()
-        if point.derived:  # questions not printed in the workbook: say so, and list them
-            paragraphs += (pick(instrument.deepening["derived_note"], language),)
-            guide = tuple(" ".join(pick(text, language) for text in (item.question, *item.details))
-                          for item in point.guide)
-        sections.append(_Section(f"{point.number}. {pick(point.title, language)}", paragraphs, guide))
-        for kind, values, writers, _ in group.lists():  # each list from at least min_texts writers of its own
+        sections.append(_Section(f"{point.number}. {pick(point.title, language)}",
+                                 (pick(point.descriptors, language), result)))
+        guide = tuple(" ".join(pick(text, language) for text in (item.question, *item.details))
+                      for item in point.guide)
+        derived = (pick(instrument.deepening["derived_note"], language),) if point.derived else ()
+        laws = ((t("workbook.laws", laws="; ".join(pick(law, language) for law in point.laws)),)
+                if point.laws else ())
+        sections.append(_Section(t("workbook.guide"), derived, guide, level=3, notes=laws))
+        for kind, values, writers, _ in group.grouped():  # each list from at least min_texts writers of its own
             question, promise = ((pick(instrument.deepening[kind], language), ()) if kind != "promise"
                                  else promise_question(instrument, point.id, language))
-            hidden = writers > 0 or not group.shown
-            shown = values or ((t("workbook.texts_hidden", minimum=d.min_texts),) if hidden else ())
+            withheld = writers > 0 or not group.shown
+            shown = answers(values) or (hidden if withheld else ())
             sections.append(_Section(question, promise, bullets=shown or (t("workbook.none"),), level=3))
-    targets = tuple(f"{pick(instrument.point(p).title, language)} ({votes})" for p, votes in d.priorities)
-    sections.append(_Section(t("workbook.targets"), bullets=targets or (t("workbook.targets_hidden"),)))
+    targets = tuple(t("workbook.target", title=pick(instrument.point(p).title, language), votes=votes)
+                    for p, votes in d.priorities)
+    intro = (t("workbook.targets_intro", count=instrument.settings.priorities_count),) if targets else ()
+    sections.append(_Section(t("workbook.targets"), intro, targets or (t("workbook.targets_hidden"),)))
+    sections.append(_Section(t("workbook.partnership"), (pick(instrument.partnership_intro, language),)))
     for level in instrument.levels:
-        answers = book.levels.get(level.id, ())
-        sections.append(_Section(f"{t('workbook.partnership')}: {pick(level.title, language)}",
-                                 bullets=answers or (t("workbook.texts_hidden", minimum=d.min_texts),), level=3))
-    sections.append(_Section(t("workbook.summary"), (pick(instrument.plan_question, language),),
-                             bullets=book.plans or (t("workbook.texts_hidden", minimum=d.min_texts),)))
+        questions = " ".join(pick(question, language) for question in level.questions)
+        sections.append(_Section(pick(level.title, language), (questions,), answers(level_groups[level.id]) or hidden,
+                                 level=3, label=t("workbook.team_answers")))
+    sections.append(_Section(t("workbook.summary"), bullets=answers(plan_groups) or hidden))
     return sections
 
 
@@ -130,8 +148,9 @@ def to_markdown(book: Workbook, instrument: Instrument, language: str) -> str:
     for section in _sections(book, instrument, language):
         heading = " ".join(clean_text(section.heading).split())
         lines += ["#" * section.level + " " + markdown_inline(heading), ""]
-        lines += [markdown_text(paragraph) + "\n" for paragraph in section.paragraphs]
+        lines += [markdown_text(paragraph) + "\n" for paragraph in (*section.paragraphs, section.label) if paragraph]
         lines += [f"- {markdown_text(bullet, indent='  ')}" for bullet in section.bullets]
+        lines += ["", *(markdown_text(note) + "\n" for note in section.notes)] if section.notes else []
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -153,9 +172,10 @@ def to_html(book: Workbook, instrument: Instrument, language: str) -> str:
              f"<title>{title}</title><style>{STYLE}</style></head><body>"]
     for section in _sections(book, instrument, language):
         parts.append(f"<h{section.level}>{html_text(section.heading)}</h{section.level}>")
-        parts += [f"<p>{html_text(paragraph)}</p>" for paragraph in section.paragraphs]
+        parts += [f"<p>{html_text(paragraph)}</p>" for paragraph in (*section.paragraphs, section.label) if paragraph]
         if section.bullets:
             parts.append("<ul>" + "".join(f"<li>{html_text(b)}</li>" for b in section.bullets) + "</ul>")
+        parts += [f"<p>{html_text(note)}</p>" for note in section.notes]
     parts.append("</body></html>")
     return "\n".join(parts)
 
