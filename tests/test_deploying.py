@@ -271,11 +271,7 @@ async def slack_ratings(person: SlackPerson, balancer: Balancer) -> list[str]:
                 balancer.mirror("/slack")
             await person.click(label)
         chosen.append(value)
-        await person.expect("Jatketaanko" if index == 5 else ("Kehittämiskohteet" if index == 8 else
-                                                               f"Osa 1 · {index + 1}/8"))
-        if index == 5:
-            await person.click("Jatka")
-            await person.expect("Osa 1 · 6/8")
+        await person.expect("Kehittämiskohteet" if index == 8 else f"Osa 1 · {index + 1}/8")
     return chosen
 
 
@@ -294,11 +290,7 @@ async def telegram_ratings(person: TelegramPerson, balancer: Balancer) -> list[s
                 balancer.mirror("/telegram")
             await person.press(label)
         chosen.append(value)
-        await person.replies(expect="Jatketaanko" if index == 5 else ("Kehittämiskohteet" if index == 8 else
-                                                                      f"Osa 1 · {index + 1}/8"), timeout=30)
-        if index == 5:
-            await person.press("Jatka")
-            await person.replies(expect="Osa 1 · 6/8", timeout=30)
+        await person.replies(expect="Kehittämiskohteet" if index == 8 else f"Osa 1 · {index + 1}/8", timeout=30)
     return chosen
 
 

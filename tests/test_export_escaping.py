@@ -115,13 +115,13 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path
     instrument = load_instrument()
     for name, hostile in zip(NAMES, HOSTILE, strict=True):
         chat = Chat(store, instrument, user=name, clock=FakeClock(current_clock().now()))
-        rate_all(chat.send("/start"), "43215432").send("3 7").send("1")
+        rate_all(chat.send("/start"), "43215432").send("3 7")
         for _point in range(2):  # what works, what to develop, the service promise of points 3 and 7
-            chat.send(hostile).send(hostile).send(hostile).expect("Kohta on valmis").send("1")
+            chat.send(hostile).send(hostile).send(hostile).expect("Kohta on valmis")
         chat.send("0").expect("Haluatko pohtia kumppanuuden").send("1")
         for _level in range(4):
             chat.send(hostile)
-        chat.expect("Osio on valmis").send("1").send(hostile).expect("Kartoitus on valmis")
+        chat.expect("Osio on valmis").send(hostile).expect("Kartoitus on valmis")
         chat.close()
     engine.dispose()
     paths = {name: folder / name for name in ("md", "html", "pdf", "csv", "json", "raw.csv", "raw.json")}

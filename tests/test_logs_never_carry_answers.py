@@ -36,11 +36,11 @@ TYPED = f"{MARKER} kirjoitettu vastaus"
 IN_MODAL = f"{MARKER} modaalissa annettu vastaus"
 TELEGRAM_SECRET = TOKEN.split(":", 1)[1]
 FAST = {"overall_per_second": 1000, "chat_per_second": 1000, "chat_burst": 100, "group_per_minute": 60000}
-# Part 1 typed as text, with what the bot answers to each line: five ratings, "continue" at the break,
-# three ratings, the two development targets, and "continue" into part 2.
-PART1 = [("4", "Osa 1 · 2/8"), ("4", "Osa 1 · 3/8"), ("4", "Osa 1 · 4/8"), ("4", "Osa 1 · 5/8"), ("4", "Jatketaanko"),
-         ("1", "Osa 1 · 6/8"), ("4", "Osa 1 · 7/8"), ("4", "Osa 1 · 8/8"), ("4", "Kehittämiskohteet"),
-         ("3 7", "Osa 1 on valmis"), ("1", "Mikä meillä jo toimii?")]
+# Part 1 typed as text, with what the bot answers to each line: eight ratings straight through, and the two
+# development targets, answered with part 2's first question at once.
+PART1 = [("4", "Osa 1 · 2/8"), ("4", "Osa 1 · 3/8"), ("4", "Osa 1 · 4/8"), ("4", "Osa 1 · 5/8"), ("4", "Osa 1 · 6/8"),
+         ("4", "Osa 1 · 7/8"), ("4", "Osa 1 · 8/8"), ("4", "Kehittämiskohteet"),
+         ("3 7", "Mikä meillä jo toimii?")]
 TYPED_PART1 = [line for line, _ in PART1]
 
 

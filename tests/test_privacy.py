@@ -70,16 +70,14 @@ class World:
                                       now=self.clock.now()).id
 
     def answer(self, user: str, ratings: str, text: str | None = None) -> None:
-        """Ratings (continuing at the break after five); with `text`, the targets and a "what works" answer."""
+        """Ratings (part 1 runs straight through); with `text`, the targets and a "what works" answer."""
         chat = Chat(self.store, INSTRUMENT, user=user, clock=self.clock)
         try:
             chat.send("/start")
-            for index, rating in enumerate(ratings, 1):
+            for rating in ratings:
                 chat.send(rating)
-                if index == 5 and len(ratings) > 5:
-                    chat.send("1")
             if text is not None:
-                chat.send("3 7").send("1").send(text)
+                chat.send("3 7").send(text)
         finally:
             chat.close()
 

@@ -210,7 +210,7 @@ async def test_digests_go_to_the_team_channels_weekly_and_at_the_close(tmp_path:
     assert set(received) == set(channels.values())
     digest = received[channels["autoala"]][0]
     assert isinstance(digest, Notice) and digest.heading == "Kooste – tiimi: autoala · Kartoitus 11/2026"
-    assert "Vastanneita 0/2" in digest.text
+    assert "2 kutsutusta 0 on vastannut" in digest.text
     assert await world.tick(helsinki(11, 23, 15)) == {}, "once a week"
     assert await world.tick(helsinki(11, 26, 10)) == {}, "only on Mondays"
     received = await world.tick(helsinki(11, 30, 10))

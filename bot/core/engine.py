@@ -24,12 +24,13 @@ from bot.core.flow import (
     kind_of,
     missing_deepening,
     next_step,
+    subject_of,
     unit_of,
 )
 from bot.core.instrument import LANGUAGES, Instrument
 from bot.core.language import language_code
 from bot.core.messages import Option, Outbound, PromptClosed
-from bot.core.prompts import CANCEL, CONTINUE, DONE, FORWARD, SKIP, YES, Prompter
+from bot.core.prompts import CANCEL, DONE, FORWARD, PAUSE, SKIP, YES, Prompter
 from bot.core.text_input import normalise_text
 
 HISTORY_LIMIT = 100
@@ -47,6 +48,8 @@ def step(conversation: Conversation, event: Event, *, instrument: Instrument, no
          default_language: str = "fi") -> Step:
     """One turn of the conversation. `now` is the event's processing time (unused by rules yet);
     `default_language` speaks to a person who chose no language and whose platform names none of ours."""
+    if conversation.step == "break":  # a break offer stored before they were folded into the next question
+        conversation = conversation.evolve(step=conversation.resume_step, resume_step="")
     turn = _Turn(conversation, instrument, default_language)
     turn.follow_locale(event.locale)
     if isinstance(event, CommandReceived):
@@ -96,8 +99,9 @@ class _Turn:
             self.out.append(PromptClosed(to=self.conv.user, prompt_id=self.conv.prompt_id,
                                          answer=answer, language=self.p.language))
 
-    def ask(self, step: str, closing_answer: str | None = None) -> None:
-        """Move to `step` and show its prompt; the previous prompt's buttons go away."""
+    def ask(self, step: str, closing_answer: str | None = None, note: str | None = None) -> None:
+        """Move to `step` and show its prompt (`note`: what was just finished, shown on the same message);
+        the previous prompt's buttons go away."""
         self.close_prompt(closing_answer)
         selection = chosen_points(self.conv.answers) if step == "priorities" else ()
         self.update(step=step, prompt_seq=self.conv.prompt_seq + 1, selection=selection, paused=False)
@@ -106,7 +110,9 @@ class _Turn:
             return
         if step == "plan":
             self.out.append(self.p.summary())
-        self.out.append(self.p.prompt(step))
+        if kind_of(step) == "works":  # the guiding questions above the question, so the question stays in view
+            self.out.append(self.p.guide(step))
+        self.out.append(self.p.prompt(step, note))
 
     def real_step(self) -> str:
         return self.conv.resume_step if self.conv.step in SIDE_STEPS else self.conv.step
@@ -249,38 +255,30 @@ class _Turn:
             self.answer(step, None)
 
     def advance(self, step: str, label: str | None) -> None:
-        answered = self.conv.prompts_since_break + 1
+        """The next question at once: finishing a part, a point or a section is said on its message."""
         following = next_step(step, self.conv.answers, self.instrument)
-        leaves_unit = unit_of(following) != unit_of(step)
         if self.conv.return_to and edit_unit_of(following) != edit_unit_of(step):
             target = self.conv.return_to
-            self.update(return_to="", prompts_since_break=answered)
+            self.update(return_to="")
             self.say("edit.saved")
             self.ask(target, label)
-        elif step != "plan" and (leaves_unit or (kind_of(step) == "rate"
-                                                 and answered >= self.instrument.settings.break_every)):
-            self.update(prompts_since_break=0, resume_step=following)
-            self.close_prompt(label)
-            self.update(prompt_seq=self.conv.prompt_seq + 1)
-            self.announce_break(step, leaves_unit)
-            self.ask("break")
+        elif step != "plan" and unit_of(following) != unit_of(step):
+            self.ask(following, label, self.finished(step))
         else:
-            self.update(prompts_since_break=answered)
             self.ask(following, label)
 
-    def announce_break(self, step: str, leaves_unit: bool) -> None:
+    def finished(self, step: str) -> str:
+        """What finishing the unit of `step` means, as progress on what the person chose."""
         unit = unit_of(step)
-        if not leaves_unit:
-            answered = sum(1 for point in self.instrument.point_ids if f"rate:{point}" in self.conv.answers)
-            self.say("break.midway", answered=answered, total=len(self.instrument.points))
-        elif unit == "part1":
-            titles = ", ".join(self.p.point_title(p) for p in chosen_points(self.conv.answers))
-            self.say("break.part1_done", points=titles)
-        elif unit.startswith("point:"):
-            done = len(deepened_points(self.conv.answers, self.instrument))
-            self.say("break.point_done", done=done, total=len(self.instrument.points))
-        else:
-            self.say("break.section_done")
+        chosen = chosen_points(self.conv.answers)
+        if unit == "part1":
+            return self.p.t("break.part1_done", points=", ".join(self.p.point_title(p) for p in chosen))
+        if not unit.startswith("point:"):
+            return self.p.t("break.section_done")
+        if subject_of(step) not in chosen:
+            return self.p.t("break.extra_point_done")
+        done = len(set(chosen) & set(deepened_points(self.conv.answers, self.instrument)))
+        return self.p.t("break.point_done", done=done, total=len(chosen))
 
     # --- button presses ----------------------------------------------------------------
 
@@ -302,7 +300,9 @@ class _Turn:
         step, kind, value = self.conv.step, kind_of(self.conv.step), option.value
         if is_question(step) and self.refuse_if_closed():
             return
-        if kind == "rate":
+        if value == PAUSE:  # the pause button of a menu between points and sections
+            self.command_pause()
+        elif kind == "rate":
             self.answer(step, value, option.label)
         elif kind == "hub":
             target = after_points(self.conv.answers, self.instrument) if value == FORWARD else (
@@ -310,8 +310,6 @@ class _Turn:
             self.ask(target, option.label)
         elif kind == "partnership":
             self.ask(f"level:{self.instrument.level_ids[0]}" if value == YES else "plan", option.label)
-        elif kind == "break":
-            self.leave_side_step(option.label) if value == CONTINUE else self.command_pause()
         elif kind == "edit":
             self.edit(value, option.label)
         else:

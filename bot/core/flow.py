@@ -6,7 +6,8 @@ Steps are strings. Question steps double as answer keys:
   promise:<point>     the service promise      level:<level>  a partnership level (optional)
   plan                the plan's summary question
 Navigation steps: hub (choose a further point), partnership (offer the optional section),
-break, edit, language (side steps that return to `resume_step`), done.
+edit, language (side steps that return to `resume_step`), done. There is no break step: finishing a
+part, a point or a section is said on the next question's message, and /tauko pauses any time.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Mapping
 from bot.core.instrument import Instrument
 
 DEEPENING = ("works", "develop", "promise")
-SIDE_STEPS = frozenset({"break", "edit", "language"})
+SIDE_STEPS = frozenset({"edit", "language"})
 Answers = Mapping[str, str | None]
 
 
@@ -33,7 +34,7 @@ def is_question(step: str) -> bool:
 
 
 def unit_of(step: str) -> str:
-    """Steps of one unit are answered in one short session; breaks fall between units."""
+    """Steps of one unit are answered in one short session; the next unit's first message says it is done."""
     kind = kind_of(step)
     if kind in ("rate", "priorities"):
         return "part1"

@@ -67,7 +67,6 @@ class CommandSpec:
 @dataclass(frozen=True, slots=True)
 class Settings:
     max_answer_length: int = 4000
-    break_every: int = 5
     priorities_count: int = 2
 
 

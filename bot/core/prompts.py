@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 from bot.core.conversation import Conversation
 from bot.core.flow import (
     chosen_points,
-    deepened_points,
     edit_targets,
     kind_of,
     remaining_points,
@@ -18,8 +18,6 @@ from bot.core.messages import ChoicePrompt, FreeTextPrompt, MultiChoicePrompt, N
 
 DONE, SKIP, CONTINUE, PAUSE, FORWARD, YES, NO, CANCEL = (
     "done", "skip", "continue", "pause", "forward", "yes", "no", "cancel")
-_PAIRS = {"partnership": ((YES, "partnership.yes"), (NO, "partnership.no")),
-          "break": ((CONTINUE, "break.continue"), (PAUSE, "break.pause"))}
 
 
 def language_of(conversation: Conversation, default: str = "fi") -> str:
@@ -75,15 +73,19 @@ class Prompter:
             return ", ".join(self.point_title(point) for point in value.split(","))
         return value
 
-    def prompt(self, step: str) -> Prompt:
+    def prompt(self, step: str, note: str | None = None) -> Prompt:
+        """The prompt of `step`; `note` (what was just finished) opens the same message."""
         kind = kind_of(step)
         builders: dict[str, Callable[[str], Prompt]] = {
             "rate": self._rating, "priorities": self._priorities, "works": self._deepening,
             "develop": self._deepening, "promise": self._deepening, "hub": self._hub,
             "partnership": self._partnership, "level": self._level, "plan": self._plan,
-            "break": self._break, "edit": self._edit, "language": self._language,
+            "edit": self._edit, "language": self._language,
         }
-        return builders[kind](step)
+        prompt = builders[kind](step)
+        if note and not isinstance(prompt, MultiChoicePrompt):
+            return replace(prompt, context=(note, *prompt.context))
+        return prompt
 
     def _base(self) -> dict[str, object]:
         return {"to": self.conversation.user, "prompt_id": self.conversation.prompt_id,
@@ -119,10 +121,17 @@ class Prompter:
     def point_options(self, point_ids: tuple[str, ...]) -> list[Option]:
         return [self.option(p, self.point_title(p), str(self.instrument.point(p).number)) for p in point_ids]
 
+    def rating_short(self, point_id: str) -> str:
+        """A rating as a number ("4"), "?" for can't say, "–" for not rated."""
+        value = self.conversation.answers.get(f"rate:{point_id}")
+        return "–" if value is None else (value if value.isdigit() else "?")
+
     def _priorities(self, step: str, *, update: bool = False) -> MultiChoicePrompt:
         count = self.instrument.settings.priorities_count
+        ratings = " · ".join(f"{self.point_title(p)} {self.rating_short(p)}" for p in self.instrument.point_ids)
+        text = f"{self.t('priorities.ratings', ratings=ratings)}\n\n{self.t('priorities.text', count=count)}"
         return MultiChoicePrompt(
-            text=self.t("priorities.text", count=count), heading=self.t("priorities.heading"),
+            text=text, heading=self.t("priorities.heading"),
             options=tuple(self.point_options(self.instrument.point_ids)),
             selected=self.conversation.selection, count=count, done_value=DONE,
             done_label=self.t("buttons.done"), hint=self.t("priorities.hint", count=count),
@@ -135,21 +144,29 @@ class Prompter:
     def _deepening(self, step: str) -> FreeTextPrompt:
         kind, point = kind_of(step), self.instrument.point(subject_of(step))
         heading = self.t("part2.heading", number=point.number, title=pick(point.title, self.language))
-        context: list[str] = []
-        if kind == "works":
-            context.append(self.t("part2.guide_intro", descriptors=pick(point.descriptors, self.language)))
-            for item in point.guide:
-                context.append("• " + pick(item.question, self.language))
-                context.extend("   – " + pick(detail, self.language) for detail in item.details)
-            if point.laws:
-                laws = "; ".join(pick(law, self.language) for law in point.laws)
-                context.append(self.t("part2.laws", laws=laws))
-            if point.derived:
-                context.append(pick(self.instrument.deepening["derived_note"], self.language))
-        elif kind == "promise":
+        if kind == "promise":
             question, shown = promise_question(self.instrument, point.id, self.language)
             return self._free(step, question, heading, list(shown))
+        context: list[str] = []
+        rating = self.conversation.answers.get(f"rate:{point.id}")
+        if kind == "works" and rating is not None:
+            context.append(self.t("part2.rating", rating=self.answer_label(f"rate:{point.id}", rating)))
         return self._free(step, pick(self.instrument.deepening[kind], self.language), heading, context)
+
+    def guide(self, step: str) -> Notice:
+        """A point's guiding questions and law references: the message above its first part 2 question."""
+        point = self.instrument.point(subject_of(step))
+        lines = [self.t("part2.guide_intro", descriptors=pick(point.descriptors, self.language))]
+        for item in point.guide:
+            lines.append("• " + pick(item.question, self.language))
+            lines.extend("   – " + pick(detail, self.language) for detail in item.details)
+        if point.laws:
+            laws = "; ".join(pick(law, self.language) for law in point.laws)
+            lines.append(self.t("part2.laws", laws=laws))
+        if point.derived:
+            lines.append(pick(self.instrument.deepening["derived_note"], self.language))
+        heading = self.t("part2.guide_heading", number=point.number, title=pick(point.title, self.language))
+        return self.notice("\n".join(lines), heading=heading)
 
     def options(self, step: str) -> list[Option]:
         """The options of a choice step (empty for open questions)."""
@@ -158,10 +175,11 @@ class Prompter:
             return self.scale_options()
         if kind == "hub":
             remaining = remaining_points(self.conversation.answers, self.instrument)
-            return [*self.point_options(remaining), self.option(FORWARD, self.t("hub.forward"), "0")]
-        if kind in ("partnership", "break"):
-            (first, first_key), (second, second_key) = _PAIRS[kind]
-            return [self.option(first, self.t(first_key), "1"), self.option(second, self.t(second_key), "2")]
+            return [*self.point_options(remaining), self.option(FORWARD, self.t("hub.forward"), "0"),
+                    self.pause_option()]
+        if kind == "partnership":
+            return [self.option(YES, self.t("partnership.yes"), "1"), self.option(NO, self.t("partnership.no"), "2"),
+                    self.pause_option()]
         if kind == "edit":
             targets = edit_targets(self.conversation.answers, self.instrument)
             return [*(self.option(target, self.edit_label(target), str(index))
@@ -172,10 +190,13 @@ class Prompter:
                     for index, code in enumerate(LANGUAGES, 1)]
         return []
 
+    def pause_option(self) -> Option:
+        """Pausing, offered on the menus between points and sections (going on is the first option)."""
+        return self.option(PAUSE, self.t("break.pause"), "/" + self.command_name("pause"))
+
     def _hub(self, step: str) -> ChoicePrompt:
-        done = len(deepened_points(self.conversation.answers, self.instrument))
-        return self._choice(self.t("hub.text", done=done, total=len(self.instrument.points)), self.options(step),
-                            heading=self.t("hub.heading"), hint=self.t("part1.hint"))
+        return self._choice(self.t("hub.text"), self.options(step), heading=self.t("hub.heading"),
+                            hint=self.t("part1.hint"))
 
     def _partnership(self, step: str) -> ChoicePrompt:
         text = f"{pick(self.instrument.partnership_intro, self.language)}\n\n{self.t('partnership.offer')}"
@@ -192,9 +213,6 @@ class Prompter:
     def _plan(self, step: str) -> FreeTextPrompt:
         return self._free(step, pick(self.instrument.plan_question, self.language), self.t("plan.heading"),
                           [pick(self.instrument.plan_note, self.language)])
-
-    def _break(self, step: str) -> ChoicePrompt:
-        return self._choice(self.t("break.offer"), self.options(step))
 
     def _edit(self, step: str) -> ChoicePrompt:
         return self._choice(self.t("edit.text"), self.options(step))
@@ -282,9 +300,8 @@ def all_button_labels(instrument: Instrument, language: str) -> Iterator[tuple[s
         yield *where, t(language, "edit.deepen_label", title=title)
     for index, level in enumerate(instrument.levels):
         yield "partnership.yaml", f"levels[{index}].title.{language}", pick(level.title, language)
-    for key in ("buttons.skip", "buttons.keep", "buttons.done", "buttons.cancel", "break.continue",
-                "break.pause", "hub.forward", "partnership.yes", "partnership.no", "language.name",
-                "edit.priorities_label", "edit.plan_label"):
+    for key in ("buttons.skip", "buttons.keep", "buttons.done", "buttons.cancel", "break.pause", "hub.forward",
+                "partnership.yes", "partnership.no", "language.name", "edit.priorities_label", "edit.plan_label"):
         yield f"ui/{language}.yaml", key, t(language, key)
 
 

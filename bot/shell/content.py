@@ -182,7 +182,7 @@ def _settings(reader: _Reader, node: Any) -> Settings:
     values = reader.mapping(node or {}, "settings")
     defaults = Settings()
     result: dict[str, int] = {}
-    for name in ("max_answer_length", "break_every", "priorities_count"):
+    for name in ("max_answer_length", "priorities_count"):
         value = values.get(name, getattr(defaults, name))
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             reader.problem(f"settings.{name}", "expected a positive whole number")

@@ -11,7 +11,7 @@ from tests.support.conversation import Chat
 
 
 def finish_part1(chat: Chat, targets: str = "3 7") -> Chat:
-    return rate_all(chat.send("/start")).send(targets).send("1")
+    return rate_all(chat.send("/start")).send(targets)  # part 2's first question comes at once
 
 
 def test_pause_and_resume_where_the_person_left_off(chat: Chat) -> None:
@@ -25,12 +25,24 @@ def test_pause_and_resume_where_the_person_left_off(chat: Chat) -> None:
     chat.send("/start").expect("Tervetuloa takaisin", "3/8")
 
 
-def test_pausing_from_the_break_offer_resumes_at_the_next_question(chat: Chat) -> None:
+def test_pausing_from_the_menu_between_points_resumes_at_that_menu(chat: Chat) -> None:
     chat.send("/start")
     for rating in "43215":
         chat.send(rating)
-    chat.expect("Jatketaanko").send("Pidä tauko").expect("Tauko")
-    chat.press("continue").expect("Tervetuloa takaisin", "Osa 1 · 6/8")
+    chat.expect("Osa 1 · 6/8").expect_not("Jatketaanko")  # no break offer inside part 1
+    chat.send("/tauko").send("/jatka").expect("Tervetuloa takaisin", "Osa 1 · 6/8")
+    chat.send("4").send("3").send("2").send("3 7").expect("Osa 1 on valmis", "Mikä meillä jo toimii?")
+    for _ in range(2):
+        chat.send("/ohita").send("/ohita").send("/ohita")
+    chat.expect("Kohta on valmis: 2/2 valitsemaasi kohtaa.", "Pidä tauko")
+    menu = chat.prompt.prompt_id
+    chat.send("Pidä tauko").expect("Tauko")
+    chat.send("/jatka").expect("Tervetuloa takaisin", "Haluatko syventää").expect_not("Jatketaanko", "tauon")
+    chat.press("pause", prompt_id=menu).expect("Tähän kysymykseen on jo vastattu")
+    chat.press("pause").expect("Tauko")
+    chat.send("/aloita").expect("Tervetuloa takaisin", "Haluatko syventää").send("0")
+    chat.expect("Haluatko pohtia kumppanuuden", "Pidä tauko").press("pause").expect("Tauko")
+    chat.send("/jatka").expect("Haluatko pohtia kumppanuuden")
 
 
 def test_back_goes_one_step_and_shows_the_current_answer(chat: Chat, store: MemoryStore) -> None:
@@ -87,44 +99,45 @@ def test_help_unknown_commands_and_answers(chat: Chat) -> None:
 def test_hub_offers_the_other_points_after_the_chosen_two(chat: Chat) -> None:
     finish_part1(chat)
     for _ in range(2):
-        chat.send("/ohita").send("/ohita").send("/ohita").send("1")
-    chat.expect("Olet syventänyt 2/8").send("Tavoitettavuus ja näkyvyys").expect("Osa 2 · 1. Tavoitettavuus")
-    chat.send("a").send("b").send("c").expect("Kohta on valmis: 3/8").send("1").expect("Olet syventänyt 3/8")
+        chat.send("/ohita").send("/ohita").send("/ohita")
+    chat.expect("Kohta on valmis: 2/2 valitsemaasi kohtaa.", "Haluatko syventää vielä jonkin muun")
+    chat.send("Tavoitettavuus ja näkyvyys").expect("Osa 2 · 1. Tavoitettavuus")
+    chat.send("a").send("b").send("c").expect("Kohta on valmis.", "Haluatko syventää vielä jonkin muun")
+    chat.expect_not("valitsemaasi")
     chat.send("Siirry eteenpäin").send("Ohita tämä osio").expect("Vastauksesi", "Yhteenveto")
 
 
 def test_deepening_every_point_skips_the_hub(chat: Chat, instrument: Instrument) -> None:
     finish_part1(chat)
     for _ in range(2):
-        chat.send("x").send("y").send("z").send("1")
+        chat.send("x").send("y").send("z")
     for number in range(6):
         chat.press(chat.prompt.options[0].value).send("x").send("y").send("z")  # type: ignore[union-attr]
-        chat.send("1")
         if number < 5:
-            chat.expect("Olet syventänyt")
+            chat.expect("Haluatko syventää vielä jonkin muun")
     chat.expect("Haluatko pohtia kumppanuuden neljää tasoa?")
     chat.send("2").expect("Kirjoita yhteenvetoon")
     chat.send("/takaisin").expect("Mitä lupaatte tässä asiassa työelämäkumppaneillenne ja miten pidätte lupauksenne?",
                                   "Pidä ennallaan")
-    chat.send("/ohita").expect("Kohta on valmis: 8/8").send("1").expect("Haluatko pohtia kumppanuuden")
+    chat.send("/ohita").expect("Kohta on valmis.", "Haluatko pohtia kumppanuuden")
 
 
 def test_after_partnership_answers_the_hub_moves_on_to_the_plan(chat: Chat) -> None:
     finish_part1(chat)
     for _ in range(2):
-        chat.send("x").send("y").send("z").send("1")
-    chat.send("0").send("1").send("a").send("b").send("c").send("d").send("1").expect("Kirjoita yhteenvetoon")
+        chat.send("x").send("y").send("z")
+    chat.send("0").send("1").send("a").send("b").send("c").send("d").expect("Osio on valmis", "Kirjoita yhteenvetoon")
     chat.send("/muuta").send("Osa 2: Yhteinen ennakkosuunnittelu").send("/ohita").send("/ohita").send("/ohita")
     chat.expect("Muutos tallennettu", "Kirjoita yhteenvetoon")
     chat.send("/takaisin").send("/takaisin").send("/takaisin").expect("Mikä meillä jo toimii?")
     chat.send("/ohita").send("/ohita").send("/ohita").expect("Kohta on valmis")
-    chat.send("1").send("Siirry eteenpäin").expect("Kirjoita yhteenvetoon")
+    chat.send("Siirry eteenpäin").expect("Kirjoita yhteenvetoon")
 
 
 def test_pause_when_done_and_resume_when_done(chat: Chat) -> None:
     finish_part1(chat)
     for _ in range(2):
-        chat.send("x").send("y").send("z").send("1")
+        chat.send("x").send("y").send("z")
     chat.send("0").send("2").send("Edetään.").expect("Kiitos!")
     chat.send("/tauko").expect("Kartoituksesi on jo valmis")
     chat.send("/jatka").expect("Olet jo vastannut kaikkiin")

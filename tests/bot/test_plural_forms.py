@@ -31,8 +31,8 @@ NOT_COUNTS = {
     "answer", "bar", "cant_say", "closed", "code", "command", "configured", "dates", "deadline", "decision",
     "descriptors", "directory", "failed_at", "forms", "id", "known", "label", "languages", "last_working_day",
     "laws", "link", "mean", "message", "name", "number", "opened", "outcome", "part", "path", "person",
-    "previous", "problems", "question", "reason", "recipient", "revision", "role", "round", "skip", "status",
-    "suggestion", "targets", "team", "teams", "text", "title", "trend", "until", "user", "version",
+    "previous", "problems", "question", "rating", "ratings", "reason", "recipient", "revision", "role", "round",
+    "skip", "status", "suggestion", "targets", "team", "teams", "text", "title", "trend", "until", "user", "version",
     "window_end", *COUNTS_IN,
 }
 

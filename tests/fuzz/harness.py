@@ -28,7 +28,7 @@ from bot.core.identity import UserRef
 from bot.core.instrument import LANGUAGES, Instrument
 from bot.core.language import language_code
 from bot.core.messages import ChoicePrompt, FreeTextPrompt, MultiChoicePrompt, Notice, Outbound, PromptClosed
-from bot.core.prompts import CONTINUE, DONE, FORWARD, SKIP, YES, Prompter
+from bot.core.prompts import DONE, FORWARD, SKIP, YES, Prompter
 from storage.database import create_database_engine
 from storage.memory_store import MemoryStore
 from storage.migrate import upgrade
@@ -39,7 +39,7 @@ from tests.support.conversation import RecordingSender
 
 BASE_EXAMPLES = 100  # the default profile's max_examples (tests/fuzz/conftest.py)
 POINT_IDS = frozenset(INSTRUMENT.point_ids)
-CHOICE_STEPS = frozenset({"rate", "hub", "partnership", "break", "edit", "language"})  # kinds of steps with buttons
+CHOICE_STEPS = frozenset({"rate", "hub", "partnership", "edit", "language"})  # kinds of steps with buttons
 SQLITE_ONE_IN = 5  # examples on SQLite: one in five
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 FRAGMENT_MIN = 10  # characters: shorter pieces of a Finnish string may well occur in Swedish or English too
@@ -341,8 +341,6 @@ def walk(harness: Harness) -> dict[str, Conversation]:
             break
         if kind == "rate":
             harness.press(user, prompt, "4")
-        elif kind == "break":
-            harness.press(user, prompt, CONTINUE)
         elif kind == "priorities":
             harness.press(user, prompt, "ennakkosuunnittelu")
             record("priorities-one-selected")

@@ -53,10 +53,8 @@ class Reply:
 def reply_to(prompt: str, serial: int) -> Reply | None:
     """What a person types for the terminal prompt that ends `prompt` (None: the assessment part is done)."""
     block = prompt[prompt.rfind("── "):] if "── " in prompt else prompt
-    if "Kohta on valmis" in block:  # the first point of part 2 is done: far enough
+    if "Kohta on valmis" in block:  # the first point of part 2 is done (said on the next question): far enough
         return None
-    if "Jatketaanko nyt vai pidätkö tauon?" in prompt[-400:]:
-        return Reply("1")
     if (match := RATING.search(block)) is not None:
         number = int(match[1])
         return Reply(rating_for(number), f"rate:{POINTS[number - 1]}", rating_for(number))
@@ -175,8 +173,6 @@ def telegram_reply(message: dict[str, Any]) -> tuple[str, str | None, str | None
     labels = [button["text"] for row in rows for button in row]
     if not labels:
         return None
-    if "Jatketaanko" in text and "Jatka" in labels:
-        return "Jatka", None, None
     if (match := RATING.search(text)) is not None:
         number = int(match[1])
         label = next(label for label in labels if label.startswith(f"{rating_for(number)} "))
