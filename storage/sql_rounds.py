@@ -131,13 +131,17 @@ class SqlRounds:
                    .where(round_team.c.round_id == round_id).order_by(respondent.c.id))
         answered = (sa.select(respondent_link.c.respondent_id, answer.c.question).distinct()
                     .select_from(LINKED).where(answer.c.round_id == round_id))
+        targets = (sa.select(respondent_link.c.respondent_id, answer.c.value).select_from(LINKED)
+                   .where(answer.c.round_id == round_id, answer.c.question == "priorities").order_by(answer.c.id))
         with self.engine.connect() as db:
             questions: dict[int, set[str]] = {}
             for row in db.execute(answered):
                 questions.setdefault(row.respondent_id, set()).add(row.question)
+            chosen = {row.respondent_id: row.value for row in db.execute(targets)}  # the latest choice wins
             return [MemberStanding(UserRef(row.platform, row.workspace, row.user_id), row.language,
                                    frozenset(questions.get(row.id, ())), row.timezone, row.phase or "", row.sent or 0,
-                                   row.total or 0, row.last_sent, row.snoozed_until, bool(row.opted_out))
+                                   row.total or 0, row.last_sent, row.snoozed_until, bool(row.opted_out),
+                                   tuple(filter(None, (chosen.get(row.id) or "").split(","))))
                     for row in db.execute(members)]
 
     def people(self, platform_user_ids: Collection[str]) -> list[UserRef]:

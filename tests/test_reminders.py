@@ -224,3 +224,18 @@ async def test_digests_go_to_the_team_channels_weekly_and_at_the_close(tmp_path:
     assert set(channels.values()) <= set(received)
     assert await world.tick(helsinki(12, 22, 10)) == {}, "the final digest once"
     world.engine.dispose()
+
+
+async def test_the_part2_reminder_counts_the_targets_the_person_chose(world: World) -> None:
+    await world.tick(helsinki(11, 23, 10))
+    await world.act(ANNA, text="hei")
+    for _ in INSTRUMENT.point_ids:
+        await world.act(ANNA, text="4")
+    await world.act(ANNA, text="3 7")  # the development targets: points 3 and 7
+    for answer in ("Toimii.", "Kehitettävää.", "Lupaus."):
+        await world.act(ANNA, text=answer)  # point 3 deepened: one of the two she chose
+
+    received = await world.tick(helsinki(1, 5, 10, year=2027))
+    assert "Osa 2 on kesken: 1/2 valitsemaasi kohtaa syvennetty. Määräaika on 15.1.2027." in texts(
+        received[ANNA.key])
+    assert "/8" not in texts(received[ANNA.key])

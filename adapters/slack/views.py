@@ -97,7 +97,7 @@ def home_view(progress: Progress, instrument: Instrument, texts: Texts, style: C
         lines = [("✅ " if point.id in progress.deepened else "◻️ ") + escape(titles[point.id])
                  for point in instrument.points]
         mark = "✅ " if not progress.part2_remaining else "◻️ "
-        blocks.append(_section(mark + t("slack.home_part2", done=len(progress.deepened), total=progress.points)
+        blocks.append(_section(mark + t("slack.home_part2", done=progress.deepened_targets, total=progress.targets)
                                + "\n" + "\n".join(lines)))
         if progress.finished:
             blocks.append(_section("🎉 " + t("slack.home_finished")))

@@ -13,14 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from bot.app.roles import Roles
+from bot.app.roles import LEAD, Roles
 from bot.app.round_desk import RoundDesk
 from bot.core.events import CommandReceived
 from bot.core.language import language_or
 from bot.core.messages import Image, Notice, Outbound
 from bot.core.ports import TeamStore
-
-LEAD = "lead"
 
 
 class TeamRoles(Protocol):

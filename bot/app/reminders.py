@@ -123,7 +123,8 @@ class ReminderPlanner:
             elif not member.part1_done:
                 text = t("reminders.part1", rated=member.rated(), total=total, deadline=date_text(deadline))
             else:
-                text = t("reminders.part2", deepened=member.deepened(self.instrument.point_ids), total=total,
+                targets = len(member.chosen) or self.instrument.settings.priorities_count
+                text = t("reminders.part2", deepened=member.deepened_targets(), total=targets,
                          deadline=date_text(deadline))
             options = (Option(CONTINUE, t("reminders.continue"), "1"), Option(LATER, t("reminders.later"), "2"),
                        Option(OPT_OUT, t("reminders.opt_out"), "3"))

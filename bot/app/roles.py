@@ -1,6 +1,6 @@
 """Who is a coordinator: named in the settings, or granted the role by one (`kartoitus role grant`).
 
-Read by the round commands (`/kierros`) and the digest commands (`/yhteenveto`).
+Read by the round commands (`/kierros`), the digest commands (`/yhteenveto`) and the help (`/ohje`).
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from collections.abc import Collection
 from typing import Protocol
 
 from bot.core.identity import UserRef
+
+LEAD = "lead"  # a team's lead (granted per team): may ask for the team's digest
 
 
 class GrantedRoles(Protocol):
@@ -25,3 +27,13 @@ class Roles:
     def is_coordinator(self, user: UserRef) -> bool:
         name = f"{user.platform}:{user.user}"
         return name in self.coordinators or (self.granted is not None and self.granted.has_role(name, "coordinator"))
+
+    def is_lead(self, user: UserRef) -> bool:
+        """Leads at least one team (a grant for some team)."""
+        return self.granted is not None and self.granted.has_role(f"{user.platform}:{user.user}", LEAD)
+
+    def commands(self, user: UserRef) -> frozenset[str]:
+        """The role holders' commands `user` may use: /ohje lists these to them (and to no one else)."""
+        if self.is_coordinator(user):
+            return frozenset({"round", "digest"})
+        return frozenset({"digest"}) if self.is_lead(user) else frozenset()

@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import TypeVar
 
+from bot.core.commands import UNKNOWN
 from bot.core.conversation import Conversation
 from bot.core.engine import step
-from bot.core.events import Event
+from bot.core.events import CommandReceived, Event
 from bot.core.identity import UserRef
 from bot.core.instrument import Instrument
 from bot.core.language import language_or
@@ -35,8 +36,9 @@ class TurnConflict(Exception):
 
 class TurnService:
     def __init__(self, store: TurnStore, instrument: Instrument, sender: Sender, clock: Clock, *,
-                 language: str = "fi") -> None:
+                 language: str = "fi", role_commands: Callable[[UserRef], Collection[str]] | None = None) -> None:
         self.store = store
+        self.role_commands = role_commands  # the role holders' commands a person may use, for /ohje
         self.instrument = instrument
         self.sender = sender
         self.clock = clock
@@ -76,6 +78,7 @@ class TurnService:
     def process(self, event: Event) -> Sequence[Outbound]:
         """The synchronous core of a turn; raises only on storage failures."""
         event_key = event.key
+        role_commands = self.role_commands_for(event)
         for _ in range(MAX_ATTEMPTS):
             now = self.clock.now()
             loaded = self.store.load_turn(event.user, event_key=event_key,
@@ -88,7 +91,8 @@ class TurnService:
             conversation = loaded.conversation or Conversation(
                 user=event.user, round=loaded.round, prompt_seq=loaded.first_prompt_seq,
                 language=loaded.language, platform_language=loaded.platform_language)
-            result = step(conversation, event, instrument=self.instrument, now=now, default_language=self.language)
+            result = step(conversation, event, instrument=self.instrument, now=now, default_language=self.language,
+                          role_commands=role_commands)
             try:
                 self.store.save(result.conversation, result.answers, event_key=event_key, now=now)
             except StaleWrite:
@@ -101,6 +105,12 @@ class TurnService:
                      result.conversation.step, len(result.answers))
             return result.outbox
         raise TurnConflict(event_key)
+
+    def role_commands_for(self, event: Event) -> Collection[str]:
+        """Asked only when the turn may show the help (/ohje, or a command the bot does not know)."""
+        if self.role_commands is None or not isinstance(event, CommandReceived) or event.name not in ("help", UNKNOWN):
+            return ()
+        return self.role_commands(event.user)
 
     async def progress(self, user: UserRef, *, locale: str | None = None) -> Progress:
         """Where `user` stands in the open round (read only; no turn is taken)."""

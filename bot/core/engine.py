@@ -5,7 +5,7 @@ Pure: no I/O, no clock, no randomness. The state diagram is in bot/core/engine.m
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -45,12 +45,14 @@ class Step:
 
 
 def step(conversation: Conversation, event: Event, *, instrument: Instrument, now: datetime,
-         default_language: str = "fi") -> Step:
+         default_language: str = "fi", role_commands: Collection[str] = ()) -> Step:
     """One turn of the conversation. `now` is the event's processing time (unused by rules yet);
-    `default_language` speaks to a person who chose no language and whose platform names none of ours."""
+    `default_language` speaks to a person who chose no language and whose platform names none of ours;
+    `role_commands`: the role holders' commands (bot.core.commands.ROLE_COMMANDS) this person may use,
+    which /ohje lists too (the engine knows no roles: the caller says)."""
     if conversation.step == "break":  # a break offer stored before they were folded into the next question
         conversation = conversation.evolve(step=conversation.resume_step, resume_step="")
-    turn = _Turn(conversation, instrument, default_language)
+    turn = _Turn(conversation, instrument, default_language, role_commands)
     turn.follow_locale(event.locale)
     if isinstance(event, CommandReceived):
         turn.command(event.name, event.argument, event.raw)
@@ -72,8 +74,10 @@ def step(conversation: Conversation, event: Event, *, instrument: Instrument, no
 class _Turn:
     """Accumulates one turn's changes; discarded after `step()` returns."""
 
-    def __init__(self, conversation: Conversation, instrument: Instrument, default_language: str = "fi") -> None:
+    def __init__(self, conversation: Conversation, instrument: Instrument, default_language: str = "fi",
+                 role_commands: Collection[str] = ()) -> None:
         self.conv = conversation
+        self.role_commands = role_commands
         self.instrument = instrument
         # One per turn; `update` keeps it on the latest state.
         self.p = Prompter(conversation, instrument, default_language=default_language)
@@ -130,7 +134,7 @@ class _Turn:
 
     def command(self, name: str, argument: str, raw: str) -> None:
         if name == "help":
-            self.out.append(self.p.help())
+            self.out.append(self.p.help(self.role_commands))
         elif name == "language":
             self.change_language(argument)
         elif not self.conv.started:
@@ -141,7 +145,7 @@ class _Turn:
             _COMMANDS[name](self)
         else:
             self.say("help.unknown_command", name=raw or name)
-            self.out.append(self.p.help())
+            self.out.append(self.p.help(self.role_commands))
 
     def start(self) -> None:
         self.out.append(self.p.notice(self.p.t("welcome.text"), heading=self.p.t("welcome.heading")))
@@ -199,7 +203,11 @@ class _Turn:
             self.say("answer.cannot_skip")
 
     def command_answers(self) -> None:
-        self.out.append(self.p.summary())
+        """The answers so far, then the open question again (as /jatka would), so it stays at hand."""
+        if self.conv.step != "plan":  # the plan's question shows the answers above it anyway
+            self.out.append(self.p.summary())
+        if self.conv.step != "done" and not self.conv.paused:
+            self.ask(self.conv.step)
 
     def change_language(self, argument: str) -> None:
         if not argument:

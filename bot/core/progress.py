@@ -26,10 +26,21 @@ class Progress:
     deepened: tuple[str, ...]  # point ids whose part 2 questions are all answered or skipped
     finished: bool
     paused: bool
+    priorities_count: int  # how many development targets are chosen (the instrument's setting)
+
+    @property
+    def targets(self) -> int:
+        """What part 2 counts against: the targets chosen, or before the choice how many there will be."""
+        return len(self.priorities) or self.priorities_count
+
+    @property
+    def deepened_targets(self) -> int:
+        return sum(1 for point in self.priorities if point in self.deepened)
 
     @property
     def part2_remaining(self) -> int:
-        return self.points - len(self.deepened)
+        """Chosen targets not yet deepened (further points are optional)."""
+        return self.targets - self.deepened_targets
 
 
 def progress_of(conversation: Conversation | None, instrument: Instrument, *, locale: str | None = None,
@@ -38,7 +49,7 @@ def progress_of(conversation: Conversation | None, instrument: Instrument, *, lo
     if conversation is None:
         return Progress(language=language_or(locale, default_language), started=False, rated=0,
                         points=len(instrument.point_ids), part1_done=False, priorities=(), deepened=(),
-                        finished=False, paused=False)
+                        finished=False, paused=False, priorities_count=instrument.settings.priorities_count)
     answers = conversation.answers
     return Progress(
         language=language_of(conversation, default_language),
@@ -50,4 +61,5 @@ def progress_of(conversation: Conversation | None, instrument: Instrument, *, lo
         deepened=deepened_points(answers, instrument),
         finished=conversation.step == "done",
         paused=conversation.paused,
+        priorities_count=instrument.settings.priorities_count,
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import replace
 
+from bot.core.commands import ROLE_COMMANDS
 from bot.core.conversation import Conversation
 from bot.core.flow import (
     chosen_points,
@@ -13,7 +14,7 @@ from bot.core.flow import (
     remaining_points,
     subject_of,
 )
-from bot.core.instrument import LANGUAGES, Instrument, pick
+from bot.core.instrument import LANGUAGES, CommandSpec, Instrument, pick
 from bot.core.messages import ChoicePrompt, FreeTextPrompt, MultiChoicePrompt, Notice, Option, Prompt
 
 DONE, SKIP, CONTINUE, PAUSE, FORWARD, YES, NO, CANCEL = (
@@ -51,11 +52,19 @@ class Prompter:
         spec = next(spec for spec in self.instrument.commands if spec.name == name)
         return (spec.names.get(self.language) or (name,))[0]
 
-    def help(self) -> Notice:
+    def help(self, role_commands: Collection[str] = ()) -> Notice:
+        """The person's commands; `role_commands` (those of ROLE_COMMANDS the person's role allows) after them."""
         lines = [self.t("help.text"), ""]
-        for spec in self.instrument.commands:
-            lines.append(f"/{self.command_name(spec.name)} – {pick(spec.description, self.language)}")
+        specs = self.instrument.commands
+        lines += [self.command_line(spec) for spec in specs if spec.name not in ROLE_COMMANDS]
+        role_lines = [self.command_line(spec) for spec in specs
+                      if spec.name in ROLE_COMMANDS and spec.name in role_commands]
+        if role_lines:
+            lines += ["", self.t("help.role_heading"), *role_lines]
         return self.notice("\n".join(lines), heading=self.t("help.heading"))
+
+    def command_line(self, spec: CommandSpec) -> str:
+        return f"/{self.command_name(spec.name)} – {pick(spec.description, self.language)}"
 
     def option(self, value: str, label: str, key: str) -> Option:
         return Option(value=value, label=label, key=key)

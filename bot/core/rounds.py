@@ -150,6 +150,7 @@ class MemberStanding:
     last_sent: datetime | None = None
     snoozed_until: datetime | None = None
     opted_out: bool = False
+    chosen: tuple[str, ...] = ()  # the development targets chosen in part 1 (point ids)
 
     def sent_in(self, phase: str) -> int:
         return self.sent if phase == self.phase else 0
@@ -168,3 +169,7 @@ class MemberStanding:
     def deepened(self, point_ids: Sequence[str]) -> int:
         return sum(1 for point in point_ids
                    if all(f"{kind}:{point}" in self.answered for kind in ("works", "develop", "promise")))
+
+    def deepened_targets(self) -> int:
+        """How many of the chosen development targets part 2 has gone through."""
+        return self.deepened(self.chosen)

@@ -120,12 +120,14 @@ def dispatcher_factory(settings: Settings, instrument: Instrument, teams: SqlTea
 
     Replies go through a DrainingSender (collected in `drains`), so a stop can hand them to the outbox."""
     store = SqlStore(teams.engine)
+    roles = Roles(settings.coordinator_ids, SqlRoles(teams.engine))
 
     def build(platform_sender: Sender, join_link: Callable[[str], str]) -> Dispatcher:
         sender = DrainingSender(platform_sender, SqlOutbox(teams.engine), clock)
         if drains is not None:
             drains.append(sender)
-        turns = TurnService(store, instrument, sender, clock, language=settings.language)
+        turns = TurnService(store, instrument, sender, clock, language=settings.language,
+                            role_commands=roles.commands)
         return Dispatcher(turns, TeamDesk(teams, instrument, sender, clock, join_link, language=settings.language),
                           ReminderDesk(reminder_planner(settings, clock)), round_commands(settings, teams, clock),
                           digest_commands(settings, teams, clock), opened=group_invitations(settings, clock).opened,
@@ -398,7 +400,8 @@ def terminal_chat(settings: Settings, user_name: str | None = None, clock: Clock
     def build_service(sender: TerminalSender) -> Dispatcher:
         desk = TeamDesk(teams, instrument, sender, clock, join_link=lambda code: "kartoitus chat",
                         language=settings.language)
-        turns = TurnService(store, instrument, sender, clock, language=settings.language)
+        turns = TurnService(store, instrument, sender, clock, language=settings.language,
+                            role_commands=Roles(settings.coordinator_ids, SqlRoles(store.engine)).commands)
         return Dispatcher(turns, desk, rounds=round_commands(settings, teams, clock),
                           digests=digest_commands(settings, teams, clock), privacy=privacy_desk(settings, clock, teams))
 

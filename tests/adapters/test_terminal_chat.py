@@ -118,15 +118,21 @@ def test_a_coordinator_opens_a_round_for_two_teams_in_the_terminal(tmp_path: Pat
 
     refused = kartoitus("chat", "--user", "anna", database=database, stdin="/kierros lista\n", env=coordinators)
     assert "Kierroksia hallitsevat koordinaattorit" in refused.stdout
+    helped = kartoitus("chat", "--user", "anna", database=database, stdin="/ohje\n", env=coordinators)
+    assert "/tauko – Pidä tauko" in helped.stdout, helped.stdout
+    assert "/kierros" not in helped.stdout and "/yhteenveto" not in helped.stdout
+    assert "Koordinaattoreille ja tiimien vetäjille" not in helped.stdout
 
     decision = suite_today().strftime("1.%m.%Y")
     maija = kartoitus("chat", "--user", "maija", database=database, env=coordinators,
                       stdin=f"/kierros uusi {decision} autoala, sähköala; vastuu Maija Mäki\n/kierros tila\n"
-                            "/kierros lista\n/kierros\n")
+                            "/kierros lista\n/kierros\n/ohje\n")
     assert maija.returncode == 0, maija.stderr
     assert "avattiin. Tiimit: autoala, Sähköala" in maija.stdout and "Kutsu lähtee 3 henkilölle" in maija.stdout
     assert "autoala: jäseniä 2, aloittaneita 0" in maija.stdout and "Sähköala: jäseniä 1" in maija.stdout
     assert "Käyttö: /kierros uusi PÄÄTÖSPÄIVÄ" in maija.stdout
+    assert "Koordinaattoreille ja tiimien vetäjille:\n/kierros – Kierrokset (koordinaattoreille)" in maija.stdout
+    assert "/yhteenveto – Tiimin kooste" in maija.stdout
 
     answered = kartoitus("chat", "--user", "bo", database=database, stdin="4\n")
     assert "Osa 1 · 2/8" in answered.stdout

@@ -271,3 +271,19 @@ def test_no_chat_command_changes_a_role(world: World) -> None:
                                 raw=word)
         asyncio.run(world.dispatcher.handle(event))
     assert SqlRoles(world.engine).grants() == before
+
+
+@pytest.mark.parametrize(("actor", "listed"), [
+    ("staff", ()), ("lead", ("/yhteenveto",)), ("other_lead", ("/yhteenveto",)),
+    ("coordinator", ("/kierros", "/yhteenveto")), ("granted_coordinator", ("/kierros", "/yhteenveto"))])
+def test_the_help_lists_the_role_commands_the_person_may_use(world: World, actor: str,
+                                                               listed: tuple[str, ...]) -> None:
+    event = CommandReceived(event_id=f"m{next(_ids)}", user=ACTORS[actor], at=world.clock.now(), locale="fi",
+                            name="help", raw="ohje")
+    replies = asyncio.run(world.dispatcher.handle(event))
+    text = "\n".join(getattr(reply, "text", "") for reply in replies)
+    assert "/tauko – Pidä tauko" in text and "/vastaukset – Näytä omat vastauksesi" in text
+    _, heading, roles = text.partition(world.t("help.role_heading"))
+    assert bool(heading) == bool(listed), text
+    assert [word for word in ("/kierros", "/yhteenveto") if word in text] == list(listed), text
+    assert all(word in roles for word in listed), "after the heading of the role holders' commands"

@@ -152,3 +152,45 @@ def test_two_people_do_not_share_anything(new_chat: Callable[..., Chat], store: 
     anna.expect_not("Bertil")
     rows = sorted((row.respondent, row.value) for row in store.export_rows())
     assert rows == [(1, "5"), (2, "1")]
+
+
+def test_help_lists_the_role_commands_only_to_those_who_may_use_them(new_chat: Callable[..., Chat]) -> None:
+    person = new_chat(user="anna")
+    person.send("/ohje").expect("/tauko – Pidä tauko", "/vastaukset", "/liity", "/omat_tiedot")
+    person.expect_not("/kierros", "/yhteenveto", "Koordinaattoreille ja tiimien vetäjille")
+    person.send("/start").send("/kahvi").expect("En tunne komentoa /kahvi", "/ohje – Näytä tämä ohje")
+    person.expect_not("/kierros", "/yhteenveto")
+
+    coordinator = new_chat(user="maija", role_commands=lambda user: frozenset({"round", "digest"}))
+    coordinator.send("/ohje").expect("/tauko – Pidä tauko", "Koordinaattoreille ja tiimien vetäjille:\n"
+                                     "/kierros – Kierrokset (koordinaattoreille)", "/yhteenveto – Tiimin kooste")
+    lead = new_chat(user="leena", role_commands=lambda user: frozenset({"digest"}))
+    lead.send("/help").expect("Koordinaattoreille ja tiimien vetäjille:\n/yhteenveto – Tiimin kooste")
+    lead.expect_not("/kierros")
+    lead.send("/start").send("/kahvi").expect("En tunne komentoa /kahvi", "/yhteenveto – Tiimin kooste")
+
+
+def test_the_answers_are_followed_by_the_open_question(chat: Chat) -> None:
+    chat.send("/start").send("4")
+    first = chat.prompt.prompt_id
+    chat.send("/vastaukset").expect("Vastauksesi", "Tavoitettavuus ja näkyvyys: 4 Toimii hyvin",
+                                    "Opiskelijan valmiudet: ei vielä vastattu",
+                                    "Osa 1 · 2/8 Opiskelijan valmiudet", "Miten hyvin tämä toimii meillä nyt?")
+    assert chat.text.index("Vastauksesi") < chat.text.index("Osa 1 · 2/8"), "the question comes after the answers"
+    assert chat.prompt.prompt_id != first
+    chat.send("3").expect("✓ 3", "Osa 1 · 3/8")
+
+    chat.send("/tauko").send("/vastaukset").expect("Vastauksesi", "Opiskelijan valmiudet: 3")
+    chat.expect_not("Osa 1 · 3/8")  # a break stays a break
+    chat.send("/jatka").expect("Osa 1 · 3/8")
+
+
+def test_the_answers_before_the_plan_and_when_done_are_shown_once(chat: Chat) -> None:
+    finish_part1(chat)
+    for _ in range(2):
+        chat.send("x").send("y").send("z")
+    chat.send("0").send("2").expect("Kirjoita yhteenvetoon")
+    chat.send("/vastaukset").expect("Vastauksesi", "Kirjoita yhteenvetoon")
+    assert chat.text.count("Vastauksesi") == 1
+    chat.send("Edetään.").expect("Kiitos!")
+    chat.send("/vastaukset").expect("Vastauksesi", "Mikä toimii: x").expect_not("Kirjoita yhteenvetoon", "Kiitos!")

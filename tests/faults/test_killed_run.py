@@ -31,6 +31,7 @@ from tests.support.faults import (
     tick_once,
     unserved,
     utc_now,
+    waiting_rows,
 )
 from tests.support.processes import BotProcess, wait_for
 
@@ -82,7 +83,7 @@ async def test_killed_run_serves_everyone_within_the_bound(fake_api: FakeBotApi,
     figures.duplicates = duplicates(stats, figures.waves)
     figures.notes.append(f"final tick: {output.strip().splitlines()[-1] if output.strip() else '–'}")
     figures.show()
-    assert code == 0 and pending == 0, output[-3000:]
+    assert code == 0 and pending == 0, f"{output[-3000:]}\nwaiting: {waiting_rows(url)}"
     assert unserved(stats, figures.waves) == {wave.name: 0 for wave in figures.waves}
     assert figures.duplicates <= figures.bound, f"{figures.duplicates} duplicates > bound {figures.bound}"
     assert_every_row_sent_once_counted(url, stats, figures.waves)
@@ -112,6 +113,6 @@ async def test_sigterm_in_the_middle_of_a_fanout_sends_nothing_twice(fake_api: F
     stats = await fake_api.stats()
     print(f"\n[faults] SIGTERM of kartoitus run mid-fan-out: stopped in {seconds:.1f} s, {len(retried)} messages "
           f"recorded as 'retry' at the stop ({retried[:3]}…), duplicates {stats.duplicates(wave.marker)} (expected 0)")
-    assert code == 0 and pending == 0, output[-3000:]
+    assert code == 0 and pending == 0, f"{output[-3000:]}\nwaiting: {waiting_rows(url)}"
     assert unserved(stats, [wave]) == {wave.name: 0}
     assert stats.duplicates(wave.marker) == 0, "nothing was killed: a graceful stop must not send anything twice"

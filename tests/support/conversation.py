@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from adapters.terminal.inbound import to_event
 from adapters.terminal.outbound import render
@@ -38,14 +38,15 @@ class RecordingSender:
 
 class Chat:
     def __init__(self, store: TurnStore, instrument: Instrument, *, user: str = "anna",
-                 clock: FakeClock | None = None, locale: str | None = None) -> None:
+                 clock: FakeClock | None = None, locale: str | None = None,
+                 role_commands: Callable[[UserRef], Collection[str]] | None = None) -> None:
         self.instrument = instrument
         self.store = store
         self.clock = clock or FakeClock()
         self.user = UserRef("terminal", "local", user)
         self.locale = locale
         self.sender = RecordingSender()
-        self.service = TurnService(store, instrument, self.sender, self.clock)
+        self.service = TurnService(store, instrument, self.sender, self.clock, role_commands=role_commands)
         self.aliases = command_aliases(instrument)
         self.replies: list[Outbound] = []
         self.prompts: list[Prompt] = []

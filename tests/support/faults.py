@@ -126,6 +126,13 @@ def pending_rows(url: str) -> int:
     return sum(1 for row in outbox_rows(url) if row.sent_at is None and row.failed_at is None)
 
 
+def waiting_rows(url: str) -> list[str]:
+    """What a failed assertion shows of the messages still waiting: key, attempts, outcome, lease, due time."""
+    return [f"{row.key} attempts={row.attempts} outcome={row.outcome} claimed_until={row.claimed_until} "
+            f"due_at={row.due_at} created_at={row.created_at}"
+            for row in outbox_rows(url) if row.sent_at is None and row.failed_at is None]
+
+
 def latest_lease(url: str) -> datetime | None:
     """The latest `claimed_until` among messages not yet sent or failed (None: nothing held)."""
     held = [row.claimed_until for row in outbox_rows(url)

@@ -117,7 +117,7 @@ def test_the_modal_limits_and_its_validation() -> None:
 def test_the_home_view_in_every_language_keeps_within_limits() -> None:
     progress = Progress(language="fi", started=True, rated=8, points=8, part1_done=True,
                         priorities=("ennakkosuunnittelu", "naytot"), deepened=("naytot",), finished=False,
-                        paused=True)
+                        paused=True, priorities_count=2)
     for language in ("fi", "sv", "en"):
         view = views.home_view(replace(progress, language=language), INSTRUMENT, INSTRUMENT.text, STYLE)
         assert len(view["blocks"]) <= 100
@@ -155,3 +155,25 @@ def test_only_a_locale_that_says_something_is_followed() -> None:
     assert slack_language("sv-SE") == "sv-SE"
     assert slack_language("en-US") is None and slack_language("en-GB") is None
     assert slack_language("de-DE") == "de-DE" and slack_language(None) is None
+
+
+def test_the_home_view_counts_part2_against_the_chosen_targets() -> None:
+    progress = Progress(language="fi", started=True, rated=8, points=8, part1_done=True,
+                        priorities=("ennakkosuunnittelu", "naytot"), deepened=("tavoitettavuus", "naytot"),
+                        finished=False, paused=False, priorities_count=2)
+    expected = {"fi": "◻️ Osa 2: 1/2 valitsemaasi kohtaa syvennetty",
+                "sv": "◻️ Del 2: 1/2 punkter du valde fördjupade",
+                "en": "◻️ Part 2: 1/2 points you chose explored in depth"}
+    for language, line in expected.items():
+        home = json.dumps(views.home_view(replace(progress, language=language), INSTRUMENT, INSTRUMENT.text, STYLE),
+                          ensure_ascii=False)
+        assert line in home and "/8" not in home, home
+    done = replace(progress, deepened=("ennakkosuunnittelu", "naytot"))
+    assert "✅ Osa 2: 2/2 valitsemaasi kohtaa syvennetty" in json.dumps(
+        views.home_view(done, INSTRUMENT, INSTRUMENT.text, STYLE), ensure_ascii=False)
+    one = replace(progress, priorities=("naytot",), priorities_count=1)
+    assert "✅ Osa 2: 1/1 valitsemasi kohta syvennetty" in json.dumps(
+        views.home_view(one, INSTRUMENT, INSTRUMENT.text, STYLE), ensure_ascii=False)
+    before = replace(progress, rated=3, part1_done=False, priorities=(), deepened=())
+    assert "◻️ Osa 2: 0/2 valitsemaasi kohtaa syvennetty" in json.dumps(
+        views.home_view(before, INSTRUMENT, INSTRUMENT.text, STYLE), ensure_ascii=False)
