@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from bot.core.plurals import render
+
 DEFAULT_LANGUAGE = "fi"
 LANGUAGES = ("fi", "sv", "en")
 
@@ -96,8 +98,6 @@ class Instrument:
     def text(self, language: str, key: str, **values: object) -> str:
         """A UI string in `language` (Finnish when missing), with {placeholders} filled and plural constructs
         ({count:plural:one=# arvio|other=# arviota}, see `bot.core.plurals`) in the right form."""
-        from bot.core.plurals import render
-
         template = self.ui.get(language, {}).get(key)
         if not template:
             language, template = DEFAULT_LANGUAGE, self.ui[DEFAULT_LANGUAGE][key]
