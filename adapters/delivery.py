@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from bot.core.delivery import Delivery, NotDelivered, Outcome
 from bot.core.identity import UserRef
-from bot.core.messages import Outbound
-from bot.core.ports import Clock, Reachability
+from bot.core.messages import ChoicePrompt, FreeTextPrompt, MultiChoicePrompt, Outbound
+from bot.core.ports import LATEST_PROMPT, Clock, MessageRefs, Reachability
 
 log = logging.getLogger(__name__)
 
@@ -42,3 +42,9 @@ async def deliver_in_order(messages: Sequence[Outbound], deliver: Callable[[Outb
                     delivery.outcome, delivery.reason)
         outcomes.append(delivery)
     return outcomes
+
+
+def remember_shown(refs: MessageRefs, message: Outbound, clock: Clock) -> None:
+    """A question reached a person's screen: text they type from now on is written at it (LATEST_PROMPT)."""
+    if isinstance(message, ChoicePrompt | MultiChoicePrompt | FreeTextPrompt) and isinstance(message.to, UserRef):
+        refs.remember(message.to.key, LATEST_PROMPT, message.prompt_id, now=clock.now())

@@ -203,6 +203,12 @@ def close(channel: str, ts: str, kept_blocks: list[Block], answer: str | None) -
                                 "text": _fallback(answer or "✓")})
 
 
+def draw_over(post: Call, channel: str, ts: str) -> Call:
+    """The chat.postMessage call of a prompt as an update of an earlier prompt's message (blocks and text)."""
+    return Call("chat.update", {"channel": channel, "ts": ts, "text": post.params["text"],
+                                "blocks": post.params["blocks"]}, post.prompt_id, post.kept_blocks)
+
+
 def redraw(message: MultiChoicePrompt, channel: str, ts: str, kept_blocks: list[Block]) -> Call:
     """The toggles of a multi-choice prompt as they stand now, in the same message."""
     blocks = [*kept_blocks, *_actions(message.prompt_id, multi_buttons(message))]

@@ -26,7 +26,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.delivery import deliver_in_order
+from adapters.delivery import deliver_in_order, remember_shown
 from adapters.ratelimit import RateLimiter
 from adapters.slack import outbound
 from adapters.slack.outbound import CommandStyle, Texts
@@ -97,8 +97,19 @@ class SlackSender:
                                       clock=self.clock)
 
     async def _deliver(self, message: Outbound) -> Delivery:
+        delivery = await self._show(message)
+        if delivery.delivered:
+            remember_shown(self.refs, message, self.clock)
+        return delivery
+
+    async def _show(self, message: Outbound) -> Delivery:
         if isinstance(message, PromptClosed) or (isinstance(message, MultiChoicePrompt) and message.update):
             return await self._edit(message)
+        replaces = getattr(message, "replaces", None)
+        if replaces is not None:
+            drawn = await self._draw_over(message, replaces)
+            if drawn is not None:
+                return drawn
         delivered = DELIVERED
         for call in outbound.render(message, self.texts, self.style):
             result = await self.call(call)
@@ -123,6 +134,22 @@ class SlackSender:
                 raise
             log.info("slack: an old prompt was not updated: %s", error.delivery.outcome)
         return DELIVERED
+
+    async def _draw_over(self, message: Outbound, replaces: str) -> Delivery | None:
+        """Update the earlier prompt's message into this prompt: one request, not a close and a post.
+        None when it cannot be (the message is gone, or the prompt needs more than one message)."""
+        ref = self.recall(message.to.key, replaces)
+        calls = outbound.render(message, self.texts, self.style)
+        if ref is None or len(calls) != 1 or calls[0].prompt_id is None or calls[0].method != "chat.postMessage":
+            return None
+        call = outbound.draw_over(calls[0], ref["channel"], ref["ts"])
+        result = await self.call(call)
+        if result is None:
+            return None  # deleted, or no longer editable: the prompt is posted as a new message
+        moved = {**result, "channel": ref["channel"], "ts": ref["ts"]}
+        self.refs.remember(message.to.key, calls[0].prompt_id, json.dumps(self._ref(message, calls[0], moved)),
+                           now=self.clock.now())
+        return Delivery(Outcome.DELIVERED, message_id=str(ref["ts"]))
 
     @staticmethod
     def _ref(message: Outbound, call: outbound.Call, result: dict[str, Any]) -> dict[str, Any]:

@@ -56,6 +56,7 @@ class TelegramBot:
         self.aliases = command_aliases(instrument)
         self.poll_interval = poll_interval
         self.in_flight = InFlight()
+        self._answering: set[asyncio.Future[bool]] = set()
         self.clock = clock
         self.sender = TelegramSender(self.application.bot, refs=refs, reachability=reachability, clock=clock,
                                      limiter=limiter)
@@ -69,11 +70,20 @@ class TelegramBot:
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         self.in_flight.enter()
         if update.callback_query is not None:
-            await update.callback_query.answer()  # stops the button's spinner at once
+            # Stops the button's spinner at once, beside the turn rather than before it: a text typed just after
+            # the tap must not overtake the tap on its way to the person's turns.
+            answering = asyncio.ensure_future(update.callback_query.answer())
+            self._answering.add(answering)
+            answering.add_done_callback(self._answered)
         event = to_event(update, bot_id=self.bot_id, aliases=self.aliases, now=self.clock.now())
         if event is None:
             return
         await self.dispatcher.handle(event)
+
+    def _answered(self, task: asyncio.Future[bool]) -> None:
+        self._answering.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.info("telegram: a button press was not acknowledged: %s", task.exception())
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram: handling an update failed", exc_info=context.error)

@@ -144,6 +144,13 @@ def close(message: PromptClosed, chat: str, message_id: int, sent_html: str) -> 
     return Call("editMessageText", {"chat_id": chat, "message_id": message_id, "text": text, "parse_mode": "HTML"})
 
 
+def draw_over(send: Call, chat: str, message_id: int) -> Call:
+    """The sendMessage call of a prompt as an edit of an earlier prompt's message (text and buttons)."""
+    params = {key: value for key, value in send.params.items() if key != "chat_id"}
+    return Call("editMessageText", {"chat_id": chat, "message_id": message_id, **params}, send.prompt_id,
+                send.plain_text)
+
+
 def redraw(message: MultiChoicePrompt, chat: str, message_id: int) -> Call:
     return Call("editMessageReplyMarkup", {"chat_id": chat, "message_id": message_id,
                                            "reply_markup": {"inline_keyboard": multi_keyboard(message)}})

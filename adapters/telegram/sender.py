@@ -20,7 +20,7 @@ from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from adapters.delivery import deliver_in_order
+from adapters.delivery import deliver_in_order, remember_shown
 from adapters.ratelimit import RateLimiter
 from adapters.telegram import outbound
 from bot.core.delivery import DELIVERED, Delivery, NotDelivered, Outcome, not_started, rejected, retry, unreachable
@@ -48,8 +48,19 @@ class TelegramSender:
                                       clock=self.clock)
 
     async def _deliver(self, message: Outbound) -> Delivery:
+        delivery = await self._show(message)
+        if delivery.delivered:
+            remember_shown(self.refs, message, self.clock)
+        return delivery
+
+    async def _show(self, message: Outbound) -> Delivery:
         if isinstance(message, PromptClosed) or (isinstance(message, MultiChoicePrompt) and message.update):
             return await self._edit(message)
+        replaces = getattr(message, "replaces", None)
+        if replaces is not None:
+            drawn = await self._draw_over(message, replaces)
+            if drawn is not None:
+                return drawn
         delivered = DELIVERED
         for call in outbound.render(message):
             result = await self.call(call, group=isinstance(message.to, ChannelRef))
@@ -61,8 +72,25 @@ class TelegramSender:
         return delivered
 
     def _recall(self, message: PromptClosed | MultiChoicePrompt) -> dict[str, Any] | None:
-        stored = self.refs.recall(message.to.key, message.prompt_id)
+        return self._ref(message.to.key, message.prompt_id)
+
+    def _ref(self, recipient: str, prompt_id: str) -> dict[str, Any] | None:
+        stored = self.refs.recall(recipient, prompt_id)
         return json.loads(stored) if stored else None
+
+    async def _draw_over(self, message: Outbound, replaces: str) -> Delivery | None:
+        """Edit the earlier prompt's message into this prompt: one request, not a close and a send.
+        None when it cannot be (no such message any more, or the prompt needs more than one message)."""
+        ref = self._ref(message.to.key, replaces)
+        calls = outbound.render(message)
+        if ref is None or len(calls) != 1 or calls[0].prompt_id is None:
+            return None
+        call = outbound.draw_over(calls[0], ref["chat"], ref["message_id"])
+        if await self.call(call, group=isinstance(message.to, ChannelRef)) is None:
+            return None  # deleted, or too old to edit: the prompt goes out as a new message
+        moved = {"chat": ref["chat"], "message_id": ref["message_id"], "html": call.plain_text}
+        self.refs.remember(message.to.key, calls[0].prompt_id, json.dumps(moved), now=self.clock.now())
+        return Delivery(DELIVERED.outcome, message_id=str(ref["message_id"]))
 
     async def _edit(self, message: PromptClosed | MultiChoicePrompt) -> Delivery:
         """Close or redraw an earlier prompt. Only cosmetic: a failed edit must not hold back the next question."""
@@ -113,6 +141,8 @@ class TelegramSender:
                 raise NotDelivered(unreachable(error.message)) from error
             except BadRequest as error:  # before NetworkError: python-telegram-bot derives it from that
                 if call.method.startswith("edit"):
+                    if "not modified" in error.message.lower():  # it already shows this: a repeated redraw
+                        return True
                     log.info("telegram: could not edit an old prompt: %s", error.message)
                     return None
                 if "chat not found" in error.message.lower():

@@ -11,17 +11,18 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import replace
 from typing import TypeVar
 
 from bot.core.commands import UNKNOWN
 from bot.core.conversation import Conversation
 from bot.core.engine import step
-from bot.core.events import CommandReceived, Event
+from bot.core.events import CommandReceived, Event, TextReceived
 from bot.core.identity import UserRef
 from bot.core.instrument import Instrument
 from bot.core.language import language_or
 from bot.core.messages import Notice, Outbound
-from bot.core.ports import Clock, DuplicateEvent, Sender, StaleWrite, TurnStore
+from bot.core.ports import LATEST_PROMPT, Clock, DuplicateEvent, MessageRefs, Sender, StaleWrite, TurnStore
 from bot.core.progress import Progress, progress_of
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,10 @@ class TurnConflict(Exception):
 
 class TurnService:
     def __init__(self, store: TurnStore, instrument: Instrument, sender: Sender, clock: Clock, *,
-                 language: str = "fi", role_commands: Callable[[UserRef], Collection[str]] | None = None) -> None:
+                 language: str = "fi", role_commands: Callable[[UserRef], Collection[str]] | None = None,
+                 shown: MessageRefs | None = None) -> None:
         self.store = store
+        self.shown = shown  # where the platform senders note the latest question delivered to each person
         self.role_commands = role_commands  # the role holders' commands a person may use, for /ohje
         self.instrument = instrument
         self.sender = sender
@@ -78,6 +81,7 @@ class TurnService:
     def process(self, event: Event) -> Sequence[Outbound]:
         """The synchronous core of a turn; raises only on storage failures."""
         event_key = event.key
+        event = self.with_screen(event)
         role_commands = self.role_commands_for(event)
         for _ in range(MAX_ATTEMPTS):
             now = self.clock.now()
@@ -105,6 +109,14 @@ class TurnService:
                      result.conversation.step, len(result.answers))
             return result.outbox
         raise TurnConflict(event_key)
+
+    def with_screen(self, event: Event) -> Event:
+        """Typed text, bound to the question on the person's screen: the latest one delivered to them. Read in the
+        person's turn, after their earlier turns, so a reply still on its way is not counted as seen."""
+        if self.shown is None or not isinstance(event, TextReceived) or event.prompt_id is not None \
+                or event.seen_prompt is not None or event.channel is not None:
+            return event
+        return replace(event, seen_prompt=self.shown.recall(event.user.key, LATEST_PROMPT))
 
     def role_commands_for(self, event: Event) -> Collection[str]:
         """Asked only when the turn may show the help (/ohje, or a command the bot does not know)."""

@@ -56,6 +56,8 @@ class Conversation:
     language: str | None = None  # chosen explicitly with /kieli
     platform_language: str | None = None  # derived from the platform's locale
     answers: Mapping[str, str | None] = field(default_factory=_frozen)
+    # (prompt number, step) of the latest prompts shown: a late tap or text is bound to the question it was for
+    shown_steps: tuple[tuple[int, str], ...] = ()
 
     def evolve(self, **changes: Any) -> Conversation:
         """`dataclasses.replace` without re-running __init__: the engine calls this on every turn."""
@@ -71,6 +73,10 @@ class Conversation:
     def prompt_id(self) -> str:
         return str(self.prompt_seq)
 
+    def step_of_prompt(self, prompt_id: str) -> str | None:
+        """The step an earlier prompt of this conversation asked (None when it is not among the latest)."""
+        return next((name for seq, name in self.shown_steps if str(seq) == prompt_id), None)
+
     def state(self) -> dict[str, Any]:
         """The part of the conversation that is stored as the state document."""
         return {
@@ -83,6 +89,7 @@ class Conversation:
             "prompts_since_break": self.prompts_since_break,
             "selection": list(self.selection),
             "return_to": self.return_to,
+            "shown_steps": [list(item) for item in self.shown_steps],
         }
 
     @classmethod
@@ -110,6 +117,7 @@ class Conversation:
             prompts_since_break=int(state.get("prompts_since_break", 0)),
             selection=tuple(state.get("selection", ())),
             return_to=str(state.get("return_to", "")),
+            shown_steps=tuple((int(seq), str(name)) for seq, name in state.get("shown_steps", ())),
             language=language,
             platform_language=platform_language,
             answers=_frozen(answers),

@@ -6,7 +6,7 @@ Pure: no I/O, no clock, no randomness. The state diagram is in bot/core/engine.m
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +34,8 @@ from bot.core.prompts import CANCEL, DONE, FORWARD, PAUSE, SKIP, YES, Prompter
 from bot.core.text_input import normalise_text
 
 HISTORY_LIMIT = 100
+SHOWN_LIMIT = 12  # prompts whose step is remembered: enough for taps that overtook a few replies
+CHOICE_CARDS = frozenset({"rate", "priorities", "hub", "partnership", "edit", "language"})
 FREE_TEXT_STEPS = frozenset({"works", "develop", "promise", "level", "plan"})
 
 
@@ -65,6 +67,8 @@ def step(conversation: Conversation, event: Event, *, instrument: Instrument, no
         turn.resume()
     elif isinstance(event, ChoiceSelected):
         turn.choice(event.prompt_id, event.value)
+    elif isinstance(event, TextReceived) and turn.written_for_earlier(event.seen_prompt):
+        turn.late_text(event.text, event.seen_prompt or "")
     else:
         # Text written in a form (a Slack modal) is not visible in the chat: the closed prompt shows it.
         turn.text(event.text, echo=event.prompt_id is not None)
@@ -103,12 +107,18 @@ class _Turn:
             self.out.append(PromptClosed(to=self.conv.user, prompt_id=self.conv.prompt_id,
                                          answer=answer, language=self.p.language))
 
-    def ask(self, step: str, closing_answer: str | None = None, note: str | None = None) -> None:
+    def ask(self, step: str, closing_answer: str | None = None, note: str | None = None, *,
+            in_place: bool = False) -> None:
         """Move to `step` and show its prompt (`note`: what was just finished, shown on the same message);
-        the previous prompt's buttons go away."""
-        self.close_prompt(closing_answer)
+        the previous prompt's buttons go away, or with `in_place` its message becomes the new prompt
+        (one platform call per tap: the answers so far are on the new prompt)."""
+        replaces = self.conv.prompt_id if in_place and self.conv.prompt_seq else None
+        if replaces is None:
+            self.close_prompt(closing_answer)
         selection = chosen_points(self.conv.answers) if step == "priorities" else ()
-        self.update(step=step, prompt_seq=self.conv.prompt_seq + 1, selection=selection, paused=False)
+        seq = self.conv.prompt_seq + 1
+        self.update(step=step, prompt_seq=seq, selection=selection, paused=False,
+                    shown_steps=(*self.conv.shown_steps, (seq, step))[-SHOWN_LIMIT:])
         if step == "done":
             self.say("done.text")
             return
@@ -116,7 +126,15 @@ class _Turn:
             self.out.append(self.p.summary())
         if kind_of(step) == "works":  # the guiding questions above the question, so the question stays in view
             self.out.append(self.p.guide(step))
-        self.out.append(self.p.prompt(step, note))
+        prompt = self.p.prompt(step, note)
+        self.out.append(replace(prompt, replaces=replaces) if replaces else prompt)
+
+    def redraw_over(self, earlier: str) -> None:
+        """Show the current question again, over the earlier prompt's message when that was a card with buttons
+        (the person's screen still showed it), else as a new message. Same prompt: no new number."""
+        prompt = self.p.prompt(self.conv.step)
+        shown = self.conv.step_of_prompt(earlier)
+        self.out.append(replace(prompt, replaces=earlier) if shown and kind_of(shown) in CHOICE_CARDS else prompt)
 
     def real_step(self) -> str:
         return self.conv.resume_step if self.conv.step in SIDE_STEPS else self.conv.step
@@ -271,9 +289,9 @@ class _Turn:
             self.say("edit.saved")
             self.ask(target, label)
         elif step != "plan" and unit_of(following) != unit_of(step):
-            self.ask(following, label, self.finished(step))
+            self.ask(following, label, self.finished(step), in_place=_in_place(step, following))
         else:
-            self.ask(following, label)
+            self.ask(following, label, in_place=_in_place(step, following))
 
     def finished(self, step: str) -> str:
         """What finishing the unit of `step` means, as progress on what the person chose."""
@@ -291,9 +309,58 @@ class _Turn:
     # --- button presses ----------------------------------------------------------------
 
     def choice(self, prompt_id: str, value: str) -> None:
-        if prompt_id != self.conv.prompt_id or self.conv.step == "done":
+        if self.conv.step == "done":
             self.say("answer.stale")
-        elif kind_of(self.conv.step) in FREE_TEXT_STEPS and value == SKIP:
+        elif prompt_id != self.conv.prompt_id:
+            self.late_choice(prompt_id, value)
+        else:
+            self.current_choice(value)
+
+    def late_choice(self, prompt_id: str, value: str) -> None:
+        """A tap on an earlier prompt's button: it counts for the question that prompt showed, never another."""
+        shown = self.conv.step_of_prompt(prompt_id)
+        if shown == self.conv.step:  # the same question, asked again since (a restart, an unrecognised reply)
+            self.current_choice(value)
+        elif shown is not None and kind_of(shown) == "rate" and shown in self.conv.answers:
+            option = next((o for o in self.p.scale_options() if o.value == value), None)
+            if option is None:
+                self.say("answer.stale")
+            else:
+                self.late_rating(shown, option, prompt_id)
+        else:
+            self.say("answer.stale")
+
+    def late_rating(self, step: str, option: Option, prompt_id: str) -> None:
+        """A rating given on a card that had not turned into the next question yet: the same rating again is nothing
+        new, another one corrects that point; either way the card then shows the current question."""
+        if self.refuse_if_closed():
+            return
+        if self.conv.answers.get(step) != option.value:
+            self.answers.append(AnswerRecord(step, option.value))
+            self.update(answers=with_answers(self.conv.answers, {step: option.value}))
+        self.redraw_over(prompt_id)
+
+    def late_text(self, text: str, seen_prompt: str) -> None:
+        """Text written while an earlier question was on the person's screen (the current one had not reached
+        them): it is never applied to the current question. A rating typed at a rating card counts as a tap on it;
+        anything else is given back, and the current question shown."""
+        shown = self.conv.step_of_prompt(seen_prompt)
+        if shown is not None and kind_of(shown) == "rate" and shown in self.conv.answers:
+            option = match_option(text, self.p.scale_options(), self.instrument.choice_aliases)
+            if option is not None:
+                self.late_rating(shown, option, seen_prompt)
+                return
+        self.say("answer.stale_text", text=text.strip())
+        self.redraw_over(seen_prompt)
+
+    def written_for_earlier(self, seen_prompt: str | None) -> bool:
+        """Was text written while the screen showed an earlier prompt than the current one (another question)?"""
+        if seen_prompt is None or not seen_prompt.isdigit() or self.conv.step == "done":
+            return False  # prompts other than the conversation's (a reminder's buttons) say nothing about it
+        return int(seen_prompt) < self.conv.prompt_seq and self.conv.step_of_prompt(seen_prompt) != self.conv.step
+
+    def current_choice(self, value: str) -> None:
+        if kind_of(self.conv.step) in FREE_TEXT_STEPS and value == SKIP:
             self.command_skip()
         elif self.conv.step == "priorities":
             self.toggle(value)
@@ -411,6 +478,12 @@ class _Turn:
             return
         self.update(selection=tuple(chosen))
         self.confirm_priorities(self.conv.selection)
+
+
+def _in_place(step: str, following: str) -> bool:
+    """Part 1 runs on one card: a rating turns into the next rating, the last one into the choice of targets
+    (part 2 then starts in new messages: its guiding questions come above its first question)."""
+    return kind_of(step) == "rate" and kind_of(following) in ("rate", "priorities")
 
 
 # The commands of a started conversation, by canonical name (bot.core.commands). `_Turn.command` answers

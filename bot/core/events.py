@@ -27,10 +27,13 @@ class InboundEvent:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TextReceived(InboundEvent):
-    """Typed text. `prompt_id` is set when the text was written for one question (a Slack modal)."""
+    """Typed text. `prompt_id` is set when the text was written for one question (a Slack modal);
+    `seen_prompt` is the latest question delivered to the chat when the text arrived: the one the
+    person had in view while writing (a question still on its way had not reached them)."""
 
     text: str
     prompt_id: str | None = None
+    seen_prompt: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

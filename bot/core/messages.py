@@ -54,6 +54,7 @@ class ChoicePrompt:
     context: tuple[str, ...] = ()
     hint: str | None = None
     current: str | None = None
+    replaces: str | None = None  # an earlier prompt whose message this one is drawn over (edited in place)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,6 +73,7 @@ class MultiChoicePrompt:
     heading: str | None = None
     hint: str | None = None
     update: bool = False  # True: redraw the earlier message with this prompt_id in place
+    replaces: str | None = None  # an earlier prompt whose message this one is drawn over (edited in place)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -88,6 +90,7 @@ class FreeTextPrompt:
     hint: str | None = None
     current: str | None = None
     skip: Option | None = None
+    replaces: str | None = None  # an earlier prompt whose message this one is drawn over (edited in place)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

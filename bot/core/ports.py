@@ -132,6 +132,11 @@ class TeamStore(Protocol):
         ...
 
 
+# The MessageRefs entry, per person, naming the latest conversation prompt delivered to them: the question on
+# their screen. Text they type is bound to it (bot.core.events.TextReceived.seen_prompt).
+LATEST_PROMPT = "latest"
+
+
 class MessageRefs(Protocol):
     """Where each prompt was shown, so an adapter can edit it later (also after a restart)."""
 

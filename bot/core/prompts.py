@@ -124,7 +124,11 @@ class Prompter:
         heading = self.t("part1.heading", number=point.number, total=len(self.instrument.points),
                          title=pick(point.title, self.language))
         text = f"{pick(point.descriptors, self.language)}\n\n{pick(self.instrument.scale_question, self.language)}"
-        return self._choice(text, self.options(step), heading=heading, hint=self.t("part1.hint"),
+        # The card is redrawn into each next rating, so the answers given so far stay in view on it.
+        rated = [p for p in self.instrument.point_ids if p != point.id and f"rate:{p}" in self.conversation.answers]
+        context = (self.t("part1.so_far", ratings=" · ".join(
+            f"{self.point_title(p)} {self.rating_short(p)}" for p in rated)),) if rated else ()
+        return self._choice(text, self.options(step), heading=heading, hint=self.t("part1.hint"), context=context,
                             current=self.conversation.answers.get(step))
 
     def point_options(self, point_ids: tuple[str, ...]) -> list[Option]:

@@ -127,7 +127,7 @@ def dispatcher_factory(settings: Settings, instrument: Instrument, teams: SqlTea
         if drains is not None:
             drains.append(sender)
         turns = TurnService(store, instrument, sender, clock, language=settings.language,
-                            role_commands=roles.commands)
+                            role_commands=roles.commands, shown=teams)
         return Dispatcher(turns, TeamDesk(teams, instrument, sender, clock, join_link, language=settings.language),
                           ReminderDesk(reminder_planner(settings, clock)), round_commands(settings, teams, clock),
                           digest_commands(settings, teams, clock), opened=group_invitations(settings, clock).opened,

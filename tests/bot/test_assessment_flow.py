@@ -19,7 +19,7 @@ def test_a_full_assessment_in_finnish(chat: Chat, store: MemoryStore, instrument
                                "Osa 1 · 1/8 Tavoitettavuus ja näkyvyys",
                                "asiakkaan palvelu, kanavat, vastuu asiakkaasta, viestintä ja markkinointi",
                                "Miten hyvin tämä toimii meillä nyt?", "En osaa sanoa")
-    chat.send("4").expect("✓ 4 Toimii hyvin", "Osa 1 · 2/8 Opiskelijan valmiudet")
+    chat.send("4").expect("Vastauksesi tähän asti: Tavoitettavuus ja näkyvyys 4", "Osa 1 · 2/8 Opiskelijan valmiudet")
     chat.send("3").send("2").send("En osaa sanoa").send("5")
     chat.expect("Osa 1 · 6/8").expect_not("Jatketaanko", "pidätkö tauon")
     chat.send("4").send("3").send("2").expect("Osa 1 · Kehittämiskohteet", "Valitse 2 kriittistä pistettä",
@@ -66,11 +66,16 @@ def test_a_full_assessment_in_finnish(chat: Chat, store: MemoryStore, instrument
     assert {row.instrument_version for row in store.export_rows()} == {instrument.version}
 
 
-def test_buttons_answer_close_the_old_prompt_and_toggle_the_two_targets(chat: Chat) -> None:
+def test_buttons_turn_the_card_into_the_next_question_and_toggle_the_two_targets(chat: Chat) -> None:
     chat.send("/start")
     first = chat.prompt.prompt_id
-    chat.press("5").expect("✓ 5 Toimii erinomaisesti", "2/8")
-    chat.press("4", prompt_id=first).expect("Tähän kysymykseen on jo vastattu")
+    chat.press("5").expect("Vastauksesi tähän asti: Tavoitettavuus ja näkyvyys 5", "2/8").expect_not("✓")
+    assert chat.prompt.replaces == first  # type: ignore[union-attr]  # the same card, edited: one call per tap
+    second = chat.prompt.prompt_id
+    # A second tap on the first card before it had turned (it carries the first question's id) is that
+    # question's answer: it corrects point 1, never answers point 2, and the card shows point 2 again.
+    chat.press("4", prompt_id=first).expect("Tavoitettavuus ja näkyvyys 4", "2/8").expect_not("jo vastattu")
+    assert chat.prompt.prompt_id == second and chat.prompt.replaces == first  # type: ignore[union-attr]
     for value in "4321432":
         chat.press(value)
     chat.expect("Kehittämiskohteet")

@@ -20,13 +20,13 @@ def test_an_unrecognised_choice_is_asked_again(chat: Chat, store: MemoryStore) -
     chat.send("kahvia").expect("En tunnistanut vastausta ”kahvia”", "Osa 1 · 2/8", "Kirjoita numero")
     chat.send("9").expect("En tunnistanut vastausta ”9”")
     chat.send("").expect("En tunnistanut")
-    chat.send("Toimii heikosti").expect("✓ 2 Toimii heikosti", "3/8")
+    chat.send("Toimii heikosti").expect("Tavoitettavuus ja näkyvyys 4 · Opiskelijan valmiudet 2", "3/8")
     assert saved(store) == {"rate:tavoitettavuus": "4", "rate:valmiudet": "2"}
 
 
 def test_ratings_cannot_be_skipped_but_can_be_cant_say(chat: Chat) -> None:
     chat.send("/start").send("/ohita").expect("Tätä kysymystä ei voi ohittaa")
-    chat.send("eos").expect("✓ En osaa sanoa", "2/8")
+    chat.send("eos").expect("Vastauksesi tähän asti: Tavoitettavuus ja näkyvyys ?", "2/8")
 
 
 def test_empty_and_whitespace_answers_are_asked_again(chat: Chat, store: MemoryStore) -> None:
@@ -53,13 +53,15 @@ def test_too_long_answers_are_refused_and_nothing_is_lost(chat: Chat, store: Mem
     chat.send("Lyhyempi.").expect("Mitä lupaatte tässä asiassa työelämäkumppaneillenne ja miten pidätte lupauksenne?")
 
 
-def test_a_button_from_an_old_question_changes_nothing(chat: Chat, store: MemoryStore) -> None:
+def test_a_button_from_an_old_question_counts_for_that_question_only(chat: Chat, store: MemoryStore) -> None:
     chat.send("/start")
     old = chat.prompt.prompt_id
     chat.send("4").send("3")
-    chat.press("1", prompt_id=old).expect("Tähän kysymykseen on jo vastattu, joten mitään ei muutettu.")
-    chat.press("no-such-option").expect("jo vastattu")
-    assert saved(store)["rate:tavoitettavuus"] == "4"
+    chat.press("1", prompt_id=old).expect("Tavoitettavuus ja näkyvyys 1 · Opiskelijan valmiudet 3", "Osa 1 · 3/8")
+    assert saved(store) == {"rate:tavoitettavuus": "1", "rate:valmiudet": "3"}  # point 3 is still unanswered
+    chat.press("no-such-option").expect("Tähän kysymykseen on jo vastattu, joten mitään ei muutettu.")
+    chat.press("no-such-option", prompt_id=old).expect("jo vastattu")
+    assert saved(store) == {"rate:tavoitettavuus": "1", "rate:valmiudet": "3"}
 
 
 def test_answers_are_refused_after_the_round_closes(chat: Chat, store: MemoryStore) -> None:

@@ -38,7 +38,9 @@ def test_pausing_from_the_menu_between_points_resumes_at_that_menu(chat: Chat) -
     menu = chat.prompt.prompt_id
     chat.send("Pidä tauko").expect("Tauko")
     chat.send("/jatka").expect("Tervetuloa takaisin", "Haluatko syventää").expect_not("Jatketaanko", "tauon")
-    chat.press("pause", prompt_id=menu).expect("Tähän kysymykseen on jo vastattu")
+    # The menu shown before the break asks the same question as the one shown after it: its buttons still work.
+    chat.press("pause", prompt_id=menu).expect("Tauko").expect_not("jo vastattu")
+    chat.send("/jatka").expect("Haluatko syventää")
     chat.press("pause").expect("Tauko")
     chat.send("/aloita").expect("Tervetuloa takaisin", "Haluatko syventää").send("0")
     chat.expect("Haluatko pohtia kumppanuuden", "Pidä tauko").press("pause").expect("Tauko")
@@ -178,7 +180,7 @@ def test_the_answers_are_followed_by_the_open_question(chat: Chat) -> None:
                                     "Osa 1 · 2/8 Opiskelijan valmiudet", "Miten hyvin tämä toimii meillä nyt?")
     assert chat.text.index("Vastauksesi") < chat.text.index("Osa 1 · 2/8"), "the question comes after the answers"
     assert chat.prompt.prompt_id != first
-    chat.send("3").expect("✓ 3", "Osa 1 · 3/8")
+    chat.send("3").expect("Opiskelijan valmiudet 3", "Osa 1 · 3/8")
 
     chat.send("/tauko").send("/vastaukset").expect("Vastauksesi", "Opiskelijan valmiudet: 3")
     chat.expect_not("Osa 1 · 3/8")  # a break stays a break

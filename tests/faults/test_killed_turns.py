@@ -97,14 +97,19 @@ async def polling(bot: BotProcess, proxy: RepairingProxy) -> None:
                    "the bot to poll", timeout=90)
 
 
-async def next_question(person: TelegramPerson, pressed: set[int]) -> dict[str, Any]:
-    """The newest message with buttons that was not pressed yet."""
+def prompt_of(message: dict[str, Any]) -> str:
+    """The question a message's buttons belong to (a card keeps its message as it turns into the next one)."""
+    return str(message["reply_markup"]["inline_keyboard"][0][0]["callback_data"]).split(":")[0]
+
+
+async def next_question(person: TelegramPerson, pressed: set[str]) -> dict[str, Any]:
+    """The newest message with buttons of a question not pressed yet."""
     found: dict[str, Any] = {}
 
     async def shown() -> bool:
         nonlocal found
         with_buttons = [m for m in await person.history() if (m.get("reply_markup") or {}).get("inline_keyboard")]
-        found = with_buttons[-1] if with_buttons and with_buttons[-1]["message_id"] not in pressed else {}
+        found = with_buttons[-1] if with_buttons and prompt_of(with_buttons[-1]) not in pressed else {}
         return bool(found)
 
     await wait_for(shown, "the next question in Telegram", timeout=60)
@@ -120,14 +125,14 @@ async def test_a_killed_telegram_bot_keeps_every_confirmed_answer_once(telegram_
     rng = random.Random(seed)
     kill_after = set(rng.sample(range(1, 10), KILLS))  # the presses just before a kill
     bot = BotProcess("telegram", tmp_path, **settings)
-    began, presses, kills, pressed = time.monotonic(), 0, 0, set[int]()
+    began, presses, kills, pressed = time.monotonic(), 0, 0, set[str]()
     async with httpx.AsyncClient(timeout=30) as http:
         person = TelegramPerson(http, telegram_emulator, name="Anna")
         try:
             await polling(bot, telegram_proxy)
             await person.say("/start")
             while (decision := telegram_reply(message := await next_question(person, pressed))) is not None:
-                pressed.add(message["message_id"])
+                pressed.add(prompt_of(message))
                 await person.press(decision[0], message)
                 presses += 1
                 if presses in kill_after:

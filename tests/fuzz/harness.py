@@ -208,7 +208,7 @@ class Harnesses:
 def position(stored: Stored) -> dict[str, Any]:
     """Where the person is, without the counters that move on every prompt shown again."""
     state = dict(stored.state or {})
-    for counter in ("prompt_seq", "prompts_since_break", "history"):
+    for counter in ("prompt_seq", "prompts_since_break", "history", "shown_steps"):
         state.pop(counter, None)
     return state
 
@@ -261,6 +261,29 @@ def assert_nothing_changed_but_a_restart(before: Stored, after: Stored) -> None:
         assert now in (was, {**was, "paused": False}), "a paused conversation moved"
     else:
         assert now == was, "the conversation moved"
+
+
+def late_tap_counted(before: Stored, after: Stored, current: Conversation | None, prompt_id: str, value: str) -> bool:
+    """A tap on a button of one of the conversation's own earlier prompts counts for the question that prompt
+    showed, never another: a rating card's tap corrects that rating and nothing else, without moving the
+    conversation; the same question asked again since takes it as its answer. False when the prompt is none of
+    those remembered (then nothing may change: `assert_nothing_changed_but_a_restart`)."""
+    if current is None or not current.started or current.paused or current.step == "done":
+        return False
+    step = current.step_of_prompt(prompt_id)
+    if step is None:
+        return False
+    assert after.language == before.language, "the chosen language changed"
+    assert set(before.answers) <= set(after.answers), "an answer was lost"
+    changed = {question: v for question, v in after.answers.items()
+               if question not in before.answers or before.answers[question] != v}
+    if step == current.step:
+        assert set(changed) <= {step}, f"a tap for {step} changed {changed}"
+        return True
+    assert position(after) == position(before), "a tap on an earlier card moved the conversation"
+    assert not changed or (kind_of(step) == "rate" and changed == {step: value}), \
+        f"a tap on the card of {step} changed {changed}"
+    return True
 
 
 def expected_language(*, chosen: str | None, locale: str | None, platform: str | None) -> str:

@@ -2,8 +2,9 @@
 
 The drivers answer whatever question the bot shows (so a turn that was lost with a kill is simply
 answered again when the question comes back), remember every answer the bot *acknowledged*
-(a "✓ …" for a choice, the next question for an open answer, the question edited to "✓" in
-Telegram), and check afterwards that each acknowledged answer is stored, and none twice.
+(a rating listed among "your answers so far" on the next card, or among the ratings on the targets'
+screen; the next question for an open answer), and check afterwards that each acknowledged answer is
+stored, and none twice.
 """
 
 from __future__ import annotations
@@ -34,6 +35,20 @@ PROMPT_ENDINGS = ("Kirjoita numero tai vaihtoehdon nimi.", "esimerkiksi 2 5.", "
 TEXT_QUESTIONS = {"Mikä meillä jo toimii?": "works", "Missä meillä on vielä kehitettävää?": "develop",
                   "Mitä lupaatte tässä asiassa työelämäkumppaneillenne ja miten pidätte lupauksenne?": "promise"}
 TARGETS = (3, 7)  # the two development targets chosen: points 3 and 7
+TITLES = {point.title["fi"]: point.id for point in INSTRUMENT.points}
+RATINGS_LINE = re.compile(r"^(?:Vastauksesi tähän asti|Arviosi): (.+)$", re.MULTILINE)
+
+
+def ratings_shown(text: str) -> dict[str, str]:
+    """The ratings a card lists as given ("Vastauksesi tähän asti: Tavoitettavuus ja näkyvyys 4 · …", or the
+    targets' screen "Arviosi: …"), by question id."""
+    shown: dict[str, str] = {}
+    for line in RATINGS_LINE.findall(text):
+        for item in line.split(" · "):
+            title, _, value = item.rpartition(" ")
+            if title in TITLES:
+                shown[f"rate:{TITLES[title]}"] = value
+    return shown
 
 
 def rating_for(number: int) -> str:
@@ -145,6 +160,8 @@ def confirmed(reply: Reply, after: str) -> bool:
         return False
     if reply.question.startswith(("works:", "develop:", "promise:")):
         return after.rstrip().endswith(PROMPT_ENDINGS)  # an open answer is confirmed by the next question
+    if reply.question.startswith("rate:"):
+        return ratings_shown(after).get(reply.question) == reply.value
     return "✓ " in after
 
 
@@ -181,12 +198,10 @@ def telegram_reply(message: dict[str, Any]) -> tuple[str, str | None, str | None
 
 
 def telegram_acknowledged(history: list[dict[str, Any]]) -> dict[str, str]:
-    """The ratings the bot confirmed by editing the question to "✓ <b>4 Toimii hyvin</b>"."""
-    answers = {}
+    """The ratings the bot confirmed: listed as given on a card (the card as it stands, and any earlier card
+    that a restart left behind)."""
+    answers: dict[str, str] = {}
     for message in history:
-        text = str(message.get("text", ""))
-        match, tick = RATING.search(text), re.search(r"✓ <b>(\d) ", text)
-        if match is not None and tick is not None:
-            answers[f"rate:{POINTS[int(match[1]) - 1]}"] = tick[1]
+        answers.update(ratings_shown(str(message.get("text", ""))))
     return answers
 

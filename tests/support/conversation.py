@@ -81,6 +81,12 @@ class Chat:
                                          locale=self.locale, text=text,
                                          prompt_id=prompt_id or self.prompt.prompt_id))
 
+    def type_seen(self, text: str, seen_prompt: str) -> Chat:
+        """Type `text` in the chat while `seen_prompt` was the latest question delivered (as the platform apps
+        tell it): a fast person writing before the bot's next question reached them."""
+        return self.deliver(TextReceived(event_id=f"e{next(_ids)}", user=self.user, at=self.clock.now(),
+                                         locale=self.locale, text=text, seen_prompt=seen_prompt))
+
     # --- reading -----------------------------------------------------------------------
 
     @property

@@ -255,12 +255,14 @@ class SlackPerson:
         self.verifier = SignatureVerifier(secret)
         self.last_status = 0
         self.cursor = 0  # DM messages before this index were there before the latest request
+        self.edits_before: dict[str, int] = {}  # how often each earlier message had been updated by then
 
     # --- sending ------------------------------------------------------------------------
 
     async def post(self, body: str, content_type: str, *, retry: int | None = None,
                    signature: str | None = None) -> httpx.Response:
         self.cursor = len(self.api.dm(self.user))
+        self.edits_before = {message.ts: message.updates for message in self.api.dm(self.user)}
         timestamp = str(int(time.time()))
         headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": timestamp,
                    "X-Slack-Signature": signature or self.verifier.generate_signature(timestamp=timestamp, body=body)}
@@ -365,8 +367,11 @@ class SlackPerson:
 
     @property
     def replies(self) -> str:
-        """What the app posted in the DM since the latest request."""
-        return self.transcript(self.cursor)
+        """What the app showed in the DM since the latest request: the messages it updated (a card turned into the
+        next question) and the ones it posted."""
+        dm = self.api.dm(self.user)
+        edited = [m.shown for m in dm[:self.cursor] if m.updates != self.edits_before.get(m.ts, m.updates)]
+        return "\n---\n".join([*edited, *(m.shown for m in dm[self.cursor:])])
 
     async def wait_for(self, condition: Callable[[], bool], what: str, timeout: float = WAIT_SECONDS) -> None:
         deadline = time.monotonic() + timeout

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import shutil
 import socket
 import subprocess
@@ -76,6 +77,7 @@ class TelegramPerson:
         self.chat: dict[str, Any] = ({"id": group[0], "title": group[1], "type": "group"} if group
                                      else {"id": self.id, "first_name": name, "type": "private"})
         self.received: list[dict[str, Any]] = []
+        self.before: dict[int, str] = {}  # the bot's earlier messages as they stood at the latest action
 
     @property
     def sender(self) -> dict[str, Any]:
@@ -85,7 +87,22 @@ class TelegramPerson:
         return TelegramPerson(self.http, self.url, name=self.name, language=self.language, user_id=self.id,
                               group=(chat_id, title))
 
+    async def look(self) -> None:
+        """Note how the chat looks now (before acting): a reply can be an earlier message edited (a card turned
+        into the next question)."""
+        self.before = {m["message_id"]: self._face(m) for m in await self.history()}
+
+    @staticmethod
+    def _face(message: dict[str, Any]) -> str:
+        return json.dumps([message.get("text", ""), message.get("reply_markup")], sort_keys=True)
+
+    async def edited(self) -> list[dict[str, Any]]:
+        """The bot's earlier messages that it has edited since the latest action."""
+        return [m for m in await self.history()
+                if m["message_id"] in self.before and self.before[m["message_id"]] != self._face(m)]
+
     async def say(self, text: str) -> None:
+        await self.look()
         message = {"botToken": TOKEN, "from": self.sender, "chat": self.chat, "date": int(time.time()), "text": text}
         if text.startswith("/"):
             message["entities"] = [{"offset": 0, "length": len(text.split()[0]), "type": "bot_command"}]
@@ -99,6 +116,7 @@ class TelegramPerson:
         await self.press_data(target, button["callback_data"])
 
     async def press_data(self, message: dict[str, Any], data: str) -> None:
+        await self.look()
         callback = {"botToken": TOKEN, "from": self.sender, "data": data,
                     "message": {"message_id": message["message_id"], "chat": self.chat, "date": int(time.time()),
                                 "text": message.get("text", "")}}
@@ -127,23 +145,28 @@ class TelegramPerson:
             await asyncio.sleep(0.05)
 
     async def replies(self, *, expect: str | None = None, timeout: float = WAIT_SECONDS, quiet: float = 0.25) -> str:
-        """New messages from the bot, waiting until `expect` shows up (if given) and the chat is quiet."""
+        """What the bot showed since the latest action: its earlier messages it edited (a card turned into the
+        next question), then its new messages; waiting until `expect` shows up (if given) and the chat is quiet."""
         deadline = time.monotonic() + timeout
         new: list[dict[str, Any]] = []
+        edited: list[dict[str, Any]] = []
+        faces: list[str] = []
         last_change = time.monotonic()
         while time.monotonic() < deadline:
             answer = (await self.http.post(f"{self.url}/getUpdates",
                                            json={"token": TOKEN, "chatId": self.chat["id"]})).json()
             batch = [item["message"] for item in answer.get("result") or []]
-            if batch:
+            edited = await self.edited()
+            if batch or [self._face(m) for m in edited] != faces:
                 new += batch
+                faces = [self._face(m) for m in edited]
                 last_change = time.monotonic()
-            text = "\n".join(m.get("text", "") for m in new)
-            if (expect is None or expect in text) and new and time.monotonic() - last_change >= quiet:
+            text = "\n".join(m.get("text", "") for m in [*edited, *new])
+            if (expect is None or expect in text) and (new or edited) and time.monotonic() - last_change >= quiet:
                 break
             await asyncio.sleep(0.05)
         self.received += new
-        text = "\n".join(m.get("text", "") for m in new)
+        text = "\n".join(m.get("text", "") for m in [*edited, *new])
         if expect is not None:
             assert expect in text, f"expected {expect!r} from the bot, got:\n{text}"
         return text

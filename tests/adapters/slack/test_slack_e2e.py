@@ -39,10 +39,14 @@ async def test_a_dm_starts_the_review_with_buttons(anna: SlackPerson, slack_api:
     labels = [element["text"]["text"] for _, element in question.buttons()]
     assert labels == ["1 Ei toimi", "2 Toimii heikosti", "3 Toimii osittain", "4 Toimii hyvin",
                       "5 Toimii erinomaisesti", "En osaa sanoa"]
+    before = list(question.buttons())
+    posted = len(slack_api.dm(anna.user))
     await anna.click("4 Toimii hyvin")
     await anna.expect("Osa 1 · 2/8")
-    assert "✓ *4 Toimii hyvin*" in question.shown
-    assert not question.buttons(), "no stale buttons are left to press"
+    assert "Osa 1 · 2/8 Opiskelijan valmiudet" in question.shown, "the same message turned into point 2"
+    assert "Vastauksesi tähän asti: Tavoitettavuus ja näkyvyys 4" in question.shown
+    assert len(slack_api.dm(anna.user)) == posted, "no new message for a tap"
+    assert [e["value"] for _, e in question.buttons()] != [e["value"] for _, e in before], "point 2's buttons now"
 
 
 async def redrawn(person: SlackPerson, message: Posted, text: str) -> None:
@@ -165,17 +169,20 @@ async def test_an_answer_with_a_channel_ping_pings_nobody(anna: SlackPerson, sla
     assert "<!channel>" not in posted and "<@U0BOSS>" not in posted
 
 
-async def test_an_old_button_says_it_was_answered_and_changes_nothing(anna: SlackPerson,
+async def test_an_old_button_counts_for_its_own_question_only(anna: SlackPerson,
                                                                       stores: tuple[SqlStore, SqlTeams]) -> None:
     await anna.say("hei")
     first = await anna.expect("Osa 1 · 1/8")
     stale = list(first.buttons())
     await anna.click("5 Toimii", first)
     await anna.expect("Osa 1 · 2/8")
-    block, element = stale[0]  # "1 Ei toimi" on the same message, still shown on another device
+    block, element = stale[0]  # "1 Ei toimi" of point 1, still shown on another device
     await anna.press(first, block, element)
+    await anna.expect("Vastauksesi tähän asti: Tavoitettavuus ja näkyvyys 1")  # it corrects point 1 only
+    assert saved(stores) == {"rate:tavoitettavuus": "1"}
+    await anna.press(first, block, {**element, "value": element["value"].split(":")[0] + ":kahvi"})  # no such option
     await anna.expect("Tähän kysymykseen on jo vastattu, joten mitään ei muutettu.")
-    assert saved(stores) == {"rate:tavoitettavuus": "5"}
+    assert saved(stores) == {"rate:tavoitettavuus": "1"}
 
 
 async def test_a_retried_event_is_processed_once(anna: SlackPerson, slack_api: FakeSlackApi,

@@ -34,9 +34,13 @@ async def test_start_shows_the_welcome_and_the_first_question_with_buttons(start
     assert "<b>Osa 1 · 1/8 Tavoitettavuus ja näkyvyys</b>" in question["text"]
     await anna.press("4 Toimii hyvin", question)
     await anna.replies(expect="Osa 1 · 2/8")
-    answered = next(m for m in await anna.history() if m["message_id"] == question["message_id"])
-    assert "✓ <b>4 Toimii hyvin</b>" in answered["text"]
-    assert not answered["reply_markup"]["inline_keyboard"], "no stale keyboard is left to tap"
+    card = next(m for m in await anna.history() if m["message_id"] == question["message_id"])
+    assert "<b>Osa 1 · 2/8 Opiskelijan valmiudet</b>" in card["text"], "the same message turned into point 2"
+    assert "Vastauksesi tähän asti: Tavoitettavuus ja näkyvyys 4" in card["text"]
+    assert (await anna.history())[-1]["message_id"] == question["message_id"], "no new message for a tap"
+    old, new = (b["callback_data"] for b in (question["reply_markup"]["inline_keyboard"][0][0],
+                                             card["reply_markup"]["inline_keyboard"][0][0]))
+    assert old != new, "its buttons are point 2's now"
 
 
 async def answer_part1(person: TelegramPerson) -> None:
@@ -107,7 +111,7 @@ async def wait_for_edit(person: TelegramPerson, message_id: int, text: str) -> d
     raise AssertionError(f"message {message_id} never showed {text!r}")
 
 
-async def test_an_old_button_changes_nothing_and_a_restart_resumes(start_bot: Start, anna: TelegramPerson,
+async def test_an_old_button_counts_for_its_own_question_and_a_restart_resumes(start_bot: Start, anna: TelegramPerson,
                                                                    stores: tuple[SqlStore, SqlTeams]) -> None:
     bot = await start_bot()
     await anna.say("/start")
@@ -115,7 +119,10 @@ async def test_an_old_button_changes_nothing_and_a_restart_resumes(start_bot: St
     first = (await anna.history())[-1]
     await anna.press("5 Toimii", first)
     await anna.replies(expect="Osa 1 · 2/8")
-    await anna.press_data(first, "1:1")  # the old keyboard, still shown on another device
+    old_keyboard = first["reply_markup"]["inline_keyboard"][0][0]["callback_data"]  # "1 Ei toimi" of point 1
+    await anna.press_data(first, old_keyboard)  # point 1's keyboard, still shown on another device
+    await anna.replies(expect="Vastauksesi tähän asti: Tavoitettavuus ja näkyvyys 1")  # it corrects point 1 only
+    await anna.press_data(first, old_keyboard.split(":")[0] + ":kahvi")  # an option that question never had
     await anna.replies(expect="Tähän kysymykseen on jo vastattu, joten mitään ei muutettu.")
     await anna.say("/tauko")
     await anna.replies(expect="Tauko. Vastauksesi on tallennettu")
@@ -127,7 +134,7 @@ async def test_an_old_button_changes_nothing_and_a_restart_resumes(start_bot: St
     await anna.say("Toimii hyvin")
     await anna.replies(expect="Osa 1 · 3/8")
     answers = {row.question: row.value for row in stores[0].export_rows()}
-    assert answers == {"rate:tavoitettavuus": "5", "rate:valmiudet": "4"}
+    assert answers == {"rate:tavoitettavuus": "1", "rate:valmiudet": "4"}
 
 
 async def test_the_same_update_twice_is_processed_once(start_bot: Start, anna: TelegramPerson,
@@ -140,6 +147,7 @@ async def test_the_same_update_twice_is_processed_once(start_bot: Start, anna: T
     payload = {"update_id": 99001, "message": {"message_id": 7, "date": 1_763_800_000, "text": "4",
                                                 "chat": {"id": anna.id, "type": "private"},
                                                 "from": {"id": anna.id, "is_bot": False, "first_name": "Anna"}}}
+    await anna.look()
     for _ in range(2):
         await bot.application.process_update(Update.de_json(payload, bot.application.bot))
     await anna.replies(expect="Osa 1 · 2/8")
