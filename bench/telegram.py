@@ -1,6 +1,6 @@
 """N simulated people take part 1 on Telegram at once, through the Bot API emulator.
 
-    .venv/bin/python bench/telegram.py [--people 200] [--unlimited]
+    .venv/bin/python bench/telegram.py [--people 200] [--unlimited] [--think 0] [--spread 0]
 
 The bot runs in its own process (the real adapter, SQLite file, polling through the repairing
 proxy of the tests); this process plays the people and watches the bot's requests at the proxy.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import subprocess
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from aiohttp import web
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # not bench/: this file's name would hide the `telegram` package
@@ -36,28 +38,43 @@ RATINGS = ["1:4", "2:3", "3:2", "4:cant_say", "5:5", "6:4", "7:3", "8:2"]  # par
 
 
 class WatchingProxy(RepairingProxy):
-    """The repairing proxy, also telling waiting people when the bot sends them a question."""
+    """The repairing proxy, also telling waiting people when the bot shows them a question: a new message with
+    buttons, or an earlier one edited into a question (a card turned over)."""
 
     def __init__(self, emulator_url: str) -> None:
         super().__init__(emulator_url)
         self.waiters: dict[str, asyncio.Future[dict[str, Any]]] = {}
 
+    def _shown(self, chat: str, message: dict[str, Any]) -> None:
+        waiter = self.waiters.pop(chat, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(message)
+
+    async def bot_method(self, request: web.Request) -> web.Response:
+        response = await super().bot_method(request)
+        if request.match_info["method"] == "editMessageText":
+            params = await self._params(request)
+            markup = params.get("reply_markup")
+            markup = json.loads(markup) if isinstance(markup, str) else markup or {}
+            if markup.get("inline_keyboard"):
+                self._shown(str(params["chat_id"]), {"message_id": int(params["message_id"]), "reply_markup": markup})
+        return response
+
     def _repair_answer(self, method: str, answer: dict[str, Any]) -> Any:
         result = answer.get("result")
         if method == "sendMessage" and isinstance(result, dict) and result.get("reply_markup"):
-            waiter = self.waiters.pop(str(result["chat"]["id"]), None)
-            if waiter is not None and not waiter.done():
-                waiter.set_result(result)
+            self._shown(str(result["chat"]["id"]), result)
         return super()._repair_answer(method, answer)
 
 
 async def person(number: int, http: httpx.AsyncClient, emulator: str, proxy: WatchingProxy,
-                 latencies: list[float]) -> int:
+                 latencies: list[float], think: float, arrival: float) -> int:
     user = {"id": 700000 + number, "is_bot": False, "first_name": f"P{number}", "language_code": "fi"}
     chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
     loop = asyncio.get_running_loop()
 
     async def act(payload: dict[str, Any], route: str) -> dict[str, Any]:
+        await asyncio.sleep(think)  # reading the question before answering it
         waiter: asyncio.Future[dict[str, Any]] = loop.create_future()
         proxy.waiters[str(user["id"])] = waiter
         began = time.perf_counter()
@@ -66,6 +83,7 @@ async def person(number: int, http: httpx.AsyncClient, emulator: str, proxy: Wat
         latencies.append(time.perf_counter() - began)
         return message
 
+    await asyncio.sleep(arrival)  # when this person opens the chat
     message = await act({"botToken": TOKEN, "from": user, "chat": chat, "date": int(time.time()), "text": "/start",
                          "entities": [{"offset": 0, "length": 6, "type": "bot_command"}]}, "sendMessage")
     answers = 0
@@ -81,7 +99,7 @@ async def person(number: int, http: httpx.AsyncClient, emulator: str, proxy: Wat
     return answers + 1
 
 
-async def drive(people: int, unlimited: bool) -> None:
+async def drive(people: int, unlimited: bool, think: float, spread: float) -> None:
     emulator_port = _free_port()
     emulator = start_emulator(emulator_port)
     emulator_url = f"http://127.0.0.1:{emulator_port}"
@@ -99,12 +117,14 @@ async def drive(people: int, unlimited: bool) -> None:
                 await asyncio.sleep(0.05)
             latencies: list[float] = []
             began = time.perf_counter()
-            answers = sum(await asyncio.gather(*(person(n, http, emulator_url, proxy, latencies)
+            arrivals = [spread * n / people for n in range(people)]
+            answers = sum(await asyncio.gather(*(person(n, http, emulator_url, proxy, latencies, think, arrivals[n])
                                                  for n in range(people))))
             elapsed = time.perf_counter() - began
         quantiles = statistics.quantiles(latencies, n=100)
         print(f"people: {people}, answers: {answers}, time: {elapsed:.1f} s, "
-              f"limits: {'lifted' if unlimited else 'Telegram (30/s overall, 1/s per chat)'}")
+              f"limits: {'lifted' if unlimited else 'Telegram (30/s overall, 1/s per chat)'}, "
+              f"think time {think:.1f} s, starts spread over {spread:.1f} s")
         print(f"answers/s: {answers / elapsed:.1f}")
         print(f"reply latency: p50 {quantiles[49] * 1000:.0f} ms, p95 {quantiles[94] * 1000:.0f} ms")
         print(f"bot peak RSS: {peak_rss_mb(bot.pid):.0f} MB")
@@ -124,9 +144,13 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--people", type=int, default=200)
     parser.add_argument("--unlimited", action="store_true", help="lift Telegram's send limits")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="seconds each person reads a question before answering (default 0: at once)")
+    parser.add_argument("--spread", type=float, default=0.0,
+                        help="seconds over which the people open the chat (default 0: all at once)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.serve:
         serve(options.unlimited)
     else:
-        asyncio.run(drive(options.people, options.unlimited))
+        asyncio.run(drive(options.people, options.unlimited, options.think, options.spread))
