@@ -176,6 +176,8 @@ def render(message: Outbound, texts: Texts, style: CommandStyle) -> list[Call]:
         if message.skip is not None:
             buttons.append(button(message.skip.label, f"{CHOICE_ACTION}-skip",
                                   choice_payload(message.prompt_id, message.skip.value)))
+        buttons += [button(option.label, f"{CHOICE_ACTION}-{option.value}",
+                           choice_payload(message.prompt_id, option.value)) for option in message.more]
         return _messages(message.to, _body(message.heading, message.context, message.text, message.hint, style),
                          buttons, _fallback(message.text), message.prompt_id)
     if isinstance(message, Image):

@@ -124,7 +124,8 @@ def render(message: Outbound) -> list[Call]:
         return _messages(message.to, _body(message.heading, (), message.text, message.hint),
                          multi_keyboard(message), message.prompt_id)
     if isinstance(message, FreeTextPrompt):
-        keyboard = [[_button(message.skip.label, message.prompt_id, message.skip.value)]] if message.skip else None
+        options = [*([message.skip] if message.skip else []), *message.more]
+        keyboard = [[_button(option.label, message.prompt_id, option.value)] for option in options] or None
         return _messages(message.to, _body(message.heading, message.context, message.text, message.hint),
                          keyboard, message.prompt_id)
     if isinstance(message, Image):  # sendPhoto: a caption is plain text, at most 1,024 characters

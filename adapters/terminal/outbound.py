@@ -44,8 +44,10 @@ def render(message: Outbound, instrument: Instrument) -> str:
         # a terminal has nothing to confirm, the numbers typed on one line are the choice
         lines.append(t("terminal.choose_many", count=message.count))
     elif isinstance(message, FreeTextPrompt):
+        # the skip stays last: a person's eye (and the fault tests' driver) reads the prompt's end
+        more = [t("terminal.skip", command=option.key, label=option.label) for option in message.more]
         skip = t("terminal.skip", command=message.skip.key, label=message.skip.label) if message.skip else None
-        lines.append(_join(message.hint, skip))
+        lines.append(_join(message.hint, *more, skip))
     return "\n".join(lines)
 
 

@@ -30,7 +30,7 @@ from bot.core.flow import (
 from bot.core.instrument import LANGUAGES, Instrument
 from bot.core.language import language_code
 from bot.core.messages import Option, Outbound, PromptClosed
-from bot.core.prompts import CANCEL, DONE, FORWARD, PAUSE, SKIP, YES, Prompter
+from bot.core.prompts import CANCEL, DONE, FORWARD, GUIDE, GUIDED, PAUSE, SKIP, YES, Prompter
 from bot.core.text_input import normalise_text
 
 HISTORY_LIMIT = 100
@@ -124,8 +124,6 @@ class _Turn:
             return
         if step == "plan":
             self.out.append(self.p.summary())
-        if kind_of(step) == "works":  # the guiding questions above the question, so the question stays in view
-            self.out.append(self.p.guide(step))
         prompt = self.p.prompt(step, note)
         self.out.append(replace(prompt, replaces=replaces) if replaces else prompt)
 
@@ -179,6 +177,14 @@ class _Turn:
             return
         self.say("welcome.back")
         self.ask(self.conv.step)
+
+    def command_guide(self) -> None:
+        """The guiding questions of the open question, drawn onto its own message above the question."""
+        if kind_of(self.conv.step) in GUIDED:
+            prompt = self.p.deepening(self.conv.step, with_guide=True)
+            self.out.append(replace(prompt, replaces=self.conv.prompt_id))
+        else:
+            self.say("guide.none")
 
     def command_resume(self) -> None:
         self.resume()
@@ -362,6 +368,10 @@ class _Turn:
     def current_choice(self, value: str) -> None:
         if kind_of(self.conv.step) in FREE_TEXT_STEPS and value == SKIP:
             self.command_skip()
+        elif kind_of(self.conv.step) in FREE_TEXT_STEPS and value == GUIDE:
+            self.command_guide()
+        elif kind_of(self.conv.step) in FREE_TEXT_STEPS and value == PAUSE:
+            self.command_pause()
         elif self.conv.step == "priorities":
             self.toggle(value)
         else:
@@ -481,9 +491,10 @@ class _Turn:
 
 
 def _in_place(step: str, following: str) -> bool:
-    """Part 1 runs on one card: a rating turns into the next rating, the last one into the choice of targets
-    (part 2 then starts in new messages: its guiding questions come above its first question)."""
-    return kind_of(step) == "rate" and kind_of(following) in ("rate", "priorities")
+    """Part 1 runs on one card: a rating turns into the next rating, the last one into the choice of targets,
+    and the targets into part 2's first question."""
+    return (kind_of(step) == "rate" and kind_of(following) in ("rate", "priorities")) or (
+        step == "priorities" and kind_of(following) == "works")
 
 
 # The commands of a started conversation, by canonical name (bot.core.commands). `_Turn.command` answers
@@ -496,4 +507,5 @@ _COMMANDS: dict[str, Callable[[_Turn], None]] = {
     "edit": _Turn.command_edit,
     "skip": _Turn.command_skip,
     "answers": _Turn.command_answers,
+    "guide": _Turn.command_guide,
 }

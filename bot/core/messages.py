@@ -90,6 +90,7 @@ class FreeTextPrompt:
     hint: str | None = None
     current: str | None = None
     skip: Option | None = None
+    more: tuple[Option, ...] = ()  # further buttons: the guiding questions, a break
     replaces: str | None = None  # an earlier prompt whose message this one is drawn over (edited in place)
 
 

@@ -17,8 +17,9 @@ from bot.core.flow import (
 from bot.core.instrument import LANGUAGES, CommandSpec, Instrument, pick
 from bot.core.messages import ChoicePrompt, FreeTextPrompt, MultiChoicePrompt, Notice, Option, Prompt
 
-DONE, SKIP, CONTINUE, PAUSE, FORWARD, YES, NO, CANCEL = (
-    "done", "skip", "continue", "pause", "forward", "yes", "no", "cancel")
+DONE, SKIP, CONTINUE, PAUSE, FORWARD, YES, NO, CANCEL, GUIDE = (
+    "done", "skip", "continue", "pause", "forward", "yes", "no", "cancel", "guide")
+GUIDED = frozenset({"works", "develop"})  # the open questions a point's guiding questions help to answer
 
 
 def language_of(conversation: Conversation, default: str = "fi") -> str:
@@ -155,6 +156,11 @@ class Prompter:
         return self._priorities("priorities", update=True)
 
     def _deepening(self, step: str) -> FreeTextPrompt:
+        return self.deepening(step)
+
+    def deepening(self, step: str, *, with_guide: bool = False) -> FreeTextPrompt:
+        """A part 2 question: its guiding questions behind a button, or `with_guide` on the message itself, above
+        the question (so the question stays last, in view); the laws on the point's first question."""
         kind, point = kind_of(step), self.instrument.point(subject_of(step))
         heading = self.t("part2.heading", number=point.number, title=pick(point.title, self.language))
         if kind == "promise":
@@ -164,22 +170,34 @@ class Prompter:
         rating = self.conversation.answers.get(f"rate:{point.id}")
         if kind == "works" and rating is not None:
             context.append(self.t("part2.rating", rating=self.answer_label(f"rate:{point.id}", rating)))
-        return self._free(step, pick(self.instrument.deepening[kind], self.language), heading, context)
+        if with_guide:
+            context += self.guide_lines(step)
+        elif kind == "works" and point.laws:
+            context.append(self.laws_line(step))
+        prompt = self._free(step, pick(self.instrument.deepening[kind], self.language), heading, context)
+        more = [] if with_guide else [self.option(GUIDE, self.t("buttons.guide"), "/" + self.command_name("guide"))]
+        if kind == "works":  # the first question of a point: the message between points, where a break fits
+            more.append(self.pause_option())
+        return replace(prompt, more=tuple(more))
 
-    def guide(self, step: str) -> Notice:
-        """A point's guiding questions and law references: the message above its first part 2 question."""
+    def laws_line(self, step: str) -> str:
         point = self.instrument.point(subject_of(step))
-        lines = [self.t("part2.guide_intro", descriptors=pick(point.descriptors, self.language))]
+        return self.t("part2.laws", laws="; ".join(pick(law, self.language) for law in point.laws))
+
+    def guide_lines(self, step: str) -> list[str]:
+        """A point's guiding questions and law references (and, for a point written from the workbook's topics,
+        a note saying so)."""
+        point = self.instrument.point(subject_of(step))
+        lines = [self.t("part2.guide_heading", number=point.number, title=pick(point.title, self.language)),
+                 self.t("part2.guide_intro", descriptors=pick(point.descriptors, self.language))]
         for item in point.guide:
             lines.append("• " + pick(item.question, self.language))
             lines.extend("   – " + pick(detail, self.language) for detail in item.details)
         if point.laws:
-            laws = "; ".join(pick(law, self.language) for law in point.laws)
-            lines.append(self.t("part2.laws", laws=laws))
+            lines.append(self.laws_line(step))
         if point.derived:
             lines.append(pick(self.instrument.deepening["derived_note"], self.language))
-        heading = self.t("part2.guide_heading", number=point.number, title=pick(point.title, self.language))
-        return self.notice("\n".join(lines), heading=heading)
+        return lines
 
     def options(self, step: str) -> list[Option]:
         """The options of a choice step (empty for open questions)."""

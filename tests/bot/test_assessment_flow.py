@@ -27,8 +27,9 @@ def test_a_full_assessment_in_finnish(chat: Chat, store: MemoryStore, instrument
                                               "Työpaikkaohjaus ? · ", "Asiakassuhteen ylläpito 2")
     chat.send("3 7").expect("Osa 1 on valmis", "Yhteinen ennakkosuunnittelu, Näyttöjen laatu",
                             "Osa 2 · 3. Yhteinen ennakkosuunnittelu", "Arviosi: 2 Toimii heikosti",
-                            "Mikä meillä jo toimii?", "Apukysymykset · 3. Yhteinen ennakkosuunnittelu",
-                            "Oletteko varanneet aikaa HOKSaukseen?")
+                            "Mikä meillä jo toimii?", "Apukysymykset: /apukysymykset", "Pidä tauko: /tauko")
+    chat.send("/apukysymykset").expect("Apukysymykset · 3. Yhteinen ennakkosuunnittelu",
+                                       "Oletteko varanneet aikaa HOKSaukseen?", "Mikä meillä jo toimii?")
     chat.send("HOKS-keskustelut työpaikan kanssa sujuvat.").expect("Missä meillä on vielä kehitettävää?")
     chat.send("Digitaaliset välineet puuttuvat.").expect("Mitä lupaatte tässä asiassa työelämäkumppaneillenne",
                                                          "miten pidätte lupauksenne?")

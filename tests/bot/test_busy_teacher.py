@@ -9,7 +9,7 @@ from bot.core.conversation import Conversation, RoundRef
 from bot.core.engine import step
 from bot.core.events import CommandReceived
 from bot.core.identity import UserRef
-from bot.core.instrument import LANGUAGES, Instrument
+from bot.core.instrument import LANGUAGES, Instrument, pick
 from bot.core.messages import ChoicePrompt, FreeTextPrompt, MultiChoicePrompt
 from bot.core.prompts import Prompter
 from tests.support.conversation import Chat
@@ -81,27 +81,38 @@ def test_every_part2_question_fits_a_phone_screen(instrument: Instrument) -> Non
     assert longest["after"] < longest["before"]
 
 
-def test_the_guiding_questions_and_laws_come_with_the_first_question_of_a_point(chat: Chat,
-                                                                                instrument: Instrument) -> None:
+def test_the_guiding_questions_are_behind_a_button_and_the_laws_stay_on_the_first_question(
+        chat: Chat, instrument: Instrument) -> None:
     for language in LANGUAGES:
         prompter = Prompter(person(instrument, language), instrument)
         for point in instrument.points:
-            guide = render(prompter.guide(f"works:{point.id}"), instrument)
-            assert prompter.t("part2.guide_heading", number=point.number, title=prompter.point_title(point.id)) in guide
+            shown = render(prompter.prompt(f"works:{point.id}"), instrument)
+            guide = render(prompter.deepening(f"works:{point.id}", with_guide=True), instrument)
+            heading = prompter.t("part2.guide_heading", number=point.number, title=prompter.point_title(point.id))
+            assert heading not in shown and heading in guide
+            assert all(pick(item.question, language) in guide for item in point.guide)
             for law in point.laws:
-                assert law[language] in guide
+                assert law[language] in shown and law[language] in guide
     chat.send("/start")
     for rating in "43215432":
         chat.send(rating)
     chat.send("2 5")
-    texts = [render(message, instrument) for message in chat.replies]
-    guide = next(index for index, text in enumerate(texts) if "Apukysymykset · 2. Opiskelijan valmiudet" in text)
-    question = next(index for index, text in enumerate(texts) if "Mikä meillä jo toimii?" in text)
-    assert guide < question == len(texts) - 1, "the question is the last message, in view"
-    assert "Arviosi: 3 Toimii osittain" in texts[question]
-    chat.send("/kieli sv").expect("Stödfrågor · 2. ", "Din bedömning: 3").send("/language en")
-    chat.expect("Guiding questions · 2. ", "Your rating: 3")
-    chat.send("/kieli fi").send("x").expect("Missä meillä on vielä kehitettävää?").expect_not("Apukysymykset")
+    (question,) = chat.replies  # the targets' card turned into part 2's first question
+    chat.expect("Mikä meillä jo toimii?", "Arviosi: 3 Toimii osittain", "Lait ja säädökset: ",
+                "Apukysymykset: /apukysymykset", "Pidä tauko: /tauko").expect_not("Apukysymykset · ")
+    chat.press("guide")  # the button: the guiding questions drawn onto the same message, above the question
+    (expanded,) = chat.replies
+    assert isinstance(expanded, FreeTextPrompt) and expanded.replaces == expanded.prompt_id == question.prompt_id
+    chat.expect("Apukysymykset · 2. Opiskelijan valmiudet").expect_not("Apukysymykset: /apukysymykset")
+    assert chat.text.index("Apukysymykset · 2.") < chat.text.index("Mikä meillä jo toimii?"), "the question is last"
+    chat.send("/kieli sv").send("/stodfragor").expect("Stödfrågor · 2. ", "Din bedömning: 3").send("/language en")
+    chat.send("/guide").expect("Guiding questions · 2. ", "Your rating: 3")
+    chat.send("/kieli fi").send("x").expect("Missä meillä on vielä kehitettävää?", "Apukysymykset: /apukysymykset")
+    chat.expect_not("Apukysymykset · ", "Pidä tauko: /tauko")  # a break is offered where a point begins
+    chat.send("y").expect("Mitä lupaatte").expect_not("Apukysymykset")  # the promise has its own content
+    chat.send("/apukysymykset").expect("Apukysymykset kuuluvat osan 2 avoimiin kysymyksiin")
+    chat.send("/ohita").expect("Kohta on valmis", "Pidä tauko: /tauko")
+    chat.press("pause").expect("Tauko")
 
 
 def test_progress_counts_the_points_the_person_chose(instrument: Instrument) -> None:

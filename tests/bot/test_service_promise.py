@@ -164,13 +164,13 @@ def test_the_content_check_rejects_a_promise_too_long_for_one_message(copy: Path
 def test_derived_points_say_their_questions_are_derived_in_the_chat(instrument: Instrument, chat: Chat) -> None:
     note = instrument.deepening["derived_note"]
     assert [p.id for p in instrument.points if p.derived] == ["siirtymat", "asiakassuhde"]
-    to_part2(chat, "5 8").expect("Osa 2 · 5. Siirtymät, poikkeustilanteet", note["fi"],
-                                 "häirintää", "koulutussopimuksesta oppisopimukseen")
-    chat.send("/kieli sv").expect(note["sv"]).send("/language en").expect(note["en"])
+    to_part2(chat, "5 8").expect("Osa 2 · 5. Siirtymät, poikkeustilanteet").expect_not(note["fi"])
+    chat.send("/apukysymykset").expect(note["fi"], "häirintää", "koulutussopimuksesta oppisopimukseen")
+    chat.send("/kieli sv").send("/stodfragor").expect(note["sv"]).send("/language en").send("/guide").expect(note["en"])
     chat.send("/kieli fi").send("/ohita").send("/ohita").send("/ohita").expect("Kohta on valmis")
-    chat.expect("Osa 2 · 8. Asiakassuhteen ylläpito", note["fi"], "työelämäpalautteen")
+    chat.expect("Osa 2 · 8. Asiakassuhteen ylläpito").send("/apukysymykset").expect(note["fi"], "työelämäpalautteen")
     chat.send("/ohita").send("/ohita").send("/ohita").send("3")
-    chat.expect("Osa 2 · 3. Yhteinen ennakkosuunnittelu").expect_not(note["fi"])
+    chat.expect("Osa 2 · 3. Yhteinen ennakkosuunnittelu").send("/apukysymykset").expect_not(note["fi"])
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
