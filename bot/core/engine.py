@@ -29,7 +29,7 @@ from bot.core.flow import (
 )
 from bot.core.instrument import LANGUAGES, Instrument
 from bot.core.language import language_code
-from bot.core.messages import Option, Outbound, PromptClosed
+from bot.core.messages import FreeTextPrompt, Option, Outbound, PromptClosed
 from bot.core.prompts import CANCEL, DONE, FORWARD, GUIDE, GUIDED, PAUSE, SKIP, YES, Prompter
 from bot.core.text_input import normalise_text
 
@@ -346,6 +346,11 @@ class _Turn:
             self.update(answers=with_answers(self.conv.answers, {step: option.value}))
         self.redraw_over(prompt_id)
 
+    def further_buttons(self) -> set[str]:
+        """The values of the open question's further buttons (the guiding questions, a break): only those count."""
+        prompt = self.p.prompt(self.conv.step)
+        return {option.value for option in prompt.more} if isinstance(prompt, FreeTextPrompt) else set()
+
     def late_text(self, text: str, seen_prompt: str) -> None:
         """Text written while an earlier question was on the person's screen (the current one had not reached
         them): it is never applied to the current question. A rating typed at a rating card counts as a tap on it;
@@ -368,10 +373,8 @@ class _Turn:
     def current_choice(self, value: str) -> None:
         if kind_of(self.conv.step) in FREE_TEXT_STEPS and value == SKIP:
             self.command_skip()
-        elif kind_of(self.conv.step) in FREE_TEXT_STEPS and value == GUIDE:
-            self.command_guide()
-        elif kind_of(self.conv.step) in FREE_TEXT_STEPS and value == PAUSE:
-            self.command_pause()
+        elif kind_of(self.conv.step) in FREE_TEXT_STEPS and value in self.further_buttons():
+            self.command_guide() if value == GUIDE else self.command_pause()
         elif self.conv.step == "priorities":
             self.toggle(value)
         else:

@@ -222,7 +222,11 @@ def valid_values(conversation: Conversation | None) -> set[str]:
         return {option.value for option in Prompter(conversation, INSTRUMENT).options(conversation.step)}
     if kind == "priorities":
         return {*POINT_IDS, DONE}
-    return {SKIP} if kind in FREE_TEXT_STEPS else set()
+    if kind in FREE_TEXT_STEPS:
+        prompt = Prompter(conversation, INSTRUMENT).prompt(conversation.step)
+        assert isinstance(prompt, FreeTextPrompt)
+        return {SKIP, *(option.value for option in prompt.more)}
+    return set()
 
 
 _BUTTONS: dict[int, dict[str, tuple[Conversation, tuple[str, ...]]]] = {}
@@ -273,13 +277,13 @@ def late_tap_counted(before: Stored, after: Stored, current: Conversation | None
     step = current.step_of_prompt(prompt_id)
     if step is None:
         return False
-    assert after.language == before.language, "the chosen language changed"
     assert set(before.answers) <= set(after.answers), "an answer was lost"
     changed = {question: v for question, v in after.answers.items()
                if question not in before.answers or before.answers[question] != v}
-    if step == current.step:
+    if step == current.step:  # an answer to the open question (a language chosen, too)
         assert set(changed) <= {step}, f"a tap for {step} changed {changed}"
         return True
+    assert after.language == before.language, "the chosen language changed"
     assert position(after) == position(before), "a tap on an earlier card moved the conversation"
     assert not changed or (kind_of(step) == "rate" and changed == {step: value}), \
         f"a tap on the card of {step} changed {changed}"

@@ -178,8 +178,8 @@ def test_a_forged_click_or_modal_changes_nothing(harnesses: Harnesses, data: st.
 
     harness.assert_polite_reply(replies)
     language = expected_language(chosen=chosen, locale=locale, platform=platform)
-    harness.assert_in_language(replies, language, typed=text if kind == "modal" else value)
     if kind == "modal" or not late_tap_counted(before, after, current, prompt_id, value):
+        harness.assert_in_language(replies, language, typed=text if kind == "modal" else value)
         assert_nothing_changed_but_a_restart(before, after)
     if kind == "modal" and current is not None and current.started:
         assert INSTRUMENT.text(language, "answer.stale_text", text=text.strip()) in notice_texts(replies), (

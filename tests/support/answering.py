@@ -162,6 +162,9 @@ def confirmed(reply: Reply, after: str) -> bool:
         return after.rstrip().endswith(PROMPT_ENDINGS)  # an open answer is confirmed by the next question
     if reply.question.startswith("rate:"):
         return ratings_shown(after).get(reply.question) == reply.value
+    if reply.question == "priorities":  # said on part 2's first question
+        titles = ", ".join(INSTRUMENT.point(point).title["fi"] for point in str(reply.value).split(","))
+        return f"Kehittämiskohteiksi valitsit: {titles}." in after
     return "✓ " in after
 
 
