@@ -1,6 +1,6 @@
 """N simulated people take part 1 in Slack at once, with correctly signed requests.
 
-    .venv/bin/python bench/slack.py [--people 200] [--unpaced]
+    .venv/bin/python bench/slack.py [--people 200] [--unpaced] [--think 0]
 
 The app runs in its own process (the real bolt adapter in HTTP mode, SQLite file) with its Web
 API client pointed at the fake Web API of the tests, which runs here; this process plays the
@@ -71,7 +71,8 @@ class Stats:
         self.requests = 0
 
 
-async def person(number: int, http: httpx.AsyncClient, app_url: str, api: WatchingSlackApi, stats: Stats) -> int:
+async def person(number: int, http: httpx.AsyncClient, app_url: str, api: WatchingSlackApi, stats: Stats,
+                 think: float) -> int:
     user = f"U{number:08d}"
     channel = "D" + user[1:]
     verifier = SignatureVerifier(SIGNING_SECRET)
@@ -111,12 +112,13 @@ async def person(number: int, http: httpx.AsyncClient, app_url: str, api: Watchi
     blocks = await post(json.dumps(event), "application/json")
     answers = 0
     for value in [*RATINGS, *TARGETS]:
+        await asyncio.sleep(think)  # reading the question before answering it
         blocks = await post(press(blocks, value), "application/x-www-form-urlencoded")
         answers += value not in ("continue", "done")
     return answers
 
 
-async def drive(people: int, unpaced: bool) -> None:
+async def drive(people: int, unpaced: bool, think: float) -> None:
     api = WatchingSlackApi()
     api_url = await api.start()
     folder = Path(tempfile.mkdtemp(prefix="kartoitus-slack-bench-"))
@@ -136,10 +138,10 @@ async def drive(people: int, unpaced: bool) -> None:
                     await asyncio.sleep(0.05)
             stats = Stats()
             began = time.perf_counter()
-            answers = sum(await asyncio.gather(*(person(n, http, app_url, api, stats) for n in range(people))))
+            answers = sum(await asyncio.gather(*(person(n, http, app_url, api, stats, think) for n in range(people))))
             elapsed = time.perf_counter() - began
         print(f"people: {people}, requests: {stats.requests}, answers: {answers}, time: {elapsed:.1f} s, "
-              f"pacing: {'lifted' if unpaced else 'Slack (about 1 message/s per channel)'}")
+              f"pacing: {'lifted' if unpaced else 'Slack (about 1 message/s per channel)'}, think time {think:.1f} s")
         print(f"requests/s: {stats.requests / elapsed:.1f}, answers/s: {answers / elapsed:.1f}")
         print(f"ack latency: p50 {ms(stats.acks, 50)}, p95 {ms(stats.acks, 95)}")
         print(f"reply latency: p50 {ms(stats.replies, 50)}, p95 {ms(stats.replies, 95)}")
@@ -161,9 +163,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--people", type=int, default=200)
     parser.add_argument("--unpaced", action="store_true", help="lift the per-channel pacing")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="seconds each person reads a question before clicking (default 0: at once)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.serve:
         serve(options.unpaced)
     else:
-        asyncio.run(drive(options.people, options.unpaced))
+        asyncio.run(drive(options.people, options.unpaced, options.think))
