@@ -7,6 +7,7 @@ Platform apps see it only through the `Conversations` port.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
 
 from bot.app.digest_commands import DigestCommands
@@ -23,6 +24,8 @@ from bot.core.messages import Outbound, PromptClosed
 from bot.core.ports import Reachability
 from bot.core.progress import Progress
 
+log = logging.getLogger(__name__)
+
 
 class Dispatcher:
     """Routes an event: group commands to the team desk, everything private to the conversation."""
@@ -32,6 +35,7 @@ class Dispatcher:
                  opened: Callable[[UserRef], int] | None = None, privacy: PrivacyDesk | None = None,
                  reachability: Reachability | None = None) -> None:
         self.reachability = reachability  # someone the platform refused to message, writing to us again
+        self._marking: set[asyncio.Future[None]] = set()
         self.digests = digests
         self.privacy = privacy  # /omat_tiedot and /poista_tiedot, in a private chat
         self.opened = opened  # a person opened the private chat (/start): their parked messages go out again
@@ -42,7 +46,11 @@ class Dispatcher:
 
     async def handle(self, event: Event) -> Sequence[Outbound]:
         if event.channel is None and self.reachability is not None:
-            await asyncio.to_thread(self._reachable_again, event.user, self.reachability)
+            # Beside the turn, not before it: a person's events must reach their turns in the order they came
+            # (their turn lock is the first thing they wait for), and a thread hop here could swap two of them.
+            marking = asyncio.ensure_future(asyncio.to_thread(self._reachable_again, event.user, self.reachability))
+            self._marking.add(marking)
+            marking.add_done_callback(self._marked)
         if isinstance(event, ChoiceSelected) and event.prompt_id == REMINDER_PROMPT and self.reminders is not None:
             return await self.reminder_button(event, self.reminders)
         if isinstance(event, CommandReceived) and event.name == "digest" and self.digests is not None:
@@ -65,6 +73,11 @@ class Dispatcher:
             sent += await self.desk.join_by_code(event)
         sent += await self.turns.handle(event)
         return sent
+
+    def _marked(self, task: asyncio.Future[None]) -> None:
+        self._marking.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("marking a person reachable again failed: %s", type(task.exception()).__name__)
 
     @staticmethod
     def _reachable_again(user: UserRef, reachability: Reachability) -> None:
