@@ -23,15 +23,8 @@ from bot.shell import wiring
 from bot.shell.settings import Settings
 from storage.sql_store import SqlStore
 from storage.sql_teams import SqlTeams
+from tests.support.fast_person import ACTIONS, GAP, LABELS, expected, rating_meant
 from tests.support.slack import FakeSlackApi, Posted, SlackPerson, free_port
-
-POINTS = ["tavoitettavuus", "valmiudet", "ennakkosuunnittelu", "tyopaikkaohjaus", "siirtymat", "palaute",
-          "naytot", "asiakassuhde"]
-LABELS = {"1": "1 Ei toimi", "2": "2 Toimii heikosti", "3": "3 Toimii osittain", "4": "4 Toimii hyvin",
-          "5": "5 Toimii erinomaisesti"}
-ACTIONS = [("click", "4"), ("click", "3"), ("type", "2"), ("click", "5"), ("type", "toimii hyvin"), ("click", "3"),
-           ("type", "1"), ("click", "2")]
-GAP = 0.25
 
 
 @pytest_asyncio.fixture
@@ -68,11 +61,11 @@ async def test_a_fast_person_answers_every_question_they_saw_and_nothing_else(
         card = the_card(anna)
         point = card_point(card)
         assert point is not None
-        if kind == "click":
+        if kind == "tap":
             await anna.click(LABELS[value], card)
         else:
             await anna.say(value)
-        meant[point] = "4" if value == "toimii hyvin" else value
+        meant[point] = rating_meant(value)
         await asyncio.sleep(GAP)
 
     loop = asyncio.get_running_loop()
@@ -82,7 +75,7 @@ async def test_a_fast_person_answers_every_question_they_saw_and_nothing_else(
             seen, quiet_since = len(slack_api.calls), loop.time()
         await asyncio.sleep(0.1)
     answers = {row.question: row.value for row in stores[0].export_rows()}
-    assert answers == {f"rate:{POINTS[point - 1]}": value for point, value in meant.items()}, \
+    assert answers == expected(meant), \
         "each answer counts for the question on screen when it was given"
     assert card_point(the_card(anna)) == max(meant) + 1, "the card shows the first question not answered"
     made = [name for name, _ in slack_api.calls[calls_before:] if name.startswith("chat.")]

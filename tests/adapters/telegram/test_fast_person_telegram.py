@@ -25,17 +25,9 @@ from bot.shell import wiring
 from bot.shell.settings import Settings
 from storage.sql_store import SqlStore
 from storage.sql_teams import SqlTeams
+from tests.support.fast_person import ACTIONS, GAP, LABELS, expected, rating_meant
 from tests.support.telegram import TelegramPerson
 from tests.support.telegram_proxy import RepairingProxy
-
-POINTS = ["tavoitettavuus", "valmiudet", "ennakkosuunnittelu", "tyopaikkaohjaus", "siirtymat", "palaute",
-          "naytot", "asiakassuhde"]
-LABELS = {"1": "1 Ei toimi", "2": "2 Toimii heikosti", "3": "3 Toimii osittain", "4": "4 Toimii hyvin",
-          "5": "5 Toimii erinomaisesti"}
-# What the person does, one action every GAP seconds: taps and typed ratings mixed, as a fast person on a phone.
-ACTIONS = [("tap", "4"), ("tap", "3"), ("type", "2"), ("tap", "5"), ("type", "toimii hyvin"), ("tap", "3"),
-           ("type", "1"), ("tap", "2")]
-GAP = 0.25
 
 
 @pytest_asyncio.fixture
@@ -76,7 +68,7 @@ async def test_a_fast_person_answers_every_question_they_saw_and_nothing_else(
             meant[point] = value
         else:
             await anna.say(value)
-            meant[point] = "4" if value == "toimii hyvin" else value
+            meant[point] = rating_meant(value)
         await asyncio.sleep(GAP)
 
     async def settled() -> dict[str, str | None]:
@@ -93,7 +85,7 @@ async def test_a_fast_person_answers_every_question_they_saw_and_nothing_else(
         raise AssertionError(f"the bot never went quiet: {await anna.history()}")
 
     answers = await settled()
-    assert answers == {f"rate:{POINTS[point - 1]}": value for point, value in meant.items()}, \
+    assert answers == expected(meant), \
         "each answer counts for the question on screen when it was given"
     assert card_point(await the_card(anna)) == max(meant) + 1, "the card shows the first question not answered"
     edits = [c for c in telegram_proxy.calls[calls_before:] if c[0] == "editMessageText"]
