@@ -1,6 +1,6 @@
 """N simulated people take part 1 in Slack at once, with correctly signed requests.
 
-    .venv/bin/python bench/slack.py [--people 200] [--unpaced] [--think 0]
+    .venv/bin/python bench/slack.py [--people 200] [--unpaced] [--think 0] [--spread 0]
 
 The app runs in its own process (the real bolt adapter in HTTP mode, SQLite file) with its Web
 API client pointed at the fake Web API of the tests, which runs here; this process plays the
@@ -72,7 +72,7 @@ class Stats:
 
 
 async def person(number: int, http: httpx.AsyncClient, app_url: str, api: WatchingSlackApi, stats: Stats,
-                 think: float) -> int:
+                 think: float, arrival: float) -> int:
     user = f"U{number:08d}"
     channel = "D" + user[1:]
     verifier = SignatureVerifier(SIGNING_SECRET)
@@ -109,6 +109,7 @@ async def person(number: int, http: httpx.AsyncClient, app_url: str, api: Watchi
              "event_id": f"Ev{number:08d}", "event_time": int(time.time()),
              "event": {"type": "message", "channel_type": "im", "channel": channel, "user": user, "text": "hei",
                        "ts": f"{time.time():.6f}"}}
+    await asyncio.sleep(arrival)  # when this person opens the DM
     blocks = await post(json.dumps(event), "application/json")
     answers = 0
     for value in [*RATINGS, *TARGETS]:
@@ -118,7 +119,7 @@ async def person(number: int, http: httpx.AsyncClient, app_url: str, api: Watchi
     return answers
 
 
-async def drive(people: int, unpaced: bool, think: float) -> None:
+async def drive(people: int, unpaced: bool, think: float, spread: float) -> None:
     api = WatchingSlackApi()
     api_url = await api.start()
     folder = Path(tempfile.mkdtemp(prefix="kartoitus-slack-bench-"))
@@ -138,10 +139,12 @@ async def drive(people: int, unpaced: bool, think: float) -> None:
                     await asyncio.sleep(0.05)
             stats = Stats()
             began = time.perf_counter()
-            answers = sum(await asyncio.gather(*(person(n, http, app_url, api, stats, think) for n in range(people))))
+            answers = sum(await asyncio.gather(*(person(n, http, app_url, api, stats, think, spread * n / people)
+                                                 for n in range(people))))
             elapsed = time.perf_counter() - began
         print(f"people: {people}, requests: {stats.requests}, answers: {answers}, time: {elapsed:.1f} s, "
-              f"pacing: {'lifted' if unpaced else 'Slack (about 1 message/s per channel)'}, think time {think:.1f} s")
+              f"pacing: {'lifted' if unpaced else 'Slack (about 1 message/s per channel)'}, think time {think:.1f} s, "
+              f"starts spread over {spread:.1f} s")
         print(f"requests/s: {stats.requests / elapsed:.1f}, answers/s: {answers / elapsed:.1f}")
         print(f"ack latency: p50 {ms(stats.acks, 50)}, p95 {ms(stats.acks, 95)}")
         print(f"reply latency: p50 {ms(stats.replies, 50)}, p95 {ms(stats.replies, 95)}")
@@ -165,9 +168,11 @@ if __name__ == "__main__":
     parser.add_argument("--unpaced", action="store_true", help="lift the per-channel pacing")
     parser.add_argument("--think", type=float, default=0.0,
                         help="seconds each person reads a question before clicking (default 0: at once)")
+    parser.add_argument("--spread", type=float, default=0.0,
+                        help="seconds over which the people open the DM (default 0: all at once)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.serve:
         serve(options.unpaced)
     else:
-        asyncio.run(drive(options.people, options.unpaced, options.think))
+        asyncio.run(drive(options.people, options.unpaced, options.think, options.spread))
