@@ -249,6 +249,48 @@ class RoleGrant(SQLModel, table=True):
     granted_at: datetime = Field(sa_column=_utc_column())
 
 
+class DiscussionRow(SQLModel, table=True):
+    """A team's discussion of one critical point in one round (bot.core.discussions), with its agreed entry."""
+
+    __tablename__ = "discussion"
+    __table_args__ = (sa.UniqueConstraint("team_id", "round_id", "point_id", name="uq_discussion_point"),
+                      sa.Index("ix_discussion_message", "platform", "workspace", "channel_id", "message_ref"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    round_id: int = Field(foreign_key="assessment_round.id")
+    point_id: str = Field(max_length=64)
+    platform: str = Field(max_length=32)
+    workspace: str = Field(max_length=128)
+    channel_id: str = Field(max_length=128)
+    message_ref: str | None = Field(default=None, max_length=64)
+    opened_by: str = Field(max_length=255)
+    opened_at: datetime = Field(sa_column=_utc_column())
+    closed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    last_activity_at: datetime = Field(sa_column=_utc_column())
+    reminded_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    promise: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    actions: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))  # JSON list of lines
+    recorded_by: str | None = Field(default=None, max_length=255)
+    recorded_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class DiscussionReplyRow(SQLModel, table=True):
+    """One reply in a discussion. The author is kept only to count who took part and for their erasure."""
+
+    __tablename__ = "discussion_reply"
+
+    discussion_id: int = Field(foreign_key="discussion.id", primary_key=True)
+    message_ref: str = Field(max_length=64, primary_key=True)
+    platform: str = Field(max_length=32)
+    workspace: str = Field(max_length=128)
+    user_id: str = Field(max_length=128)
+    kind: str = Field(max_length=16)
+    text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    created_at: datetime = Field(sa_column=_utc_column())
+    edited_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
 respondent = Respondent.__table__  # type: ignore[attr-defined]
 assessment_round = AssessmentRound.__table__  # type: ignore[attr-defined]
 conversation = ConversationRow.__table__  # type: ignore[attr-defined]
@@ -264,3 +306,5 @@ role_grant = RoleGrant.__table__  # type: ignore[attr-defined]
 respondent_link = RespondentLink.__table__  # type: ignore[attr-defined]
 key_team = KeyTeam.__table__  # type: ignore[attr-defined]
 kept_score = KeptScore.__table__  # type: ignore[attr-defined]
+discussion = DiscussionRow.__table__  # type: ignore[attr-defined]
+discussion_reply = DiscussionReplyRow.__table__  # type: ignore[attr-defined]

@@ -51,6 +51,31 @@ class CommandReceived(InboundEvent):
     name: str
     argument: str = ""
     raw: str = ""
+    # The person the command is about: a Slack mention in it (`/kartoitus vetaja @anna`), or in a Telegram
+    # group the author of the message it replies to (`/vetaja` as a reply). `target_name` as the platform shows it.
+    target: UserRef | None = None
+    target_name: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThreadReply(InboundEvent):
+    """A message in a team's channel or group written as a reply to one of the bot's messages (in its Slack
+    thread, or a Telegram reply to it), new or edited. `reply_to` is the platform's id of the message it
+    replies to, `message_ref` its own id (an edit carries the id of the message it changes)."""
+
+    text: str
+    reply_to: str
+    message_ref: str
+    edited: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplyRemoved(InboundEvent):
+    """A message in a team's channel was deleted (Slack tells; Telegram never tells a bot)."""
+
+    message_ref: str
 
 
 Event = TextReceived | ChoiceSelected | CommandReceived
+TeamEvent = ThreadReply | ReplyRemoved  # a team's channel only: never a conversation's turn
+AnyEvent = Event | TeamEvent

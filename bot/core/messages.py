@@ -39,6 +39,7 @@ class Notice:
     heading: str | None = None
     language: str = "fi"
     link: Link | None = None
+    thread: str | None = None  # in a channel: the platform's id of the message this one answers (a thread reply)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

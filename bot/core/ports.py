@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from bot.core.conversation import AnswerRecord, Conversation, RoundRef
 from bot.core.delivery import Delivery
+from bot.core.discussions import Discussion, DiscussionReply, TeamEntry
 from bot.core.events import Event
 from bot.core.identity import ChannelRef, UserRef
 from bot.core.messages import Outbound
@@ -129,6 +130,79 @@ class TeamStore(Protocol):
 
     def mark_processed(self, event_key: str, *, now: datetime) -> bool:
         """Record an event handled outside a conversation turn; False if it was already processed."""
+        ...
+
+
+class DiscussionStore(Protocol):
+    """Team discussions of critical points (bot.core.discussions): one per team, round and point; their replies
+    (kept with the author only to count who took part and for the author's erasure); the team's agreed entry."""
+
+    def open_discussion(self, *, team_id: int, round_id: int, point_id: str, channel: ChannelRef, opened_by: str,
+                        now: datetime) -> tuple[Discussion, bool]:
+        """The discussion of (team, round, point), created or (if closed) opened again; True when it was not
+        open before. Its replies and agreed entry are kept when it is opened again."""
+        ...
+
+    def set_message(self, discussion_id: int, message_ref: str | None) -> None:
+        """The bot's opening message, whose replies belong to the discussion (None: posting it failed)."""
+        ...
+
+    def discussion(self, discussion_id: int) -> Discussion | None: ...
+
+    def find(self, team_id: int, round_id: int, point_id: str) -> Discussion | None: ...
+
+    def by_message(self, channel: ChannelRef, message_ref: str) -> Discussion | None:
+        """The discussion whose opening message in `channel` is `message_ref` (open or closed)."""
+        ...
+
+    def of_team(self, team_id: int, round_id: int) -> list[Discussion]:
+        """The team's discussions of a round, in the order of the points' ids."""
+        ...
+
+    def save_reply(self, discussion_id: int, *, message_ref: str, author: UserRef, kind: str, text: str,
+                   now: datetime) -> bool:
+        """Add a reply, or update the one with this `message_ref` (an edit); True if it was new.
+        Moves the discussion's last activity to `now`."""
+        ...
+
+    def remove_reply(self, channel: ChannelRef, message_ref: str) -> bool:
+        """Remove the reply `message_ref` of any discussion in `channel`; False if there was none."""
+        ...
+
+    def reply_discussion(self, channel: ChannelRef, message_ref: str) -> Discussion | None:
+        """The discussion a stored reply `message_ref` in `channel` belongs to (an edit names only its message)."""
+        ...
+
+    def replies(self, discussion_id: int) -> list[DiscussionReply]:
+        """The replies in the order they were first written."""
+        ...
+
+    def participants(self, discussion_id: int) -> int:
+        """How many different people replied."""
+        ...
+
+    def close(self, discussion_id: int, *, now: datetime) -> bool:
+        """False if it was closed already."""
+        ...
+
+    def record(self, discussion_id: int, *, promise: str | None = None, actions: tuple[str, ...] | None = None,
+               recorded_by: str, now: datetime) -> None:
+        """Set the team's agreed answer and/or actions (None leaves that one as it is; "" / () clears it)."""
+        ...
+
+    def idle(self, *, before: datetime) -> list[Discussion]:
+        """Open discussions with a posted message, never reminded, whose last activity is before `before`."""
+        ...
+
+    def mark_reminded(self, discussion_id: int, *, now: datetime) -> None: ...
+
+    def team_entries(self, team_id: int, round_id: int) -> dict[str, TeamEntry]:
+        """Point id → the team's entry of the round: every discussion with replies or an agreed entry."""
+        ...
+
+    def agreed_before(self, team_ids: Collection[int], round_id: int) -> dict[str, tuple[str, ...]]:
+        """Point id → the actions agreed for it in the newest earlier round (id below `round_id`) of any of
+        `team_ids` that has actions for that point: what a member of those teams is shown in part 2."""
         ...
 
 
