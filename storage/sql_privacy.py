@@ -5,6 +5,10 @@ the only tie from a person to a key. Erasure deletes the person's rows and links
 rounds go too, answers of closed rounds stay unlinked, counted for the teams the person was in
 (`key_team`), because they are in digests already posted. Retention deletes a long-closed round's
 raw answers, links and conversations, keeping each team's rating counts (`kept_score`) for trends.
+
+A person's replies in their team's discussions (`discussion_reply`) are theirs too: shown in their data,
+deleted at their erasure, and deleted with the round by retention. The discussion itself, with the
+promise and actions the team agreed, is the team's plan and stays (whoever opened or recorded it erased).
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from storage.tables import (
     answer,
     assessment_round,
     conversation,
+    discussion,
+    discussion_reply,
     kept_score,
     key_team,
     outbox_message,
@@ -62,14 +68,17 @@ class SqlPrivacy:
     # --- what is stored --------------------------------------------------------------------
 
     def personal_data(self, user: UserRef) -> dict[str, Any] | None:
+        """Everything stored about `user`: identity, teams, rounds (conversations, answers, reminders), roles,
+        messages, prompts shown and, when there are any, their replies in team discussions."""
         with self.engine.connect() as db:
             person_id = _find(db, user)
             roles = self._roles(db, user)
             messages = self._messages(db, user)
-            if person_id is None and not roles and not messages:
+            replies = self._discussion_replies(db, user)
+            if person_id is None and not roles and not messages and not replies:
                 return None
             person = db.execute(sa.select(respondent).where(respondent.c.id == person_id)).first()
-            return {
+            data: dict[str, Any] = {
                 "person": None if person is None else {
                     "platform": person.platform, "workspace": person.workspace, "user_id": person.user_id,
                     "language": person.language, "platform_language": person.platform_language,
@@ -82,6 +91,9 @@ class SqlPrivacy:
                 "prompts_shown": int(db.execute(sa.select(sa.func.count()).select_from(sent_message)
                                                 .where(sent_message.c.recipient == user.key)).scalar_one()),
             }
+            if replies:
+                data["discussion_replies"] = replies
+            return data
 
     @staticmethod
     def _teams(db: Connection, person_id: int | None) -> list[dict[str, Any]]:
@@ -132,6 +144,19 @@ class SqlPrivacy:
                  "due_at": _when(row.due_at), "sent_at": _when(row.sent_at), "failed_at": _when(row.failed_at),
                  "outcome": row.outcome} for row in rows]
 
+    @staticmethod
+    def _discussion_replies(db: Connection, user: UserRef) -> list[dict[str, Any]]:
+        rows = db.execute(sa.select(discussion_reply.c.kind, discussion_reply.c.text, discussion_reply.c.created_at,
+                                    discussion_reply.c.edited_at, discussion.c.point_id, discussion.c.round_id,
+                                    team.c.title)
+                          .join(discussion, discussion.c.id == discussion_reply.c.discussion_id)
+                          .join(team, team.c.id == discussion.c.team_id)
+                          .where(*_author(user))
+                          .order_by(discussion_reply.c.created_at, discussion.c.id)).all()
+        return [{"team": row.title, "round_id": row.round_id, "point_id": row.point_id, "kind": row.kind,
+                 "text": row.text, "created_at": _when(row.created_at), "edited_at": _when(row.edited_at)}
+                for row in rows]
+
     def teams_of(self, user: UserRef) -> list[Team]:
         with self.engine.connect() as db:
             rows = db.execute(sa.select(team).join(team_member, team_member.c.team_id == team.c.id)
@@ -145,6 +170,8 @@ class SqlPrivacy:
     # --- erasure ---------------------------------------------------------------------------
 
     def erase(self, user: UserRef, *, now: datetime) -> Erasure:
+        """Remove identity, conversations, memberships, links, reminders, roles, messages, open rounds' answers
+        and the person's discussion replies; closed rounds' answers stay unlinked (their team in `key_team`)."""
         with writing(self.engine) as db:
             person_id = _find(db, user)
             found = person_id is not None
@@ -194,7 +221,8 @@ class SqlPrivacy:
 
     @staticmethod
     def _forget_elsewhere(db: Connection, user: UserRef) -> bool:
-        """The rows that name the person without a respondent id: prompts shown, messages, roles, event keys."""
+        """The rows that name the person without a respondent id: prompts shown, messages, roles, discussion
+        replies, event keys; where they opened a round or a discussion or recorded its entry, the name goes."""
         name = f"{user.platform}:{user.user}"
         found = 0
         found += db.execute(sent_message.delete().where(sent_message.c.recipient == user.key)).rowcount
@@ -203,7 +231,10 @@ class SqlPrivacy:
                                                                                         autoescape=True))).rowcount
         found += db.execute(role_grant.delete().where(role_grant.c.platform == user.platform,
                                                       role_grant.c.user_id == user.user)).rowcount
+        found += db.execute(discussion_reply.delete().where(*_author(user))).rowcount
         db.execute(role_grant.update().where(role_grant.c.granted_by == name).values(granted_by=ERASED))
+        db.execute(discussion.update().where(discussion.c.opened_by == name).values(opened_by=ERASED))
+        db.execute(discussion.update().where(discussion.c.recorded_by == name).values(recorded_by=ERASED))
         db.execute(assessment_round.update().where(assessment_round.c.opened_by == name).values(opened_by=ERASED))
         db.execute(assessment_round.update().where(assessment_round.c.responsible == user.user)
                    .values(responsible=ERASED))
@@ -217,11 +248,16 @@ class SqlPrivacy:
     # --- retention -------------------------------------------------------------------------
 
     def expire(self, closed_before: datetime) -> int:
+        """Delete raw answers, links, conversations, reminders and discussion replies of rounds closed before
+        `closed_before`, keeping each team's rating counts and its discussions' agreed entries; returns how
+        many rounds were expired."""
         due = sa.select(assessment_round.c.id).where(
             assessment_round.c.status == "closed", assessment_round.c.closed_at < closed_before,
             sa.or_(sa.exists().where(answer.c.round_id == assessment_round.c.id),
                    sa.exists().where(respondent_link.c.round_id == assessment_round.c.id),
-                   sa.exists().where(conversation.c.round_id == assessment_round.c.id)))
+                   sa.exists().where(conversation.c.round_id == assessment_round.c.id),
+                   sa.exists().where(discussion_reply.c.discussion_id == discussion.c.id,
+                                     discussion.c.round_id == assessment_round.c.id)))
         with self.engine.connect() as db:  # every tick asks; only a due round takes the write lock
             if db.execute(due.limit(1)).first() is None:
                 return 0
@@ -231,6 +267,8 @@ class SqlPrivacy:
                 self._keep_scores(db, round_id)
                 for table in (answer, key_team, respondent_link, conversation, reminder_state):
                     db.execute(table.delete().where(table.c.round_id == round_id))
+                db.execute(discussion_reply.delete().where(discussion_reply.c.discussion_id.in_(
+                    sa.select(discussion.c.id).where(discussion.c.round_id == round_id))))
         return len(rounds)
 
     @staticmethod
@@ -256,6 +294,11 @@ def _team_ratings(db: Connection, round_id: int, team_id: int) -> Sequence[tuple
         .group_by(answer.c.respondent_key, answer.c.question))
     rows = db.execute(sa.select(answer.c.question, answer.c.value).where(answer.c.id.in_(latest))).all()
     return [(row.question, row.value) for row in rows if row.value is not None]
+
+
+def _author(user: UserRef) -> tuple[sa.ColumnElement[bool], ...]:
+    return (discussion_reply.c.platform == user.platform, discussion_reply.c.workspace == user.workspace,
+            discussion_reply.c.user_id == user.user)
 
 
 def _recipient(user: UserRef) -> tuple[sa.ColumnElement[bool], ...]:
