@@ -1,12 +1,13 @@
 """A coordinator's round operations (open, list, status, close, reopen), as texts in their language.
 
 Opening a round queues an invitation for every member of its teams in the durable outbox; the
-scheduler's tick sends them within the platforms' limits.
+scheduler's tick sends them within the platforms' limits. With a DiscussionStore, a team's workbook
+holds its discussions' entries of the round, and its digest the actions it agreed in its previous round.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.app.outbox import Wording, personal_notice
 from bot.core.instrument import Instrument
 from bot.core.language import language_or
-from bot.core.ports import Clock, Outbox, RoundStore
+from bot.core.ports import Clock, DiscussionStore, Outbox, RoundStore
 from bot.core.rounds import PlanError, RoundConflict, RoundInfo, date_text, plan_round
 from bot.reports.chart import score_chart
 from bot.reports.digest import Answers, TeamDigest, build_digest
@@ -32,8 +33,10 @@ class RoundDesk:
     """Every date it decides on or shows is the date in `zone` (KARTOITUS_TIMEZONE), never the UTC date."""
 
     def __init__(self, rounds: RoundStore, outbox: Outbox, instrument: Instrument, clock: Clock,
-                 language: str = "fi", zone: str = "Europe/Helsinki") -> None:
+                 language: str = "fi", zone: str = "Europe/Helsinki", *,
+                 discussions: DiscussionStore | None = None) -> None:
         self.rounds = rounds
+        self.discussions = discussions
         self.outbox = outbox
         self.instrument = instrument
         self.clock = clock
@@ -139,9 +142,15 @@ class RoundDesk:
             return Reply(self.t("rounds.not_found", id=round_id or "–"), ok=False)
         return title, team_id, info
 
-    def _previous_answers(self, info: RoundInfo, team_id: int) -> Sequence[Answers] | None:
-        previous_id = self.rounds.previous_round(info.id, team_id)
+    def _previous_answers(self, previous_id: int | None, team_id: int) -> Sequence[Answers] | None:
         return self.rounds.team_answers(previous_id, team_id) if previous_id is not None else None
+
+    def _agreed_before(self, previous_id: int | None, team_id: int) -> Mapping[str, tuple[str, ...]]:
+        """Point id → the actions the team agreed in its previous round (none without discussions)."""
+        if self.discussions is None or previous_id is None:
+            return {}
+        entries = self.discussions.team_entries(team_id, previous_id)
+        return {point: entry.actions for point, entry in entries.items() if entry.actions}
 
     def team_digest(self, team_title: str, round_id: int | None = None, *, min_scores: int = 3, min_texts: int = 5
                     ) -> TeamDigest | Reply:
@@ -149,10 +158,12 @@ class RoundDesk:
         if isinstance(found, Reply):
             return found
         title, team_id, info = found
+        previous_id = self.rounds.previous_round(info.id, team_id)
         return build_digest(team=title, round_name=info.name, invited=self.rounds.team_size(team_id),
                             answers=self.rounds.team_answers(info.id, team_id),
-                            previous=self._previous_answers(info, team_id), instrument=self.instrument,
-                            min_scores=min_scores, min_texts=min_texts, seed=info.id * 7919 + team_id)
+                            previous=self._previous_answers(previous_id, team_id), instrument=self.instrument,
+                            min_scores=min_scores, min_texts=min_texts, seed=info.id * 7919 + team_id,
+                            agreed_before=self._agreed_before(previous_id, team_id))
 
     def digest(self, team_title: str, round_id: int | None = None, *, min_scores: int = 3, min_texts: int = 5
                ) -> Reply:
@@ -179,11 +190,14 @@ class RoundDesk:
         title, team_id, info = found
         closed = self.local_date(info.closed_at) if info.closed_at else None
         dates = dates_text(self.local_date(info.opened_at), closed)
+        entries = self.discussions.team_entries(team_id, info.id) if self.discussions is not None else {}
         return build_workbook(team=title, round_name=info.name, dates=dates,
                               invited=self.rounds.team_size(team_id),
                               answers=self.rounds.team_answers(info.id, team_id),
-                              previous=self._previous_answers(info, team_id), instrument=self.instrument,
-                              min_scores=min_scores, min_texts=min_texts, seed=info.id * 7919 + team_id)
+                              previous=self._previous_answers(self.rounds.previous_round(info.id, team_id),
+                                                              team_id),
+                              instrument=self.instrument, min_scores=min_scores, min_texts=min_texts,
+                              seed=info.id * 7919 + team_id, team_entries=entries)
 
     def _find(self, round_id: int | None) -> RoundInfo | None:
         if round_id is not None:

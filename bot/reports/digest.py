@@ -18,7 +18,7 @@ import random
 import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.core.flow import DEEPENING, chosen_points
 from bot.core.instrument import Instrument
@@ -94,6 +94,9 @@ class TeamDigest:
     scores: tuple[PointScore, ...]
     priorities: tuple[tuple[str, int], ...]  # (point id, votes), most votes first
     open_answers: tuple[OpenAnswers, ...]  # for the two most chosen points
+    # Point id → the actions the team agreed for it in its previous round (its discussions' entries): the
+    # digest shows them beside the point's score, so that the trend is read against what was agreed.
+    agreed_before: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def scores_needed(self) -> int:
@@ -197,8 +200,11 @@ def open_answers_for(answers: Sequence[Answers], point_id: str, minimum: int, sh
 
 def build_digest(*, team: str, round_name: str, invited: int, answers: Sequence[Answers], instrument: Instrument,
                  previous: Sequence[Answers] | None = None, min_scores: int = 3, min_texts: int = 5,
-                 seed: int = 0, shown_at_most: int = 15) -> TeamDigest:
-    """The digest of one team's answers (one mapping per respondent: question → latest value)."""
+                 seed: int = 0, shown_at_most: int = 15,
+                 agreed_before: Mapping[str, tuple[str, ...]] | None = None) -> TeamDigest:
+    """The digest of one team's answers (one mapping per respondent: question → latest value).
+
+    `agreed_before`: point id → the actions the team agreed in its previous round (no names: the team's)."""
     min_scores, min_texts = max(min_scores, ANONYMITY_FLOOR), max(min_texts, ANONYMITY_FLOOR)
     votes = Counter(point for person in answers for point in chosen_points(person))
     order = {point: index for index, point in enumerate(instrument.point_ids)}
@@ -219,4 +225,6 @@ def build_digest(*, team: str, round_name: str, invited: int, answers: Sequence[
         scores=tuple(_score(answers, previous, point, min_scores) for point in instrument.point_ids),
         priorities=ranking,
         open_answers=tuple(open_answers_for(answers, point, min_texts, shuffle, shown_at_most) for point in top),
+        agreed_before={point: tuple(actions) for point, actions in (agreed_before or {}).items()
+                       if point in order and actions},
     )

@@ -9,6 +9,8 @@ from bot.core.instrument import Instrument, pick
 from bot.reports.digest import AnswerGroup, TeamDigest
 
 BAR = "▁▂▃▄▅▆▇█"
+AGREED_SHOWN = 3  # the previous round's actions shown beside a score (all are in that round's workbook)
+AGREED_LENGTH = 80  # an action longer than this is shortened in the digest (a chat message is no report)
 
 
 def distribution_bar(distribution: tuple[int, ...]) -> str:
@@ -22,6 +24,15 @@ def answer_line(answer: AnswerGroup, t: Callable[..., str]) -> str:
     return t("digest.grouped_answer", answer=answer.text, count=answer.count) if answer.count > 1 else answer.text
 
 
+def agreed_line(actions: tuple[str, ...], t: Callable[..., str]) -> str:
+    """The actions agreed for a point in the previous round, as one short line under its score."""
+    shown = [" ".join(action.split()) for action in actions[:AGREED_SHOWN]]
+    shown = [action if len(action) <= AGREED_LENGTH else action[:AGREED_LENGTH - 1].rstrip() + "…"
+             for action in shown]
+    more = t("digest.agreed_more", count=len(actions) - AGREED_SHOWN) if len(actions) > AGREED_SHOWN else ""
+    return t("digest.agreed_before", text="; ".join(shown) + more)
+
+
 def digest_text(digest: TeamDigest, instrument: Instrument, language: str) -> tuple[str, str]:
     """(heading, text) of the digest."""
     def t(key: str, **values: object) -> str:
@@ -33,9 +44,12 @@ def digest_text(digest: TeamDigest, instrument: Instrument, language: str) -> tu
     lines = [t("digest.participation", answered=digest.answered, invited=digest.invited, part1=digest.part1_done,
                part2=digest.part2_started, finished=digest.finished), "", t("digest.scores_heading")]
     for score in digest.scores:
+        agreed = digest.agreed_before.get(score.point_id, ())
+        after = [agreed_line(agreed, t)] if agreed else []  # read the point's score against what was agreed
         if score.mean is None:
             lines.append(t("digest.score_hidden", title=title(score.point_id),
                            needed=digest.min_scores - score.raters))
+            lines += after
             continue
         trend = ""
         if score.previous_mean is not None:
@@ -45,6 +59,7 @@ def digest_text(digest: TeamDigest, instrument: Instrument, language: str) -> tu
         cant_say = t("digest.cant_say", count=score.cant_say) if score.cant_say else ""
         lines.append(t("digest.score", title=title(score.point_id), mean=decimal_text(score.mean, language),
                        trend=trend, bar=distribution_bar(score.distribution), raters=score.raters, cant_say=cant_say))
+        lines += after
     if any(score.mean is not None for score in digest.scores):
         lines.append(t("digest.bars_legend"))
     lines.append("")

@@ -3,11 +3,16 @@
 The structure follows the seed workbook: a cover, then per critical point its guiding questions
 and laws (as the chat asked them; points whose questions are derived, not printed in the workbook,
 say so), the results of the review (scores, what works, what to develop) and how the service
-promise is kept (under the organisation's own promise when the content configures one); then the
-development targets the team chose, with how many chose each; the levels of partnership, each with
-its questions and the team's answers; and the summary of how to proceed (under its heading: the
-question people were asked is not printed into the team's own document). The same anonymity
-thresholds as the digest apply, and open answers are grouped as in the digest ("… (3)").
+promise is kept (under the organisation's own promise when the content configures one), and after
+them, where the team discussed the point together (bot.core.discussions), the team's entry under a
+heading of its own: how many took part, the replies grouped by the deepening question they answer,
+the agreed answer to the service promise and the agreed actions. The entry is the team's, written
+openly in its own channel: it is shown whatever the thresholds, never with a name (a TeamEntry has
+none), and never mixed into the individual answers. Then the development targets the team chose,
+with how many chose each; the levels of partnership, each with its questions and the team's answers;
+and the summary of how to proceed (under its heading: the question people were asked is not printed
+into the team's own document). The same anonymity thresholds as the digest apply to the individual
+answers, and open answers are grouped as in the digest ("… (3)").
 Everything written out is escaped for its format, team names and round names
 included: for HTML by `html.escape`, for Markdown by `markdown_text`, so an answer with `<script>`,
 `[x](javascript:…)`, `*`, `|` or a leading `#` is shown as typed and runs or formats nothing.
@@ -20,9 +25,10 @@ import html
 import random
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
+from bot.core.discussions import TeamEntry
 from bot.core.formatting import date_text, decimal_text
 from bot.core.instrument import Instrument, pick
 from bot.core.prompts import promise_question
@@ -40,11 +46,13 @@ class Workbook:
     points: tuple[OpenAnswers, ...]  # every critical point's open answers (thresholded)
     levels: Mapping[str, tuple[str, ...]]  # partnership level id → answers (empty below the threshold)
     plans: tuple[str, ...]
+    team_entries: Mapping[str, TeamEntry] = field(default_factory=dict)  # point id → the team's discussed entry
 
 
 def build_workbook(*, team: str, round_name: str, dates: str, invited: int, answers: Sequence[Answers],
                    instrument: Instrument, previous: Sequence[Answers] | None = None, min_scores: int = 3,
-                   min_texts: int = 5, seed: int = 0) -> Workbook:
+                   min_texts: int = 5, seed: int = 0, team_entries: Mapping[str, TeamEntry] | None = None
+                   ) -> Workbook:
     digest = build_digest(team=team, round_name=round_name, invited=invited, answers=answers, instrument=instrument,
                           previous=previous, min_scores=min_scores, min_texts=min_texts, seed=seed)
     shuffle = random.Random(seed)
@@ -60,7 +68,9 @@ def build_workbook(*, team: str, round_name: str, dates: str, invited: int, answ
         return tuple(value for value in values if value)
 
     return Workbook(team=team, round_name=round_name, dates=dates, digest=digest, points=points,
-                    levels={level: texts(f"level:{level}") for level in instrument.level_ids}, plans=texts("plan"))
+                    levels={level: texts(f"level:{level}") for level in instrument.level_ids}, plans=texts("plan"),
+                    team_entries={point: entry for point, entry in (team_entries or {}).items()
+                                  if point in instrument.point_ids})
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +81,26 @@ class _Section:
     level: int = 2
     label: str = ""  # a paragraph that introduces the bullets (after the other paragraphs)
     notes: tuple[str, ...] = ()  # paragraphs after the bullets
+
+
+def _team_sections(entry: TeamEntry, instrument: Instrument, language: str) -> list[_Section]:
+    """The team's entry of a point: a section of its own after the individual results, never with a name."""
+    def t(key: str, **values: object) -> str:
+        return instrument.text(language, key, **values)
+
+    sections = [_Section(t("workbook.team_heading"), (t("workbook.team_participants", members=entry.participants),),
+                         level=3)]
+    for label, replies in ((pick(instrument.deepening["works"], language), entry.works),
+                           (pick(instrument.deepening["develop"], language), entry.develop),
+                           (t("workbook.team_other"), entry.other)):
+        if replies:
+            sections.append(_Section(label, bullets=replies, level=4))
+    if entry.promise and entry.promise.strip():
+        question = promise_question(instrument, entry.point_id, language)[0]
+        sections.append(_Section(t("workbook.team_promise", question=question), (entry.promise,), level=4))
+    if entry.actions:
+        sections.append(_Section(t("workbook.team_actions"), bullets=entry.actions, level=4))
+    return sections
 
 
 def _sections(book: Workbook, instrument: Instrument, language: str) -> list[_Section]:
@@ -107,6 +137,9 @@ def _sections(book: Workbook, instrument: Instrument, language: str) -> list[_Se
             withheld = writers > 0 or not group.shown
             shown = answers(values) or (hidden if withheld else ())
             sections.append(_Section(question, promise, bullets=shown or (t("workbook.none"),), level=3))
+        entry = book.team_entries.get(point.id)
+        if entry is not None:
+            sections += _team_sections(entry, instrument, language)
     targets = tuple(t("workbook.target", title=pick(instrument.point(p).title, language), votes=votes)
                     for p, votes in d.priorities)
     intro = (t("workbook.targets_intro", count=instrument.settings.priorities_count),) if targets else ()
@@ -158,7 +191,8 @@ def to_markdown(book: Workbook, instrument: Instrument, language: str) -> str:
 STYLE = """@page { size: A4; margin: 20mm 18mm; }
 body { font-family: 'DejaVu Sans', sans-serif; font-size: 10.5pt; line-height: 1.45; color: #1b2a33; }
 h1 { color: #1d4f6e; font-size: 20pt; } h2 { color: #1d4f6e; border-bottom: 1px solid #9bbad0; margin-top: 18pt; }
-h3 { font-size: 11pt; margin-bottom: 2pt; } li { margin-bottom: 2pt; }"""
+h3 { font-size: 11pt; margin-bottom: 2pt; } h4 { font-size: 10.5pt; margin: 6pt 0 2pt; }
+li { margin-bottom: 2pt; }"""
 
 
 def html_text(text: str) -> str:
@@ -196,7 +230,8 @@ RESULT_COLUMNS = ("round", "team", "point", "measure", "value")
 
 
 def result_rows(book: Workbook, instrument: Instrument) -> list[dict[str, str]]:
-    """A team's results as rows (CSV/JSON) with the digest's thresholds: counts, means and shown texts only."""
+    """A team's results as rows (CSV/JSON) with the digest's thresholds: counts, means and shown texts only;
+    and the team's entries of its discussions (team_*: its own, without names, whatever the thresholds)."""
     d = book.digest
 
     def row(point: str, measure: str, value: object) -> dict[str, str]:
@@ -216,6 +251,15 @@ def result_rows(book: Workbook, instrument: Instrument) -> list[dict[str, str]]:
         if group.shown:
             for kind, texts in (("works", group.works), ("develop", group.develop), ("promise", group.promise)):
                 rows += [row(point, kind, text) for text in texts]
+        entry = book.team_entries.get(point)
+        if entry is not None:  # the team's entry, shown whatever the thresholds (written openly, without names)
+            rows.append(row(point, "team_participants", entry.participants))
+            for kind, texts in (("team_works", entry.works), ("team_develop", entry.develop),
+                                ("team_other", entry.other)):
+                rows += [row(point, kind, text) for text in texts]
+            if entry.promise and entry.promise.strip():
+                rows.append(row(point, "team_promise", entry.promise))
+            rows += [row(point, "team_action", action) for action in entry.actions]
     for level in instrument.level_ids:
         rows += [row(f"level:{level}", "answer", text) for text in book.levels.get(level, ())]
     rows += [row("", "plan", text) for text in book.plans]
