@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,10 +22,12 @@ from storage.tables import (
     answer,
     assessment_round,
     conversation,
+    discussion,
     processed_event,
     require_aware,
     respondent,
     respondent_link,
+    team_member,
 )
 
 DEFAULT_ROUND_NAME = "Kartoitus"
@@ -71,6 +74,12 @@ UPDATE_CONVERSATION = (
            conversation.c.version == _("expected"))
     .values(state=_("state"), version=conversation.c.version + 1, updated_at=_("now", type_=UtcDateTime())))
 INSERT_ANSWERS = answer.insert()
+AGREED_ACTIONS = (  # what the person's teams agreed in rounds before this one, oldest round first (new conversations)
+    sa.select(discussion.c.point_id, discussion.c.round_id, discussion.c.actions)
+    .select_from(discussion.join(team_member, team_member.c.team_id == discussion.c.team_id))
+    .where(team_member.c.respondent_id == _("respondent"), discussion.c.round_id < _("round"),
+           discussion.c.actions.is_not(None), discussion.c.actions.not_in(["", "[]"]))
+    .order_by(discussion.c.round_id, discussion.c.team_id))
 FIND_KEY = sa.select(respondent_link.c.respondent_key).where(
     respondent_link.c.round_id == _("round"), respondent_link.c.respondent_id == _("respondent"))
 
@@ -150,7 +159,7 @@ class SqlStore:
             if person is None:
                 return LoadedTurn(round_ref, None)
             return LoadedTurn(round_ref, None, self._last_prompt_seq(db, user), person.language,
-                              person.platform_language)
+                              person.platform_language, self._agreed(db, int(person.id), round_ref.id))
 
     @staticmethod
     def _last_prompt_seq(db: Connection, user: UserRef) -> int:
@@ -158,6 +167,13 @@ class SqlStore:
         states = db.execute(EARLIER_STATES, {"platform": user.platform, "workspace": user.workspace,
                                              "user": user.user}).scalars()
         return max((int(json.loads(state).get("prompt_seq", 0)) for state in states), default=0)
+
+    @staticmethod
+    def _agreed(db: Connection, respondent_id: int, round_id: int) -> Mapping[str, tuple[str, ...]]:
+        """Per point, the actions the person's teams agreed in the newest earlier round that agreed any (two teams
+        of the person in that round: both teams' actions)."""
+        rows = db.execute(AGREED_ACTIONS, {"respondent": respondent_id, "round": round_id}).all()
+        return agreed_actions((row.point_id, row.round_id, row.actions) for row in rows)
 
     @staticmethod
     def _load(db: Connection, user: UserRef, round: RoundRef) -> Conversation | None:
@@ -245,6 +261,33 @@ class SqlStore:
         with writing(self.engine) as db:
             return int(db.execute(processed_event.delete()
                                   .where(processed_event.c.processed_at < older_than)).rowcount)
+
+
+def agreed_actions(rows: Iterable[tuple[str, int, str]]) -> Mapping[str, tuple[str, ...]]:
+    """Point id → actions from (point, round, actions as a JSON list) rows, oldest round first: a point's newest
+    round with actions wins, and within one round the actions of every team are kept (each once)."""
+    newest: dict[str, tuple[int, list[str]]] = {}
+    for point, round_id, text in rows:
+        actions = _action_list(text)
+        if not actions:
+            continue
+        kept = newest.get(point)
+        if kept is None or round_id > kept[0]:
+            newest[point] = (round_id, actions)
+        else:
+            kept[1].extend(action for action in actions if action not in kept[1])
+    return MappingProxyType({point: tuple(actions) for point, (_round, actions) in newest.items()})
+
+
+def _action_list(text: str) -> list[str]:
+    """The texts of a stored JSON list of actions; a malformed value is no actions (a turn never fails on it)."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return []
+    if not isinstance(value, list):
+        return []
+    return [item.strip() for item in value if isinstance(item, str) and item.strip()]
 
 
 def export_rows(rows: Sequence[Any], rounds: Mapping[int, str], *, zone: str = "UTC") -> Iterator[ExportRow]:

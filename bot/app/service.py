@@ -94,7 +94,7 @@ class TurnService:
             # an earlier round still holds, and the engine's locale only updates the platform's.
             conversation = loaded.conversation or Conversation(
                 user=event.user, round=loaded.round, prompt_seq=loaded.first_prompt_seq,
-                language=loaded.language, platform_language=loaded.platform_language)
+                language=loaded.language, platform_language=loaded.platform_language, agreed=loaded.agreed)
             result = step(conversation, event, instrument=self.instrument, now=now, default_language=self.language,
                           role_commands=role_commands)
             try:

@@ -37,6 +37,14 @@ def _frozen(mapping: Mapping[str, str | None] | None = None) -> Mapping[str, str
     return MappingProxyType(dict(mapping or {}))
 
 
+def frozen_agreed(agreed: Mapping[str, Any] | None = None) -> Mapping[str, tuple[str, ...]]:
+    """Point id → the actions agreed for it, read-only; non-text and blank actions and points without any dropped
+    (a state document is JSON: lists come back as lists)."""
+    cleaned = {str(point): tuple(str(item) for item in actions if isinstance(item, str) and item.strip())
+               for point, actions in (agreed or {}).items() if isinstance(actions, list | tuple)}
+    return MappingProxyType({point: actions for point, actions in cleaned.items() if actions})
+
+
 @dataclass(frozen=True, slots=True)
 class Conversation:
     """Where one person is in one round. `version` is the store's optimistic-lock counter."""
@@ -58,6 +66,9 @@ class Conversation:
     answers: Mapping[str, str | None] = field(default_factory=_frozen)
     # (prompt number, step) of the latest prompts shown: a late tap or text is bound to the question it was for
     shown_steps: tuple[tuple[int, str], ...] = ()
+    # The actions the person's team(s) agreed per point in an earlier round, carried in when this conversation
+    # began: each point's first part 2 question starts with them.
+    agreed: Mapping[str, tuple[str, ...]] = field(default_factory=frozen_agreed)
 
     def evolve(self, **changes: Any) -> Conversation:
         """`dataclasses.replace` without re-running __init__: the engine calls this on every turn."""
@@ -90,6 +101,7 @@ class Conversation:
             "selection": list(self.selection),
             "return_to": self.return_to,
             "shown_steps": [list(item) for item in self.shown_steps],
+            **({"agreed": {point: list(actions) for point, actions in self.agreed.items()}} if self.agreed else {}),
         }
 
     @classmethod
@@ -118,6 +130,7 @@ class Conversation:
             selection=tuple(state.get("selection", ())),
             return_to=str(state.get("return_to", "")),
             shown_steps=tuple((int(seq), str(name)) for seq, name in state.get("shown_steps", ())),
+            agreed=frozen_agreed(state.get("agreed")),
             language=language,
             platform_language=platform_language,
             answers=_frozen(answers),

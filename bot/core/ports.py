@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -51,6 +51,9 @@ class LoadedTurn:
     # (None: not known); a loaded conversation carries its own.
     language: str | None = None  # chosen with /kieli
     platform_language: str | None = None
+    # A new conversation carries the actions the person's teams agreed per point in their newest earlier round
+    # (point id → actions); a loaded conversation carries its own.
+    agreed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class TurnStore(Protocol):

@@ -20,6 +20,8 @@ from bot.core.messages import ChoicePrompt, FreeTextPrompt, MultiChoicePrompt, N
 DONE, SKIP, CONTINUE, PAUSE, FORWARD, YES, NO, CANCEL, GUIDE = (
     "done", "skip", "continue", "pause", "forward", "yes", "no", "cancel", "guide")
 GUIDED = frozenset({"works", "develop"})  # the open questions a point's guiding questions help to answer
+CARRIED_SHOWN = 5  # agreed actions of an earlier round shown on a point's first question (a phone screen)
+CARRIED_LENGTH = 200  # characters of each
 
 
 def language_of(conversation: Conversation, default: str = "fi") -> str:
@@ -167,6 +169,8 @@ class Prompter:
             question, shown = promise_question(self.instrument, point.id, self.language)
             return self._free(step, question, heading, list(shown))
         context: list[str] = []
+        if kind == "works" and point.id in self.conversation.agreed:
+            context.append(self.carried_line(point.id))
         rating = self.conversation.answers.get(f"rate:{point.id}")
         if kind == "works" and rating is not None:
             context.append(self.t("part2.rating", rating=self.answer_label(f"rate:{point.id}", rating)))
@@ -179,6 +183,15 @@ class Prompter:
         if kind == "works":  # the first question of a point: the message between points, where a break fits
             more.append(self.pause_option())
         return replace(prompt, more=tuple(more))
+
+    def carried_line(self, point_id: str) -> str:
+        """What the person's team agreed on the point in an earlier round, and how it has gone: the first five
+        actions, each on its own line and cut short, and how many more there are."""
+        actions = self.conversation.agreed[point_id]
+        lines = ["• " + _shortened(" ".join(action.split()), CARRIED_LENGTH) for action in actions[:CARRIED_SHOWN]]
+        if len(actions) > CARRIED_SHOWN:
+            lines.append(self.t("carried.more", count=len(actions) - CARRIED_SHOWN))
+        return "\n".join((self.t("carried.agreed"), *lines, self.t("carried.progress")))
 
     def laws_line(self, step: str) -> str:
         point = self.instrument.point(subject_of(step))
@@ -293,6 +306,10 @@ class Prompter:
         if "plan" in answers:
             yield ""
             yield f"{self.t('plan.heading')}: {self.answer_label('plan', answers['plan'])}"
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 def promise_question(instrument: Instrument, point_id: str, language: str) -> tuple[str, tuple[str, ...]]:
