@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from bot.core.conversation import AnswerRecord, Conversation, RoundRef
 from bot.core.delivery import Delivery
 from bot.core.discussions import Discussion, DiscussionReply, TeamEntry
-from bot.core.events import Event
+from bot.core.events import AnyEvent, Event
 from bot.core.identity import ChannelRef, UserRef
 from bot.core.messages import Outbound
 from bot.core.progress import Progress
@@ -256,6 +256,10 @@ class EventHandler(Protocol):
 
 class Conversations(EventHandler, Protocol):
     """What a platform app gives its people's events to (the dispatcher), and asks where a person stands."""
+
+    async def handle(self, event: AnyEvent) -> Sequence[Outbound]:
+        """Also the team channels' events (replies to the bot's messages), which are no conversation's."""
+        ...
 
     async def progress(self, user: UserRef, *, locale: str | None = None) -> Progress: ...
 
