@@ -42,9 +42,9 @@ def _in_channel(channel: ChannelRef) -> tuple[sa.ColumnElement[bool], ...]:
             discussion.c.channel_id == channel.channel)
 
 
-# First written first; equal times by the platform's message id (Telegram's are integers: shorter is older).
-_REPLY_ORDER = (discussion_reply.c.created_at, sa.func.length(discussion_reply.c.message_ref),
-                discussion_reply.c.message_ref)
+# In the order written, which is the order of the platform's message ids in a channel (Slack's ts, Telegram's
+# integers: shorter is older), not of the times they were stored (a platform's events are handled concurrently).
+_REPLY_ORDER = (sa.func.length(discussion_reply.c.message_ref), discussion_reply.c.message_ref)
 
 
 def _participants(db: Connection, discussion_ids: Iterable[int]) -> dict[int, int]:

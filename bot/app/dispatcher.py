@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from bot.app.digest_commands import DigestCommands
+from bot.app.discussions import DiscussionDesk
+from bot.app.leads import LeadDesk
 from bot.app.privacy import COMMANDS as PRIVACY_COMMANDS
 from bot.app.privacy import PrivacyDesk
 from bot.app.reminders import CONTINUE, REMINDER_PROMPT, ReminderDesk
 from bot.app.round_commands import RoundCommands
 from bot.app.service import TurnService
 from bot.app.teams import TeamDesk
-from bot.core.events import ChoiceSelected, CommandReceived, Event
+from bot.core.events import AnyEvent, ChoiceSelected, CommandReceived, ReplyRemoved, ThreadReply
 from bot.core.identity import UserRef
 from bot.core.language import language_or
 from bot.core.messages import Outbound, PromptClosed
@@ -33,7 +35,10 @@ class Dispatcher:
     def __init__(self, turns: TurnService, desk: TeamDesk | None = None, reminders: ReminderDesk | None = None,
                  rounds: RoundCommands | None = None, digests: DigestCommands | None = None,
                  opened: Callable[[UserRef], int] | None = None, privacy: PrivacyDesk | None = None,
-                 reachability: Reachability | None = None) -> None:
+                 reachability: Reachability | None = None, discussions: DiscussionDesk | None = None,
+                 leads: LeadDesk | None = None) -> None:
+        self.discussions = discussions  # /keskustelu and the replies to its messages in a team's channel
+        self.leads = leads  # /vetaja in a team's channel
         self.reachability = reachability  # someone the platform refused to message, writing to us again
         self._marking: set[asyncio.Future[None]] = set()
         self.digests = digests
@@ -44,7 +49,13 @@ class Dispatcher:
         self.reminders = reminders
         self.rounds = rounds
 
-    async def handle(self, event: Event) -> Sequence[Outbound]:
+    async def handle(self, event: AnyEvent) -> Sequence[Outbound]:
+        if isinstance(event, ThreadReply):
+            return await self.discussions.reply(event) if self.discussions is not None else ()
+        if isinstance(event, ReplyRemoved):
+            return await self.discussions.removed(event) if self.discussions is not None else ()
+        if isinstance(event, CommandReceived) and (desk := self._team_work(event)) is not None:
+            return await desk(event)
         if event.channel is None and self.reachability is not None:
             # Beside the turn, not before it: a person's events must reach their turns in the order they came
             # (their turn lock is the first thing they wait for), and a thread hop here could swap two of them.
@@ -73,6 +84,14 @@ class Dispatcher:
             sent += await self.desk.join_by_code(event)
         sent += await self.turns.handle(event)
         return sent
+
+    def _team_work(self, event: CommandReceived) -> Callable[[CommandReceived], Awaitable[Sequence[Outbound]]] | None:
+        """The desk of a team command (/keskustelu, /vetaja): in a team's channel, or the how-to in a private chat."""
+        if event.name == "discuss" and self.discussions is not None:
+            return self.discussions.command if event.channel is not None else self.discussions.in_private
+        if event.name == "lead" and self.leads is not None:
+            return self.leads.command if event.channel is not None else self.leads.in_private
+        return None
 
     def _marked(self, task: asyncio.Future[None]) -> None:
         self._marking.discard(task)

@@ -60,18 +60,21 @@ def _variants(word: Callable[[str], Wording] | None, languages: Sequence[str], l
 
 def notice_payload(text: str, *, heading: str | None = None, language: str = "fi", channel: bool = False,
                    link: Link | None = None, word: Callable[[str], Wording] | None = None,
-                   languages: Sequence[str] = ()) -> str:
+                   languages: Sequence[str] = (), thread: str | None = None) -> str:
     data: dict[str, Any] = {"kind": "notice", "text": text, "heading": heading, "language": language,
                             "channel": channel}
     if link is not None:
         data["link"] = [link.label, link.url]
+    if thread is not None:
+        data["thread"] = thread
     data.update(_variants(word, languages, language))
     return json.dumps(data, ensure_ascii=False)
 
 
 def scheduled_notice(key: str, to: Recipient, due_at: datetime, text: str, *, heading: str | None = None,
-                     language: str = "fi", link: Link | None = None) -> Scheduled:
-    payload = notice_payload(text, heading=heading, language=language, channel=isinstance(to, ChannelRef), link=link)
+                     language: str = "fi", link: Link | None = None, thread: str | None = None) -> Scheduled:
+    payload = notice_payload(text, heading=heading, language=language, channel=isinstance(to, ChannelRef), link=link,
+                             thread=thread)
     return Scheduled(key=key, to=to, payload=payload, due_at=due_at)
 
 
@@ -139,8 +142,9 @@ def message_of(claimed: Claimed) -> Outbound | None:
         else claimed.to
     if data.get("kind") == "notice" and isinstance(data.get("text"), str):
         link = Link(str(data["link"][0]), str(data["link"][1])) if data.get("link") else None
+        thread = data.get("thread")
         return Notice(to=to, text=data["text"], heading=data.get("heading"), language=str(data.get("language") or "fi"),
-                      link=link)
+                      link=link, thread=str(thread) if thread else None)
     if data.get("kind") == "image" and isinstance(data.get("png"), str):
         return Image(to=to, png=base64.b64decode(data["png"]), caption=str(data.get("caption", "")),
                      fallback_text="", language=str(data.get("language") or "fi"))

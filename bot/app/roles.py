@@ -1,6 +1,7 @@
 """Who is a coordinator: named in the settings, or granted the role by one (`kartoitus role grant`).
 
-Read by the round commands (`/kierros`), the digest commands (`/yhteenveto`) and the help (`/ohje`).
+Read by the round commands (`/kierros`), the digest commands (`/yhteenveto`), the team discussions
+(`/keskustelu`), naming leads (`/vetaja`) and the help (`/ohje`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Protocol
 
 from bot.core.identity import UserRef
 
-LEAD = "lead"  # a team's lead (granted per team): may ask for the team's digest
+LEAD = "lead"  # a team's lead (granted per team): may ask for the team's digest and lead its discussions
 
 
 class GrantedRoles(Protocol):
@@ -35,5 +36,5 @@ class Roles:
     def commands(self, user: UserRef) -> frozenset[str]:
         """The role holders' commands `user` may use: /ohje lists these to them (and to no one else)."""
         if self.is_coordinator(user):
-            return frozenset({"round", "digest"})
-        return frozenset({"digest"}) if self.is_lead(user) else frozenset()
+            return frozenset({"round", "digest", "discuss", "lead"})
+        return frozenset({"digest", "discuss"}) if self.is_lead(user) else frozenset()

@@ -38,8 +38,12 @@ class TurnConflict(Exception):
 class TurnService:
     def __init__(self, store: TurnStore, instrument: Instrument, sender: Sender, clock: Clock, *,
                  language: str = "fi", role_commands: Callable[[UserRef], Collection[str]] | None = None,
-                 shown: MessageRefs | None = None) -> None:
+                 shown: MessageRefs | None = None,
+                 side_questions: Callable[[Event], Sequence[Outbound] | None] | None = None) -> None:
         self.store = store
+        # Questions asked in the person's chat outside the conversation (a team's agreed entry): their answers are
+        # taken in the person's turn, in order with the rest (None from it: the event is the conversation's).
+        self.side_questions = side_questions
         self.shown = shown  # where the platform senders note the latest question delivered to each person
         self.role_commands = role_commands  # the role holders' commands a person may use, for /ohje
         self.instrument = instrument
@@ -82,6 +86,10 @@ class TurnService:
         """The synchronous core of a turn; raises only on storage failures."""
         event_key = event.key
         event = self.with_screen(event)
+        if self.side_questions is not None:
+            answered = self.side_questions(event)
+            if answered is not None:
+                return answered
         role_commands = self.role_commands_for(event)
         for _ in range(MAX_ATTEMPTS):
             now = self.clock.now()

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from bot.core.instrument import Instrument
 
 UNKNOWN = "unknown"
-# Commands for people with a role: /kierros for coordinators, /yhteenveto for them and team leads.
-# /ohje lists them only to those who may use them (bot.app.roles says who).
-ROLE_COMMANDS = frozenset({"round", "digest"})
+# Commands for people with a role: /kierros and /vetaja for coordinators, /yhteenveto and /keskustelu for them
+# and team leads. /ohje lists them only to those who may use them (bot.app.roles says who).
+ROLE_COMMANDS = frozenset({"round", "digest", "discuss", "lead"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,9 +23,11 @@ from adapters.platform import Connected, PlatformApp, Surroundings
 from adapters.terminal.app import TerminalChat, TerminalSender
 from bot.app.digest_commands import DigestCommands
 from bot.app.digest_schedule import DigestSchedule
+from bot.app.discussions import DiscussionDesk, IdleDiscussions
 from bot.app.dispatcher import Dispatcher
 from bot.app.draining import DrainingSender
 from bot.app.group_invitations import GroupInvitations
+from bot.app.leads import LeadDesk
 from bot.app.outbox import OutboxWorker
 from bot.app.privacy import PrivacyDesk
 from bot.app.reminders import ReminderDesk, ReminderPlanner
@@ -46,6 +48,7 @@ from bot.shell.scheduler import Ticker
 from bot.shell.settings import Settings
 from storage.database import create_database_engine
 from storage.migrate import upgrade
+from storage.sql_discussions import SqlDiscussions
 from storage.sql_outbox import SqlOutbox
 from storage.sql_privacy import SqlPrivacy
 from storage.sql_roles import SqlRoles
@@ -126,14 +129,26 @@ def dispatcher_factory(settings: Settings, instrument: Instrument, teams: SqlTea
         sender = DrainingSender(platform_sender, SqlOutbox(teams.engine), clock)
         if drains is not None:
             drains.append(sender)
+        discussions = discussion_desk(settings, teams, sender, clock, join_link)
         turns = TurnService(store, instrument, sender, clock, language=settings.language,
-                            role_commands=roles.commands, shown=teams)
+                            role_commands=roles.commands, shown=teams, side_questions=discussions.side_question)
         return Dispatcher(turns, TeamDesk(teams, instrument, sender, clock, join_link, language=settings.language),
                           ReminderDesk(reminder_planner(settings, clock)), round_commands(settings, teams, clock),
                           digest_commands(settings, teams, clock), opened=group_invitations(settings, clock).opened,
-                          privacy=privacy_desk(settings, clock, teams), reachability=teams)
+                          privacy=privacy_desk(settings, clock, teams), reachability=teams, discussions=discussions,
+                          leads=LeadDesk(SqlRoles(teams.engine), roles, teams, instrument, sender, clock,
+                                         language=settings.language))
 
     return build
+
+
+def discussion_desk(settings: Settings, teams: SqlTeams, sender: Sender, clock: Clock,
+                    join_link: Callable[[str], str] = lambda code: "") -> DiscussionDesk:
+    """Team discussions in a platform app, with its sender."""
+    engine = teams.engine
+    return DiscussionDesk(SqlDiscussions(engine), teams, SqlRounds(engine),
+                          Roles(settings.coordinator_ids, SqlRoles(engine)), SqlRoles(engine), instrument_for(settings),
+                          sender, clock, teams, join_link=join_link, language=settings.language)
 
 
 def surroundings(settings: Settings, clock: Clock | None = None) -> Surroundings:
@@ -233,10 +248,14 @@ async def _each(what: str, steps: Sequence[Awaitable[object]]) -> None:
             log.error("stopping: %s failed", what, exc_info=outcome)
 
 
+def working_hours(settings: Settings) -> WorkingHours:
+    start, end = settings.working_hour_range
+    return WorkingHours(start=time(start), end=time(end) if end < 24 else time(23, 59), zone=settings.timezone)
+
+
 def reminder_planner(settings: Settings, clock: Clock | None = None) -> ReminderPlanner:
     engine = engine_for(settings)
-    start, end = settings.working_hour_range
-    hours = WorkingHours(start=time(start), end=time(end) if end < 24 else time(23, 59), zone=settings.timezone)
+    hours = working_hours(settings)
     policy = ReminderPolicy(before_deadline=settings.reminder_offsets, max_per_round=settings.reminder_max, hours=hours)
     return ReminderPlanner(SqlRounds(engine), SqlOutbox(engine), instrument_for(settings), clock or clock_for(settings),
                            policy=policy, language=settings.language, coordinators=settings.coordinator_ids)
@@ -244,8 +263,7 @@ def reminder_planner(settings: Settings, clock: Clock | None = None) -> Reminder
 
 def digest_schedule(settings: Settings, clock: Clock) -> DigestSchedule:
     engine = engine_for(settings)
-    start, end = settings.working_hour_range
-    hours = WorkingHours(start=time(start), end=time(end) if end < 24 else time(23, 59), zone=settings.timezone)
+    hours = working_hours(settings)
     return DigestSchedule(SqlRounds(engine), SqlOutbox(engine), lambda language: round_desk(settings, language, clock),
                           clock, hours=hours, language=settings.language, min_scores=settings.min_scores,
                           min_texts=settings.min_texts,
@@ -276,6 +294,9 @@ class ScheduledWork:
         self.privacy = privacy_desk(settings, clock)
         self.digests = digest_schedule(settings, clock)
         self.groups = group_invitations(settings, clock, join_links(settings, senders))
+        self.discussions = IdleDiscussions(SqlDiscussions(engine_for(settings)), instrument_for(settings), clock,
+                                           idle_days=settings.discussion_idle_days, hours=working_hours(settings),
+                                           language=settings.language)
         self.senders = senders
         self.worker = OutboxWorker(SqlOutbox(engine_for(settings)), senders, clock, worker=f"worker-{os.getpid()}",
                                    in_flight=settings.outbox_in_flight, lease_seconds=settings.outbox_lease_seconds)
@@ -284,6 +305,7 @@ class ScheduledWork:
         await asyncio.to_thread(self.privacy.expire)  # retention: long-closed rounds' raw answers and links go
         await asyncio.to_thread(self.planner.plan)
         await asyncio.to_thread(self.digests.plan)
+        await asyncio.to_thread(self.discussions.plan, self.worker.outbox)
         if not self.senders:
             return 0
         sent = await self.worker.drain()
@@ -329,7 +351,8 @@ def scheduler_for(settings: Settings, senders: dict[str, Sender], *, interval_se
 def round_desk(settings: Settings, language: str | None = None, clock: Clock | None = None) -> RoundDesk:
     engine = engine_for(settings)
     return RoundDesk(SqlRounds(engine), SqlOutbox(engine), instrument_for(settings), clock or clock_for(settings),
-                     language=language or settings.language, zone=settings.timezone)
+                     language=language or settings.language, zone=settings.timezone,
+                     discussions=SqlDiscussions(engine))
 
 
 def privacy_desk(settings: Settings, clock: Clock | None = None, teams: SqlTeams | None = None) -> PrivacyDesk:

@@ -19,21 +19,21 @@ from bot.core.instrument import LANGUAGES, Instrument
 
 # Placeholders that carry a number of things (people, answers, messages …)
 COUNTS = {
-    "answered", "answers", "attempts", "conversations", "count", "deepened", "done", "failed", "finished",
+    "answered", "answers", "attempts", "conversations", "count", "days", "deepened", "done", "failed", "finished",
     "invited", "length", "levels", "limit", "members", "memberships", "min_scores", "min_texts", "minimum",
     "months", "needed", "pending", "raters", "rated", "retrying", "rows", "scores", "selected", "sent",
-    "started", "texts", "total", "votes", "waiting", "writers",
+    "people", "replies", "started", "texts", "total", "votes", "waiting", "writers",
 }
 # Placeholders that are counts only in some strings (elsewhere a date or a list of names)
 COUNTS_IN = {"points": {"cli.content_ok"}, "part1": {"digest.participation", "rounds.status_line"},
              "part2": {"digest.participation", "rounds.status_line"}}
 NOT_COUNTS = {
     "answer", "bar", "cant_say", "closed", "code", "command", "configured", "dates", "deadline", "decision",
-    "descriptors", "directory", "failed_at", "forms", "id", "known", "label", "languages", "last_working_day",
+    "descriptors", "develop", "directory", "failed_at", "forms", "id", "known", "label", "languages", "last_working_day",
     "laws", "link", "mean", "message", "name", "number", "opened", "outcome", "part", "path", "person",
-    "previous", "problems", "question", "rating", "ratings", "reason", "recipient", "revision", "role", "round",
+    "point", "previous", "problems", "promise", "question", "rating", "ratings", "reason", "recipient", "revision", "role", "round",
     "skip", "status", "suggestion", "targets", "team", "teams", "text", "title", "trend", "until", "user", "version",
-    "window_end", *COUNTS_IN,
+    "window_end", "works", *COUNTS_IN,
 }
 
 
