@@ -133,6 +133,12 @@ class SlackBot:
 
     async def on_message(self, body: dict[str, Any]) -> None:
         event = body.get("event", {})
+        if event.get("channel_type") in ("channel", "group"):  # a team's channel: only a thread's replies count
+            self._seen(body)
+            reply = inbound.channel_event(body, now=self.clock.now())
+            if reply is not None:
+                await self.dispatcher.handle(reply)
+            return
         if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype") or not event.get("user"):
             return
         self._seen(body)

@@ -7,6 +7,7 @@ the Events API's `event_id`, the click's `action_ts`, the command's or view's ow
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -14,10 +15,11 @@ from typing import Any
 from adapters.slack.outbound import unescape
 from bot.core.capabilities import parse_choice_payload
 from bot.core.commands import parse_command
-from bot.core.events import ChoiceSelected, CommandReceived, Event, TextReceived
+from bot.core.events import ChoiceSelected, CommandReceived, Event, ReplyRemoved, TextReceived, ThreadReply
 from bot.core.identity import ChannelRef, UserRef
 
 PLATFORM = "slack"
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
 Payload = Mapping[str, Any]
 
 
@@ -52,6 +54,31 @@ def message_event(body: Payload, *, aliases: Mapping[str, str], locale: str | No
     return TextReceived(text=text, **common)
 
 
+def channel_event(body: Payload, *, now: datetime | None = None) -> ThreadReply | ReplyRemoved | None:
+    """A reply in a thread of a channel (new, edited, or deleted); other channel messages → None. Whether the
+    thread is a team discussion's is for the dispatcher to know."""
+    event = body.get("event", {})
+    if event.get("type") != "message" or event.get("channel_type") not in ("channel", "group"):
+        return None
+    channel = ChannelRef(PLATFORM, _team(body), str(event.get("channel", "")))
+    event_id = str(body.get("event_id") or event.get("event_ts") or event.get("ts"))
+    subtype = event.get("subtype")
+    if subtype == "message_deleted":
+        previous = event.get("previous_message") or {}
+        return ReplyRemoved(event_id=event_id, user=person(body, str(previous.get("user", ""))), at=_now(now),
+                            channel=channel, message_ref=str(event.get("deleted_ts", "")))
+    edited = subtype == "message_changed"
+    message = event.get("message", {}) if edited else event
+    if (subtype not in (None, "message_changed", "thread_broadcast") or message.get("bot_id")
+            or not message.get("user") or not isinstance(message.get("text"), str)):
+        return None
+    thread, ts = message.get("thread_ts"), message.get("ts")
+    if not thread or not ts or thread == ts:  # not in a thread, or the thread's first message
+        return None
+    return ThreadReply(event_id=event_id, user=person(body, str(message["user"])), at=_now(now), channel=channel,
+                       text=unescape(message["text"]), reply_to=str(thread), message_ref=str(ts), edited=edited)
+
+
 def action_event(body: Payload, action: Payload, *, locale: str | None = None,
                  now: datetime | None = None) -> ChoiceSelected | None:
     """An answer button pressed in the DM."""
@@ -75,13 +102,19 @@ def home_command(body: Payload, action: Payload, name: str, argument: str = "", 
 def slash_command(body: Payload, *, aliases: Mapping[str, str], locale: str | None = None,
                   now: datetime | None = None) -> CommandReceived:
     """`/kartoitus tauko` → the pause command; no subcommand means help. In a channel it is a team command."""
-    text = str(body.get("text", "")).strip().lstrip("/")
+    # The command is escaped (manifest: should_escape), so a mention arrives as <@U123|name>: the person it is
+    # about. The rest is unescaped back to what was typed.
+    escaped = str(body.get("text", ""))
+    mention = MENTION.search(escaped)
+    target = person(body, mention.group(1)) if mention else None
+    text = unescape(MENTION.sub(" ", escaped, count=1) if mention else escaped).strip().lstrip("/")
     parsed = parse_command("/" + text, aliases) if text else None
     name, argument, raw = (parsed.name, parsed.argument, parsed.raw) if parsed else ("help", "", "")
     channel_id = str(body.get("channel_id", ""))
     private = channel_id.startswith("D") or not channel_id
     return CommandReceived(event_id=f"command-{body.get('trigger_id', '')}", user=person(body, str(body["user_id"])),
-                           at=_now(now), locale=locale, name=name, argument=argument, raw=raw,
+                           at=_now(now), locale=locale, name=name, argument=argument, raw=raw, target=target,
+                           target_name=(mention.group(2) or "").lstrip("@") if mention else "",
                            channel=None if private else ChannelRef(PLATFORM, _team(body), channel_id),
                            channel_title="" if private else str(body.get("channel_name", "")))
 

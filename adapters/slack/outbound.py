@@ -161,7 +161,11 @@ def render(message: Outbound, texts: Texts, style: CommandStyle) -> list[Call]:
     """The Web API calls that show `message` (PromptClosed and redraws: see `close` and `redraw`)."""
     if isinstance(message, Notice):  # a link (never needed on Slack so far) is shown as its address
         text = f"{message.text}\n\n{message.link.label}: {message.link.url}" if message.link else message.text
-        return _messages(message.to, _body(message.heading, (), text, None, style), [], _fallback(message.text), None)
+        calls = _messages(message.to, _body(message.heading, (), text, None, style), [], _fallback(message.text), None)
+        if message.thread is not None and isinstance(message.to, ChannelRef):  # in the thread of what it answers
+            calls = [Call(call.method, {**call.params, "thread_ts": message.thread}, call.prompt_id, call.kept_blocks)
+                     for call in calls]
+        return calls
     if isinstance(message, ChoicePrompt):
         buttons = _choice_buttons(message.prompt_id, message.options,
                                   lambda option: "✓" if option.value == message.current else None)

@@ -35,8 +35,8 @@ from bot.core.instrument import LANGUAGES, Instrument, pick
 from bot.core.ports import Clock, Conversations, MessageRefs, Reachability, Sender
 
 log = logging.getLogger(__name__)
-GROUP_COMMANDS = ("join", "digest", "help")
-PRIVATE_HIDDEN = ("join", "round", "digest")  # round and digest: coordinators and leads know them
+GROUP_COMMANDS = ("join", "discuss", "lead", "digest", "help")
+PRIVATE_HIDDEN = ("join", "round", "digest", "discuss", "lead")  # round, digest, discuss, lead: role holders know them
 WEBHOOK_PATH = "telegram"
 CONNECTIONS = 32
 

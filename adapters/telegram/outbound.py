@@ -116,7 +116,11 @@ def render(message: Outbound) -> list[Call]:
     """The Bot API calls that show `message` (PromptClosed needs the stored text: see `close`)."""
     if isinstance(message, Notice):  # a link rides on the last message as a URL button
         keyboard = [[{"text": message.link.label, "url": message.link.url}]] if message.link else None
-        return _messages(message.to, _body(message.heading, (), message.text, None), keyboard, None)
+        calls = _messages(message.to, _body(message.heading, (), message.text, None), keyboard, None)
+        if message.thread is not None and message.thread.isdigit():  # a reply to the message it answers
+            calls[0].params["reply_parameters"] = {"message_id": int(message.thread),
+                                                   "allow_sending_without_reply": True}
+        return calls
     if isinstance(message, ChoicePrompt):
         return _messages(message.to, _body(message.heading, message.context, message.text, message.hint),
                          _choice_keyboard(message), message.prompt_id)

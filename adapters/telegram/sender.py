@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
@@ -112,7 +112,9 @@ class TelegramSender:
         markup = params.pop("reply_markup", None)
         keyboard = InlineKeyboardMarkup.de_json(markup, self.bot) if markup is not None else None
         if call.method == "sendMessage":
-            return await self.bot.send_message(reply_markup=keyboard, **params)
+            replying = params.pop("reply_parameters", None)
+            reply = ReplyParameters(**replying) if replying is not None else None
+            return await self.bot.send_message(reply_markup=keyboard, reply_parameters=reply, **params)
         if call.method == "sendPhoto":
             return await self.bot.send_photo(**params)
         if call.method == "sendDocument":

@@ -49,6 +49,7 @@ class Posted:
     text: str
     blocks: list[dict[str, Any]]
     updates: int = 0
+    thread_ts: str | None = None  # posted as a reply in this thread
 
     @property
     def shown(self) -> str:
@@ -206,7 +207,8 @@ class FakeSlackApi:
         if len(blocks) > 50:
             return {"ok": False, "error": "invalid_blocks"}
         ts = f"{int(time.time())}.{next(_ids):06d}"
-        self.messages.append(Posted(channel, ts, str(params.get("text", "")), blocks))
+        self.messages.append(Posted(channel, ts, str(params.get("text", "")), blocks,
+                                    thread_ts=str(params["thread_ts"]) if params.get("thread_ts") else None))
         return {"ok": True, "channel": channel, "ts": ts, "message": {"text": params.get("text"), "blocks": blocks}}
 
     def api_chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -241,6 +243,10 @@ class FakeSlackApi:
 
     def count(self, method: str) -> int:
         return sum(1 for name, _ in self.calls if name == method)
+
+
+def slack_escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class SlackPerson:
@@ -283,6 +289,28 @@ class SlackPerson:
                  "text": text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"),
                  "ts": f"{time.time():.6f}", "client_msg_id": f"m{next(_ids)}"}
         return await self.post(self.event_body(event, event_id), "application/json", retry=retry)
+
+    async def reply_in_thread(self, channel: str, thread_ts: str, text: str) -> str:
+        """Write `text` in the thread of `thread_ts` in a channel (Slack escapes it); returns the reply's ts."""
+        ts = f"{time.time():.6f}{next(_ids) % 10}"
+        event = {"type": "message", "channel_type": "channel", "channel": channel, "user": self.user,
+                 "text": slack_escaped(text), "ts": ts, "thread_ts": thread_ts, "event_ts": ts}
+        await self.post(self.event_body(event), "application/json")
+        return ts
+
+    async def edit_in_thread(self, channel: str, thread_ts: str, ts: str, text: str) -> httpx.Response:
+        event = {"type": "message", "subtype": "message_changed", "channel_type": "channel", "channel": channel,
+                 "hidden": True, "event_ts": f"{time.time():.6f}",
+                 "message": {"type": "message", "user": self.user, "text": slack_escaped(text), "ts": ts,
+                             "thread_ts": thread_ts, "edited": {"user": self.user, "ts": f"{time.time():.6f}"}},
+                 "previous_message": {"type": "message", "user": self.user, "ts": ts, "thread_ts": thread_ts}}
+        return await self.post(self.event_body(event), "application/json")
+
+    async def delete_in_thread(self, channel: str, thread_ts: str, ts: str) -> httpx.Response:
+        event = {"type": "message", "subtype": "message_deleted", "channel_type": "channel", "channel": channel,
+                 "hidden": True, "deleted_ts": ts, "event_ts": f"{time.time():.6f}",
+                 "previous_message": {"type": "message", "user": self.user, "ts": ts, "thread_ts": thread_ts}}
+        return await self.post(self.event_body(event), "application/json")
 
     async def open_home(self) -> httpx.Response:
         event = {"type": "app_home_opened", "user": self.user, "channel": "D" + self.user[1:], "tab": "home",
@@ -346,8 +374,13 @@ class SlackPerson:
                     return await self.interact(payload)
         raise AssertionError(f"no button {label!r} on the App Home")
 
-    async def command(self, text: str, *, channel: str | None = None, channel_name: str = "directmessage"
-                      ) -> httpx.Response:
+    async def command(self, text: str, *, channel: str | None = None, channel_name: str = "directmessage",
+                      mentions: dict[str, str] | None = None) -> httpx.Response:
+        """`/kartoitus <text>` as Slack sends it (the manifest's should_escape): `&`, `<`, `>` escaped, and each
+        "@name" of `mentions` (name → user id) as <@U…|name>."""
+        text = slack_escaped(text)
+        for name, user_id in (mentions or {}).items():
+            text = text.replace(f"@{name}", f"<@{user_id}|{name}>")
         fields = {"token": "legacy", "team_id": TEAM, "team_domain": "koulu", "api_app_id": APP_ID,
                   "channel_id": channel or "D" + self.user[1:], "channel_name": channel_name, "user_id": self.user,
                   "user_name": self.user.lower(), "command": "/kartoitus", "text": text,

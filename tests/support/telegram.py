@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EMULATOR = ROOT / "node_modules" / "telegram-test-api"
 TOKEN = "123456789:TEST-token_for-kartoitus"
 _user_ids = itertools.count(5001)
+BOT = {"id": int(TOKEN.split(":")[0]), "is_bot": True, "first_name": "kartoitus", "username": "kartoitus_bot"}
 # How long a person waits for the bot: polls end as soon as the message is there, so a generous deadline
 # only matters on a loaded 2-core machine (a workbook PDF took over 10 s there).
 WAIT_SECONDS = 60.0
@@ -101,12 +102,44 @@ class TelegramPerson:
         return [m for m in await self.history()
                 if m["message_id"] in self.before and self.before[m["message_id"]] != self._face(m)]
 
-    async def say(self, text: str) -> None:
+    async def say(self, text: str, *, reply_to: dict[str, Any] | None = None) -> None:
+        """Write `text` (as a reply to `reply_to`: a message from `history()`, or `written()`)."""
         await self.look()
         message = {"botToken": TOKEN, "from": self.sender, "chat": self.chat, "date": int(time.time()), "text": text}
         if text.startswith("/"):
             message["entities"] = [{"offset": 0, "length": len(text.split()[0]), "type": "bot_command"}]
+        if reply_to is not None:
+            message["reply_to_message"] = self.replied(reply_to)
         await self.http.post(f"{self.url}/sendMessage", json=message)
+
+    async def write(self, text: str, *, reply_to: dict[str, Any] | None = None) -> int:
+        """`say`, and the id the message got (to edit it, or to reply to it)."""
+        await self.say(text, reply_to=reply_to)
+        return await self._written_id(text)
+
+    def replied(self, message: dict[str, Any]) -> dict[str, Any]:
+        """The `reply_to_message` Telegram puts in a reply: the message, its author (the bot when not given)."""
+        return {"message_id": message["message_id"], "chat": self.chat, "date": int(time.time()),
+                "from": message.get("from") or BOT, "text": message.get("text", "")}
+
+    async def edit(self, message_id: int, text: str, *, reply_to: dict[str, Any] | None = None) -> None:
+        """Edit one of this person's messages: the bot gets an `edited_message` (the proxy makes it one)."""
+        await self.look()
+        message: dict[str, Any] = {"botToken": TOKEN, "from": self.sender, "chat": self.chat,
+                                   "date": int(time.time()), "text": text, "_edit_of": message_id}
+        if reply_to is not None:
+            message["reply_to_message"] = self.replied(reply_to)
+        await self.http.post(f"{self.url}/sendMessage", json=message)
+
+    def written(self, message_id: int, text: str = "") -> dict[str, Any]:
+        """One of this person's own messages, as another person's reply to it would name it."""
+        return {"message_id": message_id, "from": self.sender, "text": text}
+
+    async def _written_id(self, text: str) -> int:
+        answer = (await self.http.post(f"{self.url}/getUpdatesHistory", json={"token": TOKEN})).json()
+        mine = [item for item in answer["result"] if (item.get("message") or {}).get("from", {}).get("id") == self.id
+                and item["message"].get("text") == text]
+        return int(mine[-1]["messageId"]) if mine else 0
 
     async def press(self, label: str, message: dict[str, Any] | None = None) -> None:
         """Press the button whose text contains `label` on the newest message that has it."""

@@ -2,7 +2,8 @@
 
 Test support only; the bot talks to it exactly as to the real Bot API. It repairs what the
 emulator gets wrong (see the design brief): getMe lacks is_bot; dates come in milliseconds;
-callback queries lack chat_instance; edits and acknowledgements return null instead of true;
+callback queries lack chat_instance; edits and acknowledgements return null instead of true; a person
+cannot edit a message (a test's message marked `_edit_of` reaches the bot as that message's `edited_message`);
 a failed deleteMessage answers 200 with ok:false; the long-poll timeout is ignored (the proxy
 holds getUpdates until there is something or the timeout passes); command menus are not
 supported (the proxy keeps them for the tests to read); webhook deliveries carry no secret
@@ -46,6 +47,10 @@ def repair_message(message: dict[str, Any]) -> dict[str, Any]:
 def repair_update(update: dict[str, Any]) -> dict[str, Any]:
     if "message" in update:
         repair_message(update["message"])
+        edit_of = update["message"].pop("_edit_of", None)
+        if edit_of is not None:  # the emulator has no edits: a test's marked message becomes one
+            update["edited_message"] = {**update.pop("message"), "message_id": edit_of,
+                                        "edit_date": int(time.time())}
     query = update.get("callback_query")
     if query is not None:
         message = query.get("message") or {}
