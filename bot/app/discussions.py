@@ -43,7 +43,7 @@ RECAP_ITEMS = 8  # replies shown per question in the recap; the rest are counted
 RECAP_REPLY_CHARS = 280
 
 
-class LeadGrants(Protocol):
+class LeadRoles(Protocol):
     def has_team_role(self, platform_user: str, role: str, team_id: int) -> bool: ...
 
 
@@ -64,7 +64,7 @@ def entry_prompt(prompt_id: str | None) -> tuple[int, str] | None:
 
 class DiscussionDesk:
     def __init__(self, discussions: DiscussionStore, teams: TeamStore, rounds: RoundStore, roles: Roles,
-                 leads: LeadGrants, instrument: Instrument, sender: Sender, clock: Clock, refs: MessageRefs, *,
+                 leads: LeadRoles, instrument: Instrument, sender: Sender, clock: Clock, refs: MessageRefs, *,
                  join_link: Callable[[str], str] = lambda code: "", language: str = "fi") -> None:
         self.discussions = discussions
         self.teams = teams

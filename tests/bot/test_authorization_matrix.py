@@ -6,8 +6,10 @@ an existing and a non-existing team or round, through the real dispatcher (bot.s
   team exists or not; anyone else gets one refusal.
 - `/kierros …` (lista, tila, sulje, avaa, uusi, tyokirja): coordinators only (named in the settings
   or granted the role); in a group it only points to a private chat, the same for everyone.
-- Roles are granted and revoked only with `kartoitus role grant|revoke` on the server: no chat
-  command changes a role (test_no_chat_command_changes_a_role).
+- `/keskustelu KOHTA` and `/keskustelu valmis KOHTA` in a team's group: its lead and coordinators.
+- The coordinator role is granted and revoked only with `kartoitus role grant|revoke` on the server: no chat
+  command grants it (test_no_chat_command_changes_a_role); a team's lead is named in its group by a
+  coordinator with `/vetaja` (and by no one else).
 
 A refused command changes nothing: no team is registered, no round opened or closed, no role.
 """
@@ -287,3 +289,62 @@ def test_the_help_lists_the_role_commands_the_person_may_use(world: World, actor
     assert bool(heading) == bool(listed), text
     assert [word for word in ("/kierros", "/yhteenveto") if word in text] == list(listed), text
     assert all(word in roles for word in listed), "after the heading of the role holders' commands"
+
+
+def _team_command(world: World, actor: str, name: str, argument: str, *, where: ChannelRef = AUTOALA,
+                  target: str | None = None) -> tuple[Outbound, ...]:
+    titles = {AUTOALA: "Autoala", UNKNOWN_GROUP: "Olematon"}
+    event = CommandReceived(event_id=f"m{next(_ids)}", user=ACTORS[actor], at=world.clock.now(), locale="fi",
+                            name=name, argument=argument, raw=name, channel=where, channel_title=titles[where],
+                            target=ACTORS[target] if target else None, target_name=target or "")
+    return tuple(asyncio.run(world.dispatcher.handle(event)))
+
+
+def _discussions(world: World) -> list[object]:
+    from storage.sql_discussions import SqlDiscussions
+    team_id = SqlRounds(world.engine).team_titles()["Autoala"]
+    return [(d.point_id, d.is_open) for d in SqlDiscussions(world.engine).of_team(team_id, 1)]
+
+
+@pytest.mark.parametrize("actor", list(ACTORS))
+def test_who_may_open_and_close_a_team_discussion(world: World, actor: str) -> None:
+    allowed = actor in ("lead", *COORDINATORS)
+    refusal = world.t("discussion.not_allowed")
+    for argument, opened in (("1", [("tavoitettavuus", True)]), ("valmis 1", [("tavoitettavuus", False)])):
+        before = world.state()
+        replies = _team_command(world, actor, "discuss", argument)
+        if allowed:
+            assert _discussions(world) == opened, argument
+            heading = replies[0].heading if isinstance(replies[0], Notice) else None
+            assert heading == ("Tiimin keskustelu: 1. Tavoitettavuus ja näkyvyys" if argument == "1"
+                               else "Yhteenveto keskustelusta: 1. Tavoitettavuus ja näkyvyys"), shown(replies)
+        else:
+            assert [(type(m).__name__, getattr(m, "text", "")) for m in replies] == [("Notice", refusal)]
+            assert world.state() == before and _discussions(world) == [], "a refused command writes nothing"
+    # In a group that is no team, an outsider's command registers nothing and reads the same.
+    replies = _team_command(world, actor, "discuss", "1", where=UNKNOWN_GROUP)
+    if actor not in COORDINATORS:
+        assert [getattr(m, "text", "") for m in replies] == [refusal]
+        assert "Olematon" not in SqlRounds(world.engine).team_titles()
+
+
+@pytest.mark.parametrize("actor", list(ACTORS))
+def test_only_a_coordinator_names_or_removes_a_lead_in_chat(world: World, actor: str) -> None:
+    before = SqlRoles(world.engine).grants()
+    named = _team_command(world, actor, "lead", "", target="staff")
+    if actor not in COORDINATORS:
+        assert [getattr(m, "text", "") for m in named] == [world.t("lead.not_allowed")]
+        assert SqlRoles(world.engine).grants() == before
+        return
+    assert [getattr(m, "text", "") for m in named] == [world.t("lead.named", name="staff", team="Autoala"),
+                                                       world.t("lead.told_named", team="Autoala")]
+    assert named[1].to == ACTORS["staff"], "the person is told in a private message"
+    assert (f"telegram:{ACTORS['staff'].user}", "lead", "Autoala") in SqlRoles(world.engine).grants()
+    again = _team_command(world, actor, "lead", "", target="staff")
+    assert [getattr(m, "text", "") for m in again] == [world.t("lead.already", name="staff", team="Autoala")]
+    removed = _team_command(world, actor, "lead", "pois", target="staff")
+    assert [getattr(m, "text", "") for m in removed] == [world.t("lead.removed", name="staff", team="Autoala"),
+                                                         world.t("lead.told_removed", team="Autoala")]
+    assert SqlRoles(world.engine).grants() == before
+    without = _team_command(world, actor, "lead", "")
+    assert [getattr(m, "text", "") for m in without] == [world.t("lead.how")]

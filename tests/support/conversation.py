@@ -32,8 +32,9 @@ class RecordingSender:
         self.sent: list[Outbound] = []
 
     async def send(self, messages: Sequence[Outbound]) -> list[Delivery]:
+        """Delivered, each with an id of its own (as a platform gives: replies to a message are matched by it)."""
         self.sent.extend(messages)
-        return [DELIVERED] * len(messages)
+        return [Delivery(DELIVERED.outcome, message_id=str(next(_ids))) for _ in messages]
 
 
 class Chat:

@@ -189,8 +189,10 @@ async def test_command_menus_in_three_languages(start_bot: Start, telegram_proxy
     menus = telegram_proxy.menus  # type: ignore[attr-defined]
     finnish = [c["command"] for c in menus[("all_private_chats", "")]]
     assert finnish[:3] == ["aloita", "tauko", "jatka"]
-    assert not {"liity", "kierros", "yhteenveto"} & set(finnish), "group and coordinator commands stay out of DMs"
-    assert [c["command"] for c in menus[("all_group_chats", "")]] == ["ohje", "liity", "yhteenveto"]
+    assert not {"liity", "kierros", "yhteenveto", "keskustelu", "vetaja"} & set(finnish), \
+        "group and coordinator commands stay out of DMs"
+    assert [c["command"] for c in menus[("all_group_chats", "")]] == ["ohje", "liity", "yhteenveto", "keskustelu",
+                                                                        "vetaja"]
     assert "paus" in [c["command"] for c in menus[("all_private_chats", "sv")]]
     assert "pause" in [c["command"] for c in menus[("all_private_chats", "en")]]
     assert menus[("all_group_chats", "en")][1] == {"command": "join",
