@@ -29,11 +29,11 @@ COUNTS_IN = {"points": {"cli.content_ok"}, "part1": {"digest.participation", "ro
              "part2": {"digest.participation", "rounds.status_line"}}
 NOT_COUNTS = {
     "answer", "bar", "cant_say", "closed", "code", "command", "configured", "dates", "deadline", "decision",
-    "descriptors", "develop", "directory", "failed_at", "forms", "id", "known", "label", "languages", "last_working_day",
-    "laws", "link", "mean", "message", "name", "number", "opened", "outcome", "part", "path", "person",
-    "point", "previous", "problems", "promise", "question", "rating", "ratings", "reason", "recipient", "revision", "role", "round",
-    "skip", "status", "suggestion", "targets", "team", "teams", "text", "title", "trend", "until", "user", "version",
-    "window_end", "works", *COUNTS_IN,
+    "descriptors", "develop", "directory", "failed_at", "forms", "id", "known", "label", "languages",
+    "last_working_day", "laws", "link", "mean", "message", "name", "number", "opened", "outcome", "part", "path",
+    "person", "point", "previous", "problems", "promise", "question", "rating", "ratings", "reason", "recipient",
+    "revision", "role", "round", "skip", "status", "suggestion", "targets", "team", "teams", "text", "title", "trend",
+    "until", "user", "version", "window_end", "works", *COUNTS_IN,
 }
 
 
