@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint engine-tests bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kartoitus needs Python 3.11 or newer")'
@@ -28,15 +28,19 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $(NODE_STAMP)
 
-# Three workers on two cores: most of the suite's wall time is waiting (fault phases of 30 s, subprocesses
+# Four workers on two cores: much of the suite's wall time is waiting (fault phases of 30 s, subprocesses
 # starting, emulators), not computing. worksteal: an idle worker takes tests queued on a busy one, so one
 # slow file (tests/test_rounds_cli.py) does not hold the end of the run.
 # The engine's own tests (tests/bot) must cover the engine modules' every branch; they run first, under
 # coverage, and the rest of the suite runs without the tracer, which cost minutes of CPU on two cores.
-test: $(STAMP) $(NODE_STAMP) lint
+# The lint and the engine's tests run side by side (mypy's first run on a clean clone is mostly one core).
+test: $(STAMP) $(NODE_STAMP)
+	$(MAKE) --no-print-directory -j2 lint engine-tests
+	$(BIN)/python -m pytest -n 4 --dist worksteal --ignore=tests/bot $(PYTEST_ARGS)
+
+engine-tests: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --cov --cov-report= tests/bot $(PYTEST_ARGS)
 	$(BIN)/python -m coverage report --fail-under=100 --show-missing
-	$(BIN)/python -m pytest -n 3 --dist worksteal --ignore=tests/bot $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py

@@ -319,10 +319,10 @@ class DiscussionDesk:
         assert asked is not None
         language = self.language_for(event.user, event.locale)
         now = self.clock.now()
-        if not self.teams.mark_processed(f"{event.key}:entry", now=now):
-            return ()
         discussion = self.discussions.discussion(asked[0])
         if discussion is None or not self.may_lead(event.user, discussion.team_id):
+            if not self.teams.mark_processed(f"{event.key}:entry", now=now):
+                return ()
             return (Notice(to=event.user, text=self.t(language, "discussion.entry_gone"), language=language),)
         point = self.instrument.point(discussion.point_id)
         text = "" if skipped or not isinstance(event, TextReceived) else event.text.strip()
@@ -331,15 +331,21 @@ class DiscussionDesk:
         in_form = isinstance(event, TextReceived) and event.prompt_id is not None
         closed = PromptClosed(to=event.user, prompt_id=prompt_id, language=language,
                               answer=text if in_form and text else None)
+        # Recorded before the event is marked processed: a crash in between loses nothing, and the platform's
+        # second delivery of the event records the same again (then says nothing more).
         if asked[1] == PROMISE:
             if not skipped:
                 self.discussions.record(discussion.id, promise="" if text == "-" else text, recorded_by=name, now=now)
-            refreshed = self.discussions.discussion(discussion.id) or discussion
             self.refs.remember(event.user.key, AWAITED, f"{discussion.id}:{ACTIONS}", now=now)
+            if not self.teams.mark_processed(f"{event.key}:entry", now=now):
+                return ()
+            refreshed = self.discussions.discussion(discussion.id) or discussion
             return (closed, self.entry_question(refreshed, point, ACTIONS, event.user, language))
         if not skipped:
             self.discussions.record(discussion.id, actions=read_actions(text), recorded_by=name, now=now)
         self.refs.remember(event.user.key, AWAITED, "", now=now)
+        if not self.teams.mark_processed(f"{event.key}:entry", now=now):
+            return ()
         final = self.discussions.discussion(discussion.id) or discussion
         done = Notice(to=event.user, text=self.t(language, "discussion.recorded", title=self.title(point, language)),
                       language=language)
