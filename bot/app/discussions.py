@@ -23,6 +23,7 @@ from typing import Protocol
 
 from bot.app.outbox import scheduled_notice
 from bot.app.roles import LEAD, Roles
+from bot.core.delivery import Outcome
 from bot.core.discussions import DEVELOP, OTHER, WORKS, Discussion, read_actions, read_reply
 from bot.core.events import ChoiceSelected, CommandReceived, Event, ReplyRemoved, TextReceived, ThreadReply
 from bot.core.identity import UserRef
@@ -65,7 +66,9 @@ def entry_prompt(prompt_id: str | None) -> tuple[int, str] | None:
 class DiscussionDesk:
     def __init__(self, discussions: DiscussionStore, teams: TeamStore, rounds: RoundStore, roles: Roles,
                  leads: LeadRoles, instrument: Instrument, sender: Sender, clock: Clock, refs: MessageRefs, *,
-                 join_link: Callable[[str], str] = lambda code: "", language: str = "fi") -> None:
+                 join_link: Callable[[str], str] = lambda code: "", language: str = "fi",
+                 outbox: Outbox | None = None) -> None:
+        self.outbox = outbox  # a recap the platform would not take now (a long 429) goes out from here later
         self.discussions = discussions
         self.teams = teams
         self.rounds = rounds
@@ -240,7 +243,15 @@ class DiscussionDesk:
                                                 number=point.number))
         sent: list[Outbound] = []
         if await asyncio.to_thread(self.discussions.close, discussion.id, now=self.clock.now()):
-            sent += await self._send(await asyncio.to_thread(self.recap, discussion, point, language))
+            recap = await asyncio.to_thread(self.recap, discussion, point, language)
+            delivered = (await self.sender.send([recap]))[0]
+            if delivered.outcome is Outcome.RETRY and self.outbox is not None:
+                # The discussion is closed now and is not recapped again: the recap must not be lost.
+                key = f"discussion-recap:{discussion.id}:{self.clock.now():%Y%m%dT%H%M%S%f}"
+                await asyncio.to_thread(self.outbox.enqueue, [scheduled_notice(
+                    key, recap.to, self.clock.now(), recap.text, heading=recap.heading, language=language,
+                    thread=recap.thread)], now=self.clock.now())
+            sent.append(recap)
         # Closing again asks again: the way back for a closer whose private chat could not be reached.
         ask = self.entry_question(discussion, point, PROMISE, event.user, language)
         await asyncio.to_thread(self.refs.remember, event.user.key, AWAITED, f"{discussion.id}:{PROMISE}",

@@ -92,6 +92,6 @@ class DrainingSender:
         now = self.clock.now()
         key = f"reply:{message.to.key}:{now:%Y%m%dT%H%M%S%f}:{os.getpid()}:{next(self._keys)}"
         self._kept.append(scheduled_notice(key, message.to, now, message.text, heading=message.heading,
-                                           language=message.language))
+                                           language=message.language, link=message.link, thread=message.thread))
         self.handed_over += 1
         return HANDED_OVER

@@ -148,7 +148,8 @@ def discussion_desk(settings: Settings, teams: SqlTeams, sender: Sender, clock: 
     engine = teams.engine
     return DiscussionDesk(SqlDiscussions(engine), teams, SqlRounds(engine),
                           Roles(settings.coordinator_ids, SqlRoles(engine)), SqlRoles(engine), instrument_for(settings),
-                          sender, clock, teams, join_link=join_link, language=settings.language)
+                          sender, clock, teams, join_link=join_link, language=settings.language,
+                          outbox=SqlOutbox(engine))
 
 
 def surroundings(settings: Settings, clock: Clock | None = None) -> Surroundings:

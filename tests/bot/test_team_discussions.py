@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.app.discussions import IdleDiscussions
-from bot.core.delivery import Delivery, not_started
+from bot.core.delivery import Delivery, not_started, retry
 from bot.core.events import ChoiceSelected, CommandReceived, Event, TextReceived, ThreadReply
 from bot.core.identity import ChannelRef, UserRef
 from bot.core.messages import FreeTextPrompt, Notice, Outbound
@@ -45,6 +45,15 @@ class Unreachable(RecordingSender):
         delivered = await super().send(messages)
         return [not_started("403") if isinstance(m.to, UserRef) else d
                 for m, d in zip(messages, delivered, strict=True)]
+
+
+class RecapRateLimited(RecordingSender):
+    """The platform answers the recap with 429s for longer than the sender waits."""
+
+    async def send(self, messages: Sequence[Outbound]) -> list[Delivery]:
+        delivered = await super().send(messages)
+        return [retry("429 Too Many Requests", 600) if (getattr(m, "heading", None) or "").startswith("Yhteenveto")
+                else d for m, d in zip(messages, delivered, strict=True)]
 
 
 class Team:
@@ -220,3 +229,21 @@ def test_a_reply_keeps_a_discussion_from_being_idle(team: Team) -> None:
     assert idle.plan(SqlOutbox(team.engine)) == 0
     team.clock.current = helsinki_at(date(2026, 12, 14), 12)
     assert idle.plan(SqlOutbox(team.engine)) == 1
+
+
+def test_a_recap_the_platform_would_not_take_goes_out_from_the_outbox(tmp_path: Path) -> None:
+    team = Team(tmp_path / "kartoitus.db", sender=RecapRateLimited())
+    try:
+        team.command(LEAD, "1")
+        team.reply(MEMBER, "- Verkkosivut")
+        team.command(LEAD, "valmis 1")
+        outbox = SqlOutbox(team.engine)
+        assert outbox.pending() == 1, "the closed discussion's recap waits in the outbox"
+        [claimed] = outbox.claim(worker="w", platforms=["slack"], now=team.clock.now(), lease_seconds=60, limit=10)
+        from bot.app.outbox import message_of
+        recap = message_of(claimed)
+        assert isinstance(recap, Notice) and recap.to == GROUP
+        assert recap.heading == "Yhteenveto keskustelusta: 1. Tavoitettavuus ja näkyvyys"
+        assert "• Verkkosivut" in recap.text and recap.thread == team.discussions.discussion(1).message_ref  # type: ignore[union-attr]
+    finally:
+        team.engine.dispose()
