@@ -38,7 +38,7 @@ def helsinki(month: int, day: int, hour: int, year: int = 2026) -> datetime:
 
 
 class World:
-    def __init__(self, url: str, *, digests: bool = False) -> None:
+    def __init__(self, url: str, *, digests: bool = False, results_during_round: bool = False) -> None:
         self.engine = create_database_engine(url)
         self.clock = FakeClock(helsinki(11, 23, 10))
         self.sender = RecordingSender()
@@ -51,7 +51,8 @@ class World:
         self.events = 0
         self.digests = DigestSchedule(self.rounds, self.outbox,
                                       lambda language: RoundDesk(self.rounds, self.outbox, INSTRUMENT, self.clock,
-                                                                 language), self.clock) if digests else None
+                                                                 language), self.clock,
+                                      min_scores=2, results_during_round=results_during_round) if digests else None
 
     async def tick(self, moment: datetime) -> dict[str, list[Outbound]]:
         """Move the clock and run one scheduler tick; what each person received."""
@@ -223,6 +224,38 @@ async def test_digests_go_to_the_team_channels_weekly_and_at_the_close(tmp_path:
     assert world.rounds.rounds()[0].status == "closed"
     assert set(channels.values()) <= set(received)
     assert await world.tick(helsinki(12, 22, 10)) == {}, "the final digest once"
+    world.engine.dispose()
+
+
+@pytest.mark.parametrize("results_during_round", [False, True])
+async def test_an_open_rounds_weekly_digest_shows_participation_and_the_close_the_results(
+        tmp_path: Path, results_during_round: bool) -> None:
+    """KARTOITUS_DIGEST_DURING_ROUND: "participation" (the default) keeps results until the close, against herding;
+    "results" shows them weekly as before. The close's digest has the results either way."""
+    url = f"sqlite:///{tmp_path / 'digests.db'}"
+    upgrade(url)
+    world = World(url, digests=True, results_during_round=results_during_round)
+    world.clock.current = helsinki(11, 23, 7)
+    team = SqlTeams(world.engine).register_team(ChannelRef("telegram", "bot1", "-7"), "autoala", now=world.clock.now())
+    for member in (ANNA, BO):
+        SqlTeams(world.engine).join(team.id, member, now=world.clock.now())
+    assert RoundDesk(world.rounds, world.outbox, INSTRUMENT, world.clock).open(
+        decision_date=date(2026, 11, 16), team_titles=["autoala"], responsible="M", opened_by="test",
+        part1_deadline=date(2026, 12, 11), part2_deadline=date(2026, 12, 18)).ok
+    await world.tick(helsinki(11, 23, 8))
+    for person in (ANNA, BO):
+        await world.act(person, text="/aloita")
+        await world.act(person, text="4")
+    weekly = (await world.tick(helsinki(11, 30, 10)))[team.channel.key]
+    text = "\n".join(getattr(message, "text", "") for message in weekly)
+    assert "2 kutsutusta 2 on vastannut" in text
+    if results_during_round:
+        assert "Tavoitettavuus ja näkyvyys: 4,0" in text
+    else:
+        assert "Tulokset julkaistaan tässä, kun kierros päättyy" in text and "4,0" not in text
+        assert len(weekly) == 1, "no chart either"
+    final = (await world.tick(helsinki(12, 21, 10)))[team.channel.key]
+    assert "Tavoitettavuus ja näkyvyys: 4,0" in "\n".join(getattr(message, "text", "") for message in final)
     world.engine.dispose()
 
 

@@ -172,13 +172,14 @@ class RoundDesk:
                                       chart=False)[0]
 
     def digest_with_chart(self, team_title: str, round_id: int | None = None, *, min_scores: int = 3,
-                          min_texts: int = 5, chart: bool = True) -> tuple[Reply, bytes | None]:
-        """The digest as text and its chart (PNG; None when nothing can be shown yet), built from one read."""
+                          min_texts: int = 5, chart: bool = True, results: bool = True) -> tuple[Reply, bytes | None]:
+        """The digest as text and its chart (PNG; None when nothing can be shown yet), built from one read;
+        without `results`, participation only and no chart."""
         result = self.team_digest(team_title, round_id, min_scores=min_scores, min_texts=min_texts)
         if isinstance(result, Reply):
             return result, None
-        heading, text = digest_text(result, self.instrument, self.language)
-        picture = score_chart(result, self.instrument, self.language) if chart else None
+        heading, text = digest_text(result, self.instrument, self.language, results=results)
+        picture = score_chart(result, self.instrument, self.language) if chart and results else None
         return Reply(f"{heading}\n\n{text}"), picture
 
     def workbook(self, team_title: str, round_id: int | None = None, *, min_scores: int = 3, min_texts: int = 5

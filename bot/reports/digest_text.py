@@ -33,10 +33,18 @@ def agreed_line(actions: tuple[str, ...], t: Callable[..., str]) -> str:
     return t("digest.agreed_before", text="; ".join(shown) + more)
 
 
-def digest_text(digest: TeamDigest, instrument: Instrument, language: str) -> tuple[str, str]:
-    """(heading, text) of the digest."""
+def digest_text(digest: TeamDigest, instrument: Instrument, language: str, *, results: bool = True
+                ) -> tuple[str, str]:
+    """(heading, text) of the digest; without `results`, participation only (a weekly digest while the round is
+    open: results seen during it would herd the answers still to come)."""
     def t(key: str, **values: object) -> str:
         return instrument.text(language, key, **values)
+
+    if not results:
+        participation = t("digest.participation", answered=digest.answered, invited=digest.invited,
+                          part1=digest.part1_done, part2=digest.part2_started, finished=digest.finished)
+        return (t("digest.heading", team=digest.team, round=digest.round_name),
+                f"{participation}\n\n{t('digest.results_at_close')}")
 
     def title(point_id: str) -> str:
         return pick(instrument.point(point_id).title, language)

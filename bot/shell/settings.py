@@ -54,6 +54,9 @@ class CoreSettings(BaseSettings):
     reminder_max: int = Field(6, ge=0, le=50, alias="KARTOITUS_REMINDER_MAX")  # per person and round
     working_hours: str = Field("9-16", alias="KARTOITUS_WORKING_HOURS")
     digest_weekday: int = Field(1, ge=0, le=5, alias="KARTOITUS_DIGEST_WEEKDAY")  # 1 Monday … 5 Friday; 0: none
+    # what an open round's weekly digests show: participation (results at the close, against herding) or results
+    digest_during_round: Literal["participation", "results"] = Field("participation",
+                                                                      alias="KARTOITUS_DIGEST_DURING_ROUND")
     # a team discussion without replies for this many working days gets one reminder in its channel
     discussion_idle_days: int = Field(3, ge=1, le=30, alias="KARTOITUS_DISCUSSION_IDLE_DAYS")
     min_scores: int = Field(3, ge=2, le=100, alias="KARTOITUS_MIN_SCORES")  # anonymity: scores from at least

@@ -267,7 +267,7 @@ def digest_schedule(settings: Settings, clock: Clock) -> DigestSchedule:
     hours = working_hours(settings)
     return DigestSchedule(SqlRounds(engine), SqlOutbox(engine), lambda language: round_desk(settings, language, clock),
                           clock, hours=hours, language=settings.language, min_scores=settings.min_scores,
-                          min_texts=settings.min_texts,
+                          min_texts=settings.min_texts, results_during_round=settings.digest_during_round == "results",
                           weekday=settings.digest_weekday - 1 if settings.digest_weekday else None)
 
 
