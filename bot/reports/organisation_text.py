@@ -183,9 +183,9 @@ h1 { color: #1d4f6e; font-size: 18pt; margin-top: 0; }
 h2 { color: #1d4f6e; border-bottom: 1px solid #9bbad0; margin-top: 16pt; break-after: avoid; }
 h3 { font-size: 10.5pt; margin: 8pt 0 2pt; break-after: avoid; }
 .heatmap { display: block; max-width: 100%; max-height: 235mm; margin: 0 auto; break-after: page; }
-table { border-collapse: collapse; width: 100%; margin: 4pt 0; }
+table { border-collapse: collapse; width: 100%; margin: 4pt 0; table-layout: fixed; }
 th, td { border: 1px solid #c9d5dc; padding: 2pt 4pt; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
+th:first-child, td:first-child { text-align: left; width: 34%; }
 tr:last-child td { font-weight: bold; border-top: 2px solid #1b2a33; }
 table.plain tr:last-child td { font-weight: normal; border-top: 1px solid #c9d5dc; }
 li { margin-bottom: 1pt; }"""
