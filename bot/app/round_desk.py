@@ -20,6 +20,7 @@ from bot.core.rounds import PlanError, RoundConflict, RoundInfo, date_text, plan
 from bot.reports.chart import score_chart
 from bot.reports.digest import Answers, TeamDigest, build_digest
 from bot.reports.digest_text import digest_text
+from bot.reports.organisation import OrganisationReport, TeamInput, build_organisation_report
 from bot.reports.workbook import Workbook, build_workbook, dates_text
 
 
@@ -199,6 +200,26 @@ class RoundDesk:
                                                               team_id),
                               instrument=self.instrument, min_scores=min_scores, min_texts=min_texts,
                               seed=info.id * 7919 + team_id, team_entries=entries)
+
+    def organisation_report(self, round_id: int | None = None, *, min_scores: int = 3
+                            ) -> OrganisationReport | Reply:
+        """The organisation's report of a round (default: the open one, else the newest): every team of the round,
+        and for the trend each team's previous round."""
+        info = self._find(round_id) or (next(iter(self.rounds.rounds()), None) if round_id is None else None)
+        if info is None:
+            return Reply(self.t("rounds.not_found", id=round_id or "–"), ok=False)
+
+        def team_input(team_id: int, title: str, of_round: int) -> TeamInput:
+            entries = self.discussions.team_entries(team_id, of_round) if self.discussions is not None else {}
+            return TeamInput(title=title, invited=self.rounds.team_size(team_id),
+                             answers=self.rounds.team_answers(of_round, team_id), entries=entries)
+
+        teams = self.rounds.round_teams(info.id)
+        previous = [team_input(team.id, team.title, earlier) for team in teams
+                    if (earlier := self.rounds.previous_round(info.id, team.id)) is not None]
+        return build_organisation_report(round_name=info.name, instrument=self.instrument, min_scores=min_scores,
+                                         teams=[team_input(team.id, team.title, info.id) for team in teams],
+                                         previous=previous or None)
 
     def _find(self, round_id: int | None) -> RoundInfo | None:
         if round_id is not None:

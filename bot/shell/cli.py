@@ -166,6 +166,67 @@ def export_workbook(settings: Settings, format: ExportFormat, out: Path | None, 
         say("cli.workbook_written", path=out)
 
 
+class ReportFormat(StrEnum):
+    pdf = "pdf"
+    png = "png"
+    html = "html"
+    md = "md"
+    csv = "csv"
+    json = "json"
+
+
+@app.command()
+def report(
+    format: Annotated[ReportFormat, typer.Option("--format", help="pdf (A4, the heatmap first), png (the heatmap), "
+                                                 "html, md, or csv/json rows.")] = ReportFormat.pdf,
+    out: Annotated[Path | None, typer.Option("--out", help="File to write (default: standard output).")] = None,
+    round_id: Annotated[int | None, typer.Option("--round", help="The round (default: the open one).")] = None,
+) -> None:
+    """The organisation's report of a round: participation, a heatmap of teams × critical points (with the
+    anonymity threshold and complementary suppression), development targets, trends and the teams' plans."""
+    from bot.app.round_desk import Reply
+    from bot.reports.export import write_csv_records, write_json_records
+    from bot.reports.heatmap import heatmap_png
+    from bot.reports.organisation_text import ROW_COLUMNS, rows, to_html, to_markdown, to_pdf
+    from bot.shell import wiring
+
+    settings = settings_or_exit()
+    wiring.prepare_database(settings)
+    desk = with_content(settings, lambda: wiring.round_desk(settings))
+    found = desk.organisation_report(round_id, min_scores=settings.min_scores)
+    if isinstance(found, Reply):
+        typer.echo(found.text, err=True)
+        raise typer.Exit(1)
+    language, instrument = settings.language, desk.instrument
+
+    def t(key: str, **values: object) -> str:
+        return instrument.text(language, key, **values)
+
+    def picture() -> bytes:
+        return heatmap_png(found, instrument, language, labels={
+            "legend": t("organisation.legend"), "organisation": t("organisation.organisation"),
+            "suppressed": t("organisation.suppressed")})
+
+    if format in (ReportFormat.pdf, ReportFormat.png):
+        data = to_pdf(found, instrument, language, t, heatmap=picture()) if format is ReportFormat.pdf else picture()
+        if out is None:
+            sys.stdout.buffer.write(data)
+            return
+        out.write_bytes(data)
+    elif format in (ReportFormat.csv, ReportFormat.json):
+        with output_stream(out) as stream:
+            if format is ReportFormat.json:
+                write_json_records(rows(found), stream)
+            else:
+                write_csv_records(rows(found), ROW_COLUMNS, stream)
+    else:
+        with output_stream(out) as stream:
+            stream.write(to_markdown(found, instrument, language, t) if format is ReportFormat.md
+                         else to_html(found, instrument, language, t, heatmap=picture()))
+    if out is not None:
+        say("cli.report_written", path=out)
+
+
 def main() -> None:
     from bot.shell import cli_outbox, cli_person, cli_rounds  # noqa: F401  (register `round`, `tick`, `outbox`, `person`)
 
