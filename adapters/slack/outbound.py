@@ -184,13 +184,9 @@ def render(message: Outbound, texts: Texts, style: CommandStyle) -> list[Call]:
                            choice_payload(message.prompt_id, option.value)) for option in message.more]
         return _messages(message.to, _body(message.heading, message.context, message.text, message.hint, style),
                          buttons, _fallback(message.text), message.prompt_id)
-    if isinstance(message, Image):
-        if isinstance(message.to, ChannelRef):  # files upload v2 (see the sender)
-            return [Call("files.uploadV2", {"channel": message.to.channel, "file": message.png,
-                                            "filename": "kaavio.png", "title": message.caption[:250]})]
-        if message.fallback_text:  # a DM would need conversations.open: the text stands in for the picture
-            return _messages(message.to, _body(None, (), message.fallback_text, None, style), [],
-                             _fallback(message.caption), None)
+    if isinstance(message, Image):  # files upload v2; to a person the sender opens the DM first, as for a file
+        return [Call("files.uploadV2", {"channel": channel_of(message.to), "file": message.png,
+                                        "filename": "kaavio.png", "title": message.caption[:250]})]
     if isinstance(message, Document):  # to a person: the sender opens the DM first (conversations.open)
         return [Call("files.uploadV2", {"channel": channel_of(message.to), "file": message.data,
                                         "filename": message.filename, "title": message.caption[:250]})]

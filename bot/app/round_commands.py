@@ -20,13 +20,13 @@ from bot.core.events import CommandReceived
 from bot.core.identity import UserRef
 from bot.core.instrument import Instrument
 from bot.core.language import language_or
-from bot.core.messages import Document, Notice, Outbound
+from bot.core.messages import Document, Image, Notice, Outbound
 from bot.core.rounds import parse_date
 from bot.reports.workbook import to_html, to_markdown, to_pdf
 
 ProcessedMarker = Callable[..., bool]  # TeamStore.mark_processed(key, now=...)
 ChosenLanguage = Callable[[UserRef], str | None]  # TeamStore.chosen_language(user)
-SUBCOMMANDS = ("new", "list", "status", "close", "reopen", "workbook")
+SUBCOMMANDS = ("new", "list", "status", "close", "reopen", "workbook", "report")
 WORKBOOK_FORMATS = ("pdf", "md", "html")
 def slug(text: str) -> str:
     """A file-name-safe form of a title: letters (ä, ö, å kept), digits and dashes."""
@@ -36,7 +36,8 @@ def slug(text: str) -> str:
 class RoundCommands:
     def __init__(self, desk_for: Callable[[str], RoundDesk], roles: Roles, instrument: Instrument,
                  mark_processed: ProcessedMarker | None = None, *, language: str = "fi",
-                 chosen_language: ChosenLanguage | None = None) -> None:
+                 chosen_language: ChosenLanguage | None = None, min_scores: int = 3) -> None:
+        self.min_scores = min_scores  # KARTOITUS_MIN_SCORES, for the organisation's report
         self.desk_for = desk_for
         self.roles = roles
         self.instrument = instrument
@@ -70,6 +71,8 @@ class RoundCommands:
         name = self.subcommand(word) if word else None
         if name == "workbook" and rest.strip():
             return self.workbook(desk, rest.strip(), event, language)
+        if name == "report":
+            return self.report(desk, rest.strip(), event, language)
         text = self.run(desk, name, rest.strip(), event.user)
         return (Notice(to=event.user, text=text, language=language),)
 
@@ -80,6 +83,20 @@ class RoundCommands:
         if self.mark_processed is not None and not self.mark_processed(f"{event.key}:round", now=desk.clock.now()):
             return ()
         return (Notice(to=event.channel or event.user, text=desk.t("rounds.private_only"), language=language),)
+
+    def report(self, desk: RoundDesk, rest: str, event: CommandReceived, language: str) -> Sequence[Outbound]:
+        """`/kierros raportti [NRO]`: the organisation's heatmap as a picture and its report as a PDF."""
+        from bot.reports.organisation_text import to_pdf as report_pdf
+
+        found = desk.organisation_report(int(rest) if rest.isdigit() else None, min_scores=self.min_scores)
+        if isinstance(found, Reply):
+            return (Notice(to=event.user, text=found.text, language=language),)
+        picture = desk.heatmap(found)
+        caption = desk.t("organisation.title", round=found.round_name)
+        document = report_pdf(found, desk.instrument, language, desk.t, heatmap=picture)
+        return (Image(to=event.user, png=picture, caption=caption, fallback_text=caption, language=language),
+                Document(to=event.user, data=document, filename=f"raportti-{slug(found.round_name)}.pdf",
+                         caption=caption, language=language))
 
     def workbook(self, desk: RoundDesk, rest: str, event: CommandReceived, language: str) -> Sequence[Outbound]:
         """`/kierros tyokirja TIIMI [pdf|md|html]`: the team's filled-in workbook as a file."""

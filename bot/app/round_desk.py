@@ -221,6 +221,14 @@ class RoundDesk:
                                          teams=[team_input(team.id, team.title, info.id) for team in teams],
                                          previous=previous or None)
 
+    def heatmap(self, report: OrganisationReport) -> bytes:
+        """The report's heatmap (PNG) in the desk's language."""
+        from bot.reports.heatmap import heatmap_png
+
+        return heatmap_png(report, self.instrument, self.language, labels={
+            "legend": self.t("organisation.legend"), "organisation": self.t("organisation.organisation"),
+            "suppressed": self.t("organisation.suppressed")})
+
     def _find(self, round_id: int | None) -> RoundInfo | None:
         if round_id is not None:
             return self.rounds.round(round_id)

@@ -186,7 +186,6 @@ def report(
     anonymity threshold and complementary suppression), development targets, trends and the teams' plans."""
     from bot.app.round_desk import Reply
     from bot.reports.export import write_csv_records, write_json_records
-    from bot.reports.heatmap import heatmap_png
     from bot.reports.organisation_text import ROW_COLUMNS, rows, to_html, to_markdown, to_pdf
     from bot.shell import wiring
 
@@ -203,9 +202,7 @@ def report(
         return instrument.text(language, key, **values)
 
     def picture() -> bytes:
-        return heatmap_png(found, instrument, language, labels={
-            "legend": t("organisation.legend"), "organisation": t("organisation.organisation"),
-            "suppressed": t("organisation.suppressed")})
+        return desk.heatmap(found)
 
     if format in (ReportFormat.pdf, ReportFormat.png):
         data = to_pdf(found, instrument, language, t, heatmap=picture()) if format is ReportFormat.pdf else picture()

@@ -389,7 +389,8 @@ def round_commands(settings: Settings, teams: SqlTeams | None = None, clock: Clo
     roles = Roles(settings.coordinator_ids, SqlRoles(engine_for(settings)))
     return RoundCommands(desk_for, roles, instrument_for(settings),
                          teams.mark_processed if teams is not None else None, language=settings.language,
-                         chosen_language=teams.chosen_language if teams is not None else None)
+                         chosen_language=teams.chosen_language if teams is not None else None,
+                         min_scores=settings.min_scores)
 
 
 async def platform_senders(settings: Settings, stack: AsyncExitStack, clock: Clock | None = None

@@ -4,7 +4,7 @@ an existing and a non-existing team or round, through the real dispatcher (bot.s
 - `/yhteenveto TIIMI` in a private chat and `/yhteenveto` in a team's group: the team's lead and
   coordinators; a lead of other teams is told only their own teams, the same whether the named
   team exists or not; anyone else gets one refusal.
-- `/kierros …` (lista, tila, sulje, avaa, uusi, tyokirja): coordinators only (named in the settings
+- `/kierros …` (lista, tila, sulje, avaa, uusi, tyokirja, raportti): coordinators only (named in the settings
   or granted the role); in a group it only points to a private chat, the same for everyone.
 - `/keskustelu KOHTA` and `/keskustelu valmis KOHTA` in a team's group: its lead and coordinators.
 - The coordinator role is granted and revoked only with `kartoitus role grant|revoke` on the server: no chat
@@ -30,7 +30,7 @@ from bot.app.round_desk import RoundDesk
 from bot.core.events import CommandReceived
 from bot.core.identity import ChannelRef, UserRef
 from bot.core.instrument import Instrument
-from bot.core.messages import Document, Notice, Outbound
+from bot.core.messages import Document, Image, Notice, Outbound
 from bot.shell import wiring
 from bot.shell.settings import Settings
 from storage.database import create_database_engine
@@ -72,6 +72,7 @@ COMMANDS = {
     "round_reopen": Command("round", "avaa 1", "avaa 99"),
     "round_new": Command("round", f"uusi {DECISION:%d.%m.%Y} Autoala", f"uusi {DECISION:%d.%m.%Y} Olematon"),
     "round_workbook": Command("round", "tyokirja Autoala md", "tyokirja Olematon md"),
+    "round_report": Command("round", "raportti 1", "raportti 99"),
     "round_in_group": Command("round", "tila 1", "tila 1", group=True),
 }
 COORDINATORS = ("coordinator", "granted_coordinator")
@@ -88,6 +89,8 @@ EXPECTED: dict[str, dict[str, tuple[str, str]]] = {
        for name in ("round_list", "round_status", "round_close", "round_reopen", "round_new")},
     "round_workbook": {**{actor: ("coordinators_only", "coordinators_only") for actor in NOBODY},
                        **{actor: ("document", "answered") for actor in COORDINATORS}},
+    "round_report": {**{actor: ("coordinators_only", "coordinators_only") for actor in NOBODY},
+                     **{actor: ("report", "answered") for actor in COORDINATORS}},
     "round_in_group": {actor: ("private_only", "private_only") for actor in ACTORS},
 }
 REFUSALS = {"not_allowed", "your_teams", "coordinators_only", "private_only"}
@@ -157,6 +160,8 @@ class World:
     def outcome(self, replies: tuple[Outbound, ...]) -> str:
         if len(replies) == 1 and isinstance(replies[0], Document):
             return "document"
+        if [type(reply) for reply in replies] == [Image, Document]:  # the organisation's heatmap and its PDF
+            return "report"
         assert replies and isinstance(replies[0], Notice), replies
         notice = replies[0]
         if notice.heading is not None and notice.heading.startswith("Kooste – tiimi: ") and " · " in notice.heading:
