@@ -28,6 +28,14 @@ ANONYMITY_FLOOR = 2
 TREND_STEP = 0.05  # a change of the mean smaller than this is shown as no change
 
 
+def trend_of(mean: float | None, previous_mean: float | None) -> str:
+    """"↑", "↓" or "→" (a change smaller than TREND_STEP), "" when either mean is unknown."""
+    if mean is None or previous_mean is None:
+        return ""
+    change = mean - previous_mean
+    return "→" if abs(change) < TREND_STEP else ("↑" if change > 0 else "↓")
+
+
 @dataclass(frozen=True, slots=True)
 class PointScore:
     point_id: str
@@ -39,10 +47,7 @@ class PointScore:
 
     @property
     def trend(self) -> str:
-        if self.mean is None or self.previous_mean is None:
-            return ""
-        change = self.mean - self.previous_mean
-        return "→" if abs(change) < TREND_STEP else ("↑" if change > 0 else "↓")
+        return trend_of(self.mean, self.previous_mean)
 
 
 @dataclass(frozen=True, slots=True)

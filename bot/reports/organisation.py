@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from bot.core.discussions import TeamEntry
 from bot.core.flow import chosen_points
 from bot.core.instrument import Instrument
-from bot.reports.digest import ANONYMITY_FLOOR, TREND_STEP, Answers
+from bot.reports.digest import ANONYMITY_FLOOR, Answers, trend_of
 
 BELOW_THRESHOLD = "below_threshold"
 COMPLEMENTARY = "complementary"
@@ -83,11 +83,8 @@ class OrganisationScore:
 
     @property
     def trend(self) -> str:
-        """"↑", "↓" or "→" (a change smaller than the digest's TREND_STEP), "" when either mean is unknown."""
-        if self.mean is None or self.previous_mean is None:
-            return ""
-        change = self.mean - self.previous_mean
-        return "→" if abs(change) < TREND_STEP else ("↑" if change > 0 else "↓")
+        """"↑", "↓" or "→" (as the digest's), "" when either mean is unknown."""
+        return trend_of(self.mean, self.previous_mean)
 
 
 @dataclass(frozen=True, slots=True)
