@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -46,13 +45,6 @@ RECAP_REPLY_CHARS = 280
 
 class LeadRoles(Protocol):
     def has_team_role(self, platform_user: str, role: str, team_id: int) -> bool: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Found:
-    team: Team
-    point: Point
-    discussion: Discussion | None
 
 
 def entry_prompt(prompt_id: str | None) -> tuple[int, str] | None:
