@@ -1,6 +1,6 @@
 """`kartoitus report`: the organisation's report of a round from the command line, over real answers in a
-SQLite file: a team below the threshold is blank in the heatmap's figures, and the shown team that would let
-it be worked out by subtraction is blank too (complementary suppression), said in the notes; every format.
+SQLite file: a team below the threshold is blank in the heatmap's figures, and its ratings are left out of
+the organisation's figure (which, less the shown teams', would give them), said in the notes; every format.
 """
 
 from __future__ import annotations
@@ -57,8 +57,9 @@ async def test_the_organisations_report_in_every_format(tmp_path: Path) -> None:
     assert markdown.startswith("# Organisaation kuva")
     assert "Sähköala" in markdown and "\\<b\\>Talo" not in markdown and "&lt;b&gt;Talo&lt;/b&gt;" in markdown
     assert "1,0" not in markdown, "the one rater's figure is never shown"
-    assert "Tiimin Autoala luku kohdassa Tavoitettavuus ja näkyvyys on piilotettu" in markdown, \
-        "the shown team with the fewest raters is hidden too: else 8 × mean − 3 × 4 − 4 × 5 gives Sähköala's 1"
+    assert "Tavoitettavuus ja näkyvyys: 1 arvio alle kynnyksen jäävistä tiimeistä ei ole mukana" in markdown, \
+        "counted, Sähköala's one rating would be 8 × mean − 3 × 4 − 4 × 5"
+    assert "4,6 (n=7)" in markdown, "the organisation: (3 × 4 + 4 × 5) / 7"
 
     code, listed = await run_kartoitus(url, "report", "--format", "json")
     assert code == 0, listed
@@ -67,7 +68,9 @@ async def test_the_organisations_report_in_every_format(tmp_path: Path) -> None:
              if row["measure"] == "mean" and row["point"] == "tavoitettavuus"}
     assert means[("<b>Talo</b> =1+1", "tavoitettavuus")]["value"] == "5.0"
     assert means[("Sähköala", "tavoitettavuus")]["value"] == ""
-    assert means[("Autoala", "tavoitettavuus")]["reason"] == "complementary"
+    assert means[("Autoala", "tavoitettavuus")]["value"] == "4.0", "no shown team is blanked for a small one"
+    left_out = [row for row in figures if row["measure"] == "left_out" and row["point"] == "tavoitettavuus"]
+    assert [row["value"] for row in left_out] == ["1"]
     code, table = await run_kartoitus(url, "report", "--format", "csv")
     assert code == 0 and table.startswith("round,scope,team,point,measure,value,reason"), table
 

@@ -28,6 +28,15 @@ ProcessedMarker = Callable[..., bool]  # TeamStore.mark_processed(key, now=...)
 ChosenLanguage = Callable[[UserRef], str | None]  # TeamStore.chosen_language(user)
 SUBCOMMANDS = ("new", "list", "status", "close", "reopen", "workbook", "report")
 WORKBOOK_FORMATS = ("pdf", "md", "html")
+def page_caption(caption: str, number: int, pages: int) -> str:
+    """A picture's caption: "(2/5)" after it when the heatmap takes several pictures."""
+    return f"{caption} ({number}/{pages})" if pages > 1 else caption
+
+
+def report_filename(round_name: str) -> str:
+    return f"raportti-{slug(round_name)}.pdf"
+
+
 def slug(text: str) -> str:
     """A file-name-safe form of a title: letters (ä, ö, å kept), digits and dashes."""
     return re.sub(r"[^\w]+", "-", text.casefold()).strip("-") or "tiimi"
@@ -85,17 +94,17 @@ class RoundCommands:
         return (Notice(to=event.channel or event.user, text=desk.t("rounds.private_only"), language=language),)
 
     def report(self, desk: RoundDesk, rest: str, event: CommandReceived, language: str) -> Sequence[Outbound]:
-        """`/kierros raportti [NRO]`: the organisation's heatmap as a picture and its report as a PDF."""
-        from bot.reports.organisation_text import to_pdf as report_pdf
-
+        """`/kierros raportti [NRO]`: the organisation's heatmap as pictures (at most 20 teams each, so that they
+        read on a phone) and its report as a PDF."""
         found = desk.organisation_report(int(rest) if rest.isdigit() else None, min_scores=self.min_scores)
         if isinstance(found, Reply):
             return (Notice(to=event.user, text=found.text, language=language),)
-        picture = desk.heatmap(found)
-        caption = desk.t("organisation.title", round=found.round_name)
-        document = report_pdf(found, desk.instrument, language, desk.t, heatmap=picture)
-        return (Image(to=event.user, png=picture, caption=caption, fallback_text=caption, language=language),
-                Document(to=event.user, data=document, filename=f"raportti-{slug(found.round_name)}.pdf",
+        caption = desk.report_caption(found)
+        pictures = desk.heatmap_pages(found)
+        return (*(Image(to=event.user, png=picture, caption=page_caption(caption, number, len(pictures)),
+                        fallback_text=caption, language=language)
+                  for number, picture in enumerate(pictures, 1)),
+                Document(to=event.user, data=desk.report_pdf(found), filename=report_filename(found.round_name),
                          caption=caption, language=language))
 
     def workbook(self, desk: RoundDesk, rest: str, event: CommandReceived, language: str) -> Sequence[Outbound]:

@@ -221,13 +221,26 @@ class RoundDesk:
                                          teams=[team_input(team.id, team.title, info.id) for team in teams],
                                          previous=previous or None)
 
-    def heatmap(self, report: OrganisationReport) -> bytes:
-        """The report's heatmap (PNG) in the desk's language."""
-        from bot.reports.heatmap import heatmap_png
+    def heatmap_pages(self, report: OrganisationReport) -> Sequence[bytes]:
+        """The report's heatmap in the desk's language: PNG pictures of at most `TEAMS_PER_PICTURE` teams each
+        (every one with the organisation's row), so that each stays readable on a phone."""
+        from bot.reports.heatmap import heatmap_pages
 
-        return heatmap_png(report, self.instrument, self.language, labels={
-            "legend": self.t("organisation.legend"), "organisation": self.t("organisation.organisation"),
-            "suppressed": self.t("organisation.suppressed")})
+        return heatmap_pages(report, self.instrument, self.language,
+                             labels={**self.heatmap_labels(), "title": self.report_caption(report)})
+
+    def heatmap_labels(self) -> dict[str, str]:
+        return {"legend": self.t("organisation.legend"), "organisation": self.t("organisation.organisation"),
+                "suppressed": self.t("organisation.suppressed")}
+
+    def report_pdf(self, report: OrganisationReport) -> bytes:
+        """The report as an A4 PDF in the desk's language (the heatmap on its first page)."""
+        from bot.reports.organisation_text import to_pdf
+
+        return to_pdf(report, self.instrument, self.language, self.t)
+
+    def report_caption(self, report: OrganisationReport) -> str:
+        return self.t("organisation.title", round=report.round_name)
 
     def _find(self, round_id: int | None) -> RoundInfo | None:
         if round_id is not None:

@@ -2,15 +2,16 @@
 its development targets, the trend against the previous round and the teams' agreed entries. Pure.
 
 Anonymity, as in the team digest: a team's score of a point is shown only from at least `min_scores`
-raters (never below 2); below that its cell is blank ("below_threshold"). The organisation's row counts
-every rater of every team, so it must not let a blank cell be worked out by subtraction (the
-organisation's sum less the sums of the cells shown). For each point the blank cells that hold ratings
-are the *exposed* cells: when there is exactly one, or when together they hold fewer than `min_scores`
-raters, the shown cell of the point with the fewest raters (ties: the first team by title) is blanked
-as well ("complementary"), and again until at least two exposed cells hold `min_scores` raters
-together. When that cannot be reached (every rating is in blank cells, and fewer than `min_scores` in
-all, as with a single small team) the organisation's figure of the point is blank too. The report says
-so in `notes`, machine-readable: (kind, point id, team title), for the renderers to word.
+raters (never below 2); below that its cell is blank ("below_threshold"). The organisation's figure must
+not let a blank cell be worked out by subtraction: its reader, a coordinator, also gets every shown team's
+figure from that team's digest, so the organisation's sum less the shown teams' sums is what the blank
+cells hold. For each point the ratings in blank cells are therefore pooled: from `min_scores` raters
+together they count in the organisation's figure (a subtraction then gives only the pool's mean, of as
+many people as a team at the threshold); below that they are left out of it, and the report says so in
+`notes` with how many were left out. Blanking a complementary shown cell instead would not hold: the same
+reader has that team's figure from its digest. The organisation's figure is blank when fewer than
+`min_scores` raters count in it. `notes` are machine-readable: (kind, point id, team title), for the
+renderers to word.
 
 Development targets: the organisation's votes across every respondent of every team (blank below
 `min_scores` respondents who did part 1 in all); each team's top targets (the instrument's
@@ -35,9 +36,8 @@ from bot.core.instrument import Instrument
 from bot.reports.digest import ANONYMITY_FLOOR, Answers, trend_of
 
 BELOW_THRESHOLD = "below_threshold"
-COMPLEMENTARY = "complementary"
 # Kinds of the report's notes: (kind, point id or "", team title or "").
-NOTE_COMPLEMENTARY = "complementary"  # (kind, point, team): blanked so that a small team's can't be derived
+NOTE_LEFT_OUT = "left_out"  # (kind, point, ""): small teams' ratings not counted in the organisation's figure
 NOTE_ORGANISATION_HIDDEN = "organisation_below_threshold"  # (kind, point, ""): too few raters in all
 NOTE_TARGETS_HIDDEN = "targets_below_threshold"  # (kind, "", team): too few part 1 answers for its targets
 NOTE_ORGANISATION_TARGETS_HIDDEN = "organisation_targets_below_threshold"  # (kind, "", "")
@@ -67,19 +67,20 @@ class Cell:
     mean: float | None
     raters: int
     suppressed: bool = False
-    reason: str = ""  # BELOW_THRESHOLD, COMPLEMENTARY or ""
+    reason: str = ""  # BELOW_THRESHOLD or ""
 
 
 @dataclass(frozen=True, slots=True)
 class OrganisationScore:
-    """The organisation's figure of one point, over every rater of every team (None when it would reveal)."""
+    """The organisation's figure of one point, over the raters it counts (None when fewer than the threshold)."""
 
     point_id: str
     mean: float | None
-    raters: int
+    raters: int  # counted in the figure
     suppressed: bool = False
     reason: str = ""  # BELOW_THRESHOLD or ""
     previous_mean: float | None = None
+    left_out: int = 0  # ratings of teams below the threshold, too few together to count without revealing them
 
     @property
     def trend(self) -> str:
@@ -141,33 +142,35 @@ def _sums(answers: Sequence[Answers], point_ids: Sequence[str]) -> dict[str, tup
     return {point: (raters[point], sums[point]) for point in point_ids}
 
 
-def _suppress(raters: Sequence[int], minimum: int) -> tuple[list[str], bool]:
-    """Each team's cell's reason to be blank ("" when shown) for one point, and whether the organisation's
-    figure must be blank as well. `raters` in the teams' (sorted) order."""
+def _pooled(raters: Sequence[int], minimum: int) -> tuple[list[str], int]:
+    """Each team's cell's reason to be blank ("" when shown) for one point, and how many of the blank cells'
+    ratings the organisation's figure must leave out (all of them when they are fewer than `minimum`, else
+    none). `raters` in the teams' (sorted) order."""
     reasons = [BELOW_THRESHOLD if count < minimum else "" for count in raters]
-    exposed = [index for index, count in enumerate(raters) if reasons[index] and count > 0]
-    while exposed and (len(exposed) < 2 or sum(raters[index] for index in exposed) < minimum):
-        shown = [index for index, reason in enumerate(reasons) if not reason]
-        if not shown:
-            break
-        smallest = min(shown, key=lambda index: (raters[index], index))
-        reasons[smallest] = COMPLEMENTARY
-        exposed.append(smallest)
-    return reasons, sum(raters) < minimum
+    pool = sum(count for count, reason in zip(raters, reasons, strict=True) if reason)
+    return reasons, pool if pool < minimum else 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Figure:
+    mean: float | None
+    raters: int
+    left_out: int
 
 
 def _organisation_means(teams: Sequence[TeamInput], point_ids: Sequence[str], minimum: int
-                        ) -> tuple[list[dict[str, tuple[int, int]]], dict[str, tuple[float | None, int, bool]],
-                                   dict[str, list[str]]]:
+                        ) -> tuple[list[dict[str, tuple[int, int]]], dict[str, _Figure], dict[str, list[str]]]:
     sums = [_sums(team.answers, point_ids) for team in teams]
-    organisation: dict[str, tuple[float | None, int, bool]] = {}
+    organisation: dict[str, _Figure] = {}
     reasons: dict[str, list[str]] = {}
     for point in point_ids:
         raters = [team[point][0] for team in sums]
-        reasons[point], hidden = _suppress(raters, minimum)
-        total = sum(raters)
-        mean = None if hidden else round(sum(team[point][1] for team in sums) / total, 2)
-        organisation[point] = (mean, total, hidden)
+        reasons[point], left_out = _pooled(raters, minimum)
+        counted = [team[point] for team, reason in zip(sums, reasons[point], strict=True)
+                   if left_out == 0 or not reason]
+        total = sum(count for count, _ in counted)
+        mean = round(sum(value for _, value in counted) / total, 2) if total >= minimum else None
+        organisation[point] = _Figure(mean, total, left_out)
     return sums, organisation, reasons
 
 
@@ -213,14 +216,14 @@ def build_organisation_report(*, round_name: str, teams: Sequence[TeamInput], in
                             entries={point: entry for point, entry in team.entries.items() if point in order}))
     scores = []
     for point in point_ids:
-        mean, raters, hidden = organisation[point]
-        previous_mean = before[point][0] if point in before else None
-        scores.append(OrganisationScore(point, mean, raters, hidden, BELOW_THRESHOLD if hidden else "",
-                                        previous_mean))
+        figure = organisation[point]
+        hidden = figure.mean is None
+        scores.append(OrganisationScore(point, figure.mean, figure.raters, hidden, BELOW_THRESHOLD if hidden else "",
+                                        before[point].mean if point in before else None, figure.left_out))
         if hidden:
             notes.append((NOTE_ORGANISATION_HIDDEN, point, ""))
-        notes += [(NOTE_COMPLEMENTARY, point, row.title) for row, reason in zip(rows, reasons[point], strict=True)
-                  if reason == COMPLEMENTARY]
+        if figure.left_out:
+            notes.append((NOTE_LEFT_OUT, point, ""))
     in_all = Participation(*(sum(getattr(row.participation, name) for row in rows)
                              for name in ("invited", "started", "part1_done", "finished")))
     targets_shown = in_all.part1_done >= minimum

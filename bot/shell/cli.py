@@ -177,15 +177,18 @@ class ReportFormat(StrEnum):
 
 @app.command()
 def report(
-    format: Annotated[ReportFormat, typer.Option("--format", help="pdf (A4, the heatmap first), png (the heatmap), "
+    format: Annotated[ReportFormat, typer.Option("--format", help="pdf (A4, the heatmap first), png (the heatmap, "
+                                                 "every team in one picture), "
                                                  "html, md, or csv/json rows.")] = ReportFormat.pdf,
     out: Annotated[Path | None, typer.Option("--out", help="File to write (default: standard output).")] = None,
     round_id: Annotated[int | None, typer.Option("--round", help="The round (default: the open one).")] = None,
 ) -> None:
     """The organisation's report of a round: participation, a heatmap of teams × critical points (with the
-    anonymity threshold and complementary suppression), development targets, trends and the teams' plans."""
+    anonymity threshold: small teams' ratings count in the organisation's figure only when that cannot reveal them),
+    development targets, trends and the teams' plans."""
     from bot.app.round_desk import Reply
     from bot.reports.export import write_csv_records, write_json_records
+    from bot.reports.heatmap import heatmap_png
     from bot.reports.organisation_text import ROW_COLUMNS, rows, to_html, to_markdown, to_pdf
     from bot.shell import wiring
 
@@ -201,11 +204,9 @@ def report(
     def t(key: str, **values: object) -> str:
         return instrument.text(language, key, **values)
 
-    def picture() -> bytes:
-        return desk.heatmap(found)
-
     if format in (ReportFormat.pdf, ReportFormat.png):
-        data = to_pdf(found, instrument, language, t, heatmap=picture()) if format is ReportFormat.pdf else picture()
+        data = to_pdf(found, instrument, language, t) if format is ReportFormat.pdf else heatmap_png(
+            found, instrument, language, labels={**desk.heatmap_labels(), "title": desk.report_caption(found)})
         if out is None:
             sys.stdout.buffer.write(data)
             return
@@ -219,7 +220,7 @@ def report(
     else:
         with output_stream(out) as stream:
             stream.write(to_markdown(found, instrument, language, t) if format is ReportFormat.md
-                         else to_html(found, instrument, language, t, heatmap=picture()))
+                         else to_html(found, instrument, language, t))
     if out is not None:
         say("cli.report_written", path=out)
 
