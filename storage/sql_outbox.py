@@ -77,6 +77,10 @@ class SqlOutbox:
                 db.execute(self._insert(t).on_conflict_do_nothing(index_elements=["key"]), chunk)
         return added
 
+    def known(self, key: str) -> bool:
+        with self.engine.connect() as db:
+            return db.execute(sa.select(t.c.id).where(t.c.key == key).limit(1)).first() is not None
+
     def claim(self, *, worker: str, platforms: Sequence[str], now: datetime, lease_seconds: float,
               limit: int) -> list[Claimed]:
         return self._claim(worker, now, lease_seconds, limit, t.c.platform.in_(list(platforms)))

@@ -2,19 +2,28 @@
 default; participation only unless KARTOITUS_DIGEST_DURING_ROUND=results) and once, with the results,
 when a round closes. Each post has an outbox key, so it goes out once.
 
+At the close the coordinators (named in the settings or granted the role) get the organisation's
+report too, in a private message within working hours: the heatmap picture(s) and the PDF, once each,
+through the outbox.
+
 Never after each single answer: a schedule, not a feed, keeps anyone from inferring an answer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime, timedelta
 
-from bot.app.outbox import scheduled_image, scheduled_notice
-from bot.app.round_desk import RoundDesk
+from bot.app.outbox import scheduled_document, scheduled_image, scheduled_notice
+from bot.app.round_commands import page_caption, report_filename
+from bot.app.round_desk import Reply, RoundDesk
+from bot.core.identity import UserRef
 from bot.core.ports import Clock, Outbox, RoundStore, Team
 from bot.core.rounds import RoundInfo
 from bot.core.workdays import WorkingHours
+
+log = logging.getLogger(__name__)
 
 FINAL_DIGEST_DAYS = 7  # a round closed longer ago than this gets no final digest (e.g. after a long downtime)
 
@@ -22,7 +31,8 @@ FINAL_DIGEST_DAYS = 7  # a round closed longer ago than this gets no final diges
 class DigestSchedule:
     def __init__(self, rounds: RoundStore, outbox: Outbox, desk_for: Callable[[str], RoundDesk], clock: Clock, *,
                  hours: WorkingHours | None = None, weekday: int | None = 0, language: str = "fi", min_scores: int = 3,
-                 min_texts: int = 5, results_during_round: bool = False) -> None:
+                 min_texts: int = 5, results_during_round: bool = False, coordinators: Collection[str] = (),
+                 coordinators_granted: Callable[[], Iterable[str]] | None = None) -> None:
         # KARTOITUS_DIGEST_DURING_ROUND: "participation" (False) keeps an open round's weekly digests to who has
         # answered; the results go out when the round closes. "results" (True) shows them every week as well.
         self.results_during_round = results_during_round
@@ -35,9 +45,12 @@ class DigestSchedule:
         self.language = language
         self.min_scores = min_scores
         self.min_texts = min_texts
+        self.coordinators = frozenset(coordinators)  # "platform:user_id", as in KARTOITUS_COORDINATORS
+        # asked at every tick after a close, not once at start: one granted the role meanwhile gets the report too
+        self.coordinators_granted = coordinators_granted
 
     def plan(self) -> int:
-        """Queue the digests due now; returns how many."""
+        """Queue the digests due now, and at a close the coordinators' reports; returns how many posts."""
         now = self.clock.now()
         local = self.hours.local(now)
         queued = 0
@@ -50,6 +63,7 @@ class DigestSchedule:
             elif info.status == "closed" and info.closed_at is not None \
                     and now - info.closed_at < timedelta(days=FINAL_DIGEST_DAYS):
                 queued += self.post(info, "final", now)
+                queued += self.report_to_coordinators(info, now)
         return queued
 
     def post(self, info: RoundInfo, occasion: str, now: datetime, *, results: bool = True) -> int:
@@ -68,3 +82,46 @@ class DigestSchedule:
             items.append(scheduled_image(f"{key}:chart", team.channel, now, chart, caption=heading,
                                          language=self.language))
         return min(self.outbox.enqueue(items, now=now), 1)
+
+    def report_to_coordinators(self, info: RoundInfo, now: datetime) -> int:
+        """Queue the organisation's report of a closed round for each coordinator who has not had it yet; returns
+        for how many. Rendered once for them all, and only when one needs it: plan() runs every minute for days
+        after a close, and a PDF takes a second or two."""
+        waiting = [person for person in self.rounds.people(self.coordinator_names())
+                   if not self.outbox.known(report_key(info.id, person, "pdf"))]
+        if not waiting:
+            return 0
+        desk = self.desk_for(self.language)
+        try:
+            report = desk.organisation_report(info.id, min_scores=self.min_scores)
+            if isinstance(report, Reply):
+                return 0
+            pages = desk.heatmap_pages(report)
+            pdf, caption = desk.report_pdf(report), desk.report_caption(report)
+        except Exception as error:  # a renderer's fault must not stop the rest of the tick (the outbox drain)
+            # nothing was queued, so the next tick tries again; the type only: a message could quote an answer
+            log.error("digests: the organisation's report of round %d could not be made: %s", info.id,
+                      type(error).__name__)
+            return 0
+        # a round that closes itself does so at the first tick after its last day, at night: the report waits for
+        # the coordinators' working hours, as reminders do
+        due = self.hours.next_opening(now)
+        queued = 0
+        for person in waiting:
+            items = [scheduled_image(report_key(info.id, person, f"picture:{n}"), person, due, png,
+                                     caption=page_caption(caption, n, len(pages)), language=self.language)
+                     for n, png in enumerate(pages, start=1)]
+            items.append(scheduled_document(report_key(info.id, person, "pdf"), person, due, pdf,
+                                            filename=report_filename(report.round_name), caption=caption,
+                                            language=self.language))
+            # one enqueue, one transaction: the "known" check above never sees half a person's report
+            queued += min(self.outbox.enqueue(items, now=now), 1)
+        return queued
+
+    def coordinator_names(self) -> frozenset[str]:
+        granted = self.coordinators_granted() if self.coordinators_granted is not None else ()
+        return self.coordinators | frozenset(granted)
+
+
+def report_key(round_id: int, person: UserRef, part: str) -> str:
+    return f"report:{round_id}:{person.key}:{part}"

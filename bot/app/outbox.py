@@ -26,7 +26,7 @@ from typing import Any
 from bot.core.delivery import Delivery, Outcome, retry
 from bot.core.identity import ChannelRef, Recipient, UserRef
 from bot.core.language import language_code
-from bot.core.messages import ChoicePrompt, Image, Link, Notice, Option, Outbound
+from bot.core.messages import ChoicePrompt, Document, Image, Link, Notice, Option, Outbound
 from bot.core.ports import Claimed, Clock, Outbox, Scheduled, Sender
 
 log = logging.getLogger(__name__)
@@ -95,6 +95,15 @@ def scheduled_image(key: str, to: Recipient, due_at: datetime, png: bytes, *, ca
     return Scheduled(key=key, to=to, payload=payload, due_at=due_at)
 
 
+def scheduled_document(key: str, to: Recipient, due_at: datetime, data: bytes, *, filename: str, caption: str,
+                       language: str = "fi") -> Scheduled:
+    """A file (a report's PDF) to hand over later: its bytes ride in the payload, so a crash loses nothing."""
+    payload = json.dumps({"kind": "document", "data": base64.b64encode(data).decode("ascii"), "filename": filename,
+                          "caption": caption, "language": language, "channel": isinstance(to, ChannelRef)},
+                         ensure_ascii=False)
+    return Scheduled(key=key, to=to, payload=payload, due_at=due_at)
+
+
 def choice_prompt_payload(text: str, options: Sequence[Option], *, prompt_id: str, heading: str | None = None,
                           language: str = "fi", word: Callable[[str], Wording] | None = None,
                           languages: Sequence[str] = ()) -> str:
@@ -148,6 +157,9 @@ def message_of(claimed: Claimed) -> Outbound | None:
     if data.get("kind") == "image" and isinstance(data.get("png"), str):
         return Image(to=to, png=base64.b64decode(data["png"]), caption=str(data.get("caption", "")),
                      fallback_text="", language=str(data.get("language") or "fi"))
+    if data.get("kind") == "document" and isinstance(data.get("data"), str) and isinstance(data.get("filename"), str):
+        return Document(to=to, data=base64.b64decode(data["data"]), filename=data["filename"],
+                        caption=str(data.get("caption", "")), language=str(data.get("language") or "fi"))
     if data.get("kind") == "choice" and isinstance(data.get("text"), str):
         options = tuple(Option(str(value), str(label), str(key)) for value, label, key in data.get("options", []))
         return ChoicePrompt(to=claimed.to, prompt_id=str(data["prompt_id"]), text=data["text"], options=options,

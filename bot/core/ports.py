@@ -323,6 +323,10 @@ class Outbox(Protocol):
         """Add the items whose key is new; returns how many were added."""
         ...
 
+    def known(self, key: str) -> bool:
+        """A message with this key was ever enqueued, whatever became of it (sent, failed, superseded or waiting)."""
+        ...
+
     def claim(self, *, worker: str, platforms: Sequence[str], now: datetime, lease_seconds: float,
               limit: int) -> list[Claimed]:
         """Due, unsent, unfailed messages for `platforms` that nobody holds; no two workers get the same one."""

@@ -265,10 +265,17 @@ def reminder_planner(settings: Settings, clock: Clock | None = None) -> Reminder
 def digest_schedule(settings: Settings, clock: Clock) -> DigestSchedule:
     engine = engine_for(settings)
     hours = working_hours(settings)
+    roles = SqlRoles(engine)
+
+    def granted() -> list[str]:
+        return [name for name, role, _ in roles.grants() if role == "coordinator"]
+
     return DigestSchedule(SqlRounds(engine), SqlOutbox(engine), lambda language: round_desk(settings, language, clock),
                           clock, hours=hours, language=settings.language, min_scores=settings.min_scores,
                           min_texts=settings.min_texts, results_during_round=settings.digest_during_round == "results",
-                          weekday=settings.digest_weekday - 1 if settings.digest_weekday else None)
+                          weekday=settings.digest_weekday - 1 if settings.digest_weekday else None,
+                          coordinators=settings.coordinator_ids,
+                          coordinators_granted=granted)
 
 
 def queue_digest(settings: Settings, team_title: str, round_id: int | None, clock: Clock | None = None) -> bool:

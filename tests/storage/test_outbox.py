@@ -76,6 +76,16 @@ def test_enqueue_is_idempotent_by_key(outbox: SqlOutbox) -> None:
     assert outbox.pending() == 5
 
 
+def test_a_key_stays_known_whatever_became_of_its_message(outbox: SqlOutbox) -> None:
+    outbox.enqueue(reminders(2), now=NOW)
+    assert outbox.known("remind:1:0:1") and not outbox.known("remind:1:2:1")
+    assert not outbox.known("remind:1:%"), "a key, not a pattern"
+    first, second = outbox.claim(worker="w", platforms=["telegram"], now=NOW, lease_seconds=60, limit=2)
+    outbox.mark_sent(first.id, worker="w", now=NOW)
+    outbox.fail(second.id, worker="w", now=NOW, outcome="rejected", reason="400")
+    assert outbox.known(first.key) and outbox.known(second.key), "sent or failed, it was enqueued"
+
+
 def test_only_due_messages_are_claimed_and_a_claim_is_exclusive(outbox: SqlOutbox) -> None:
     outbox.enqueue([*reminders(2), scheduled_notice("later", person(9), NOW + timedelta(days=1), "Myöhemmin")],
                    now=NOW)
