@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/slack.py
 	$(BIN)/python bench/digest.py
+	$(BIN)/python bench/report.py
 	$(BIN)/python bench/cli.py
 
 clean:
