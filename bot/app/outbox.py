@@ -200,6 +200,9 @@ class OutboxWorker:
         self.policy = policy or RetryPolicy()
         self._stopping = False
         self._tasks: set[asyncio.Task[tuple[bool, str | None]]] = set()
+        # the newest task for each recipient: a recipient's messages go out one after the other, in the order
+        # they were due (a digest before its chart, the heatmap before the PDF), while recipients run side by side
+        self._newest: dict[str, asyncio.Task[tuple[bool, str | None]]] = {}
 
     async def drain(self) -> int:
         """Send everything due now (until a platform says "later"); returns how many were delivered."""
@@ -216,12 +219,16 @@ class OutboxWorker:
                     await asyncio.to_thread(self.outbox.release, [item.id for item in claimed], worker=self.worker,
                                             now=self.clock.now())
                     break
-                self._tasks.update(asyncio.create_task(self._send_one(item)) for item in claimed)
+                for item in claimed:
+                    task = asyncio.create_task(self._send_after(self._newest.get(item.to.key), item))
+                    self._newest[item.to.key] = task
+                    self._tasks.add(task)
             if not self._tasks:
                 return delivered
             done, _ = await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 self._tasks.discard(task)
+                self._newest = {key: newest for key, newest in self._newest.items() if newest is not task}
                 if task.cancelled():  # stopped: its claim was given back
                     continue
                 if task.exception() is not None:  # the database went away mid-send: the lease brings it back
@@ -250,6 +257,18 @@ class OutboxWorker:
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+
+    async def _send_after(self, previous: asyncio.Task[tuple[bool, str | None]] | None, item: Claimed
+                          ) -> tuple[bool, str | None]:
+        """`item` once the recipient's previous message is done with (whatever became of it)."""
+        if previous is not None and not previous.done():
+            try:
+                await asyncio.wait({previous})
+            except asyncio.CancelledError:  # stopped while waiting its turn: nothing went out, give the claim back
+                await asyncio.shield(asyncio.to_thread(self.outbox.release, [item.id], worker=self.worker,
+                                                       now=self.clock.now()))
+                raise
+        return await self._send_one(item)
 
     async def _send_one(self, item: Claimed) -> tuple[bool, str | None]:
         """(delivered?, the platform to leave alone for now or None)."""

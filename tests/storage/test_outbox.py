@@ -226,6 +226,47 @@ async def test_a_stopping_worker_gives_its_claims_back_at_once(outbox: SqlOutbox
     assert sorted(c.attempts for c in again) == [0, 0, 0, 1, 1], "the two on the wire are counted"
 
 
+async def test_a_persons_messages_arrive_in_their_order_while_others_go_side_by_side(outbox: SqlOutbox) -> None:
+    """A digest before its chart, a heatmap before its PDF: the first of Anna's three is the slowest to send,
+    yet the other two wait for it; Bo's message meanwhile is not held up by Anna's."""
+    import asyncio
+
+    class UnevenSender(RecordingSender):
+        async def send(self, messages: Sequence[Outbound]) -> list[Delivery]:
+            text = getattr(messages[0], "text", "")
+            await asyncio.sleep(0.3 if text == "1/3" else 0.01)
+            return await super().send(messages)
+
+    anna, bo = person(1), person(2)
+    outbox.enqueue([scheduled_notice(f"report:{n}", anna, NOW, f"{n}/3") for n in (1, 2, 3)]
+                   + [scheduled_notice("other", bo, NOW, "Bo")], now=NOW)
+    sender = UnevenSender()
+    worker = OutboxWorker(outbox, {"telegram": sender}, FakeClock(NOW), worker="w", in_flight=8)
+    assert await worker.drain() == 4
+    texts = [getattr(message, "text", "") for message in sender.sent]
+    assert [text for text in texts if text != "Bo"] == ["1/3", "2/3", "3/3"]
+    assert texts.index("Bo") < texts.index("1/3"), "Bo's went out while Anna's first was still on its way"
+
+
+async def test_a_stop_while_a_message_waits_its_turn_gives_its_claim_back_unsent(outbox: SqlOutbox) -> None:
+    import asyncio
+
+    class SlowSender(RecordingSender):
+        async def send(self, messages: Sequence[Outbound]) -> list[Delivery]:
+            await asyncio.sleep(30)
+            return await super().send(messages)
+
+    outbox.enqueue([scheduled_notice(f"report:{n}", person(1), NOW, f"{n}/2") for n in (1, 2)], now=NOW)
+    worker = OutboxWorker(outbox, {"telegram": SlowSender()}, FakeClock(NOW), worker="w", lease_seconds=600)
+    draining = asyncio.create_task(worker.drain())
+    await asyncio.sleep(0.5)
+    await worker.stop(timeout=0.2)
+    await asyncio.wait_for(draining, timeout=5)
+    again = outbox.claim(worker="other", platforms=["telegram"], now=NOW, lease_seconds=60, limit=10)
+    assert sorted((c.key, c.attempts) for c in again) == [("report:1", 1), ("report:2", 0)], \
+        "the first was on the wire (counted), the second never left"
+
+
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_two_worker_processes_share_a_fanout_without_duplicates_or_losses(fresh_postgres_url: str,
