@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from bot.app.service import TurnService
 from bot.core.events import TextReceived
 from bot.core.identity import ChannelRef, UserRef
+from bot.core.workdays import WorkingHours
 from bot.shell.content import load_instrument
 from storage.database import create_database_engine
 from storage.migrate import upgrade
@@ -95,6 +97,20 @@ async def test_a_round_for_two_teams_from_open_to_close(database: str, slack_api
     assert code == 0 and "suljettiin" in out
     code, out = await kartoitus(database, "round", "close", "1")
     assert code == 1 and "on jo suljettu" in out
+
+    # At the close the coordinators get the organisation's report in their DMs: Bo, granted the role here,
+    # once the working day has begun (the suite's clock may stand on any day and hour)
+    code, out = await kartoitus(database, "role", "grant", "coordinator", "slack:U0BO")
+    assert code == 0, out
+    working = WorkingHours().next_opening(current_clock().now()) + timedelta(minutes=1)
+    code, out = await kartoitus(database, "tick", "--now", working.isoformat(), api=slack_api)
+    assert code == 0, out
+    report = [file for file in slack_api.files if file["channel"] == "D0BO"]
+    assert [file["data"][:4] for file in report] == [b"\x89PNG", b"%PDF"], "the heatmap, then the PDF"
+    assert not [file for file in slack_api.files if file["channel"] in {"D0ANNA", "D0CID"}], "not to members"
+    code, out = await kartoitus(database, "tick", "--now", (working + timedelta(minutes=1)).isoformat(), api=slack_api)
+    assert len([file for file in slack_api.files if file["channel"] == "D0BO"]) == 2, "once"
+
     code, out = await kartoitus(database, "round", "reopen", "1")
     assert code == 0 and "avattiin uudelleen" in out
 

@@ -139,6 +139,23 @@ async def test_a_team_discussion_in_a_thread_from_the_first_reply_to_the_next_ro
             assert "Tiimivastaava: päivitetään verkkosivut, 31.1." in text
             without_names(text)
 
+        # The organisation's report: the heatmap as a picture and the report as a PDF, to a coordinator only.
+        before = len(slack_api.files)
+        await bertil.command("kierros raportti")
+        await bertil.expect("Kierroksia hallitsevat koordinaattorit.")
+        assert len(slack_api.files) == before
+        await maija.command("kierros raportti")
+        await maija.wait_for(lambda: len(slack_api.files) >= before + 2
+                             and all(f["channel"] for f in slack_api.files[before:]), "the organisation's report")
+        picture, report = slack_api.files[before:before + 2]
+        assert picture["data"][:8] == b"\x89PNG\r\n\x1a\n" and report["filename"].endswith(".pdf")
+        assert picture["channel"] == report["channel"], "both in her DM"
+        from pypdf import PdfReader
+        text = " ".join(" ".join((page.extract_text() or "").split())
+                        for page in PdfReader(io.BytesIO(report["data"])).pages)
+        assert "autoala" in text and "Tiimivastaava: päivitetään verkkosivut, 31.1." in text
+        without_names(text)
+
         # The next round: the digest lists the agreed actions beside the point, and part 2 starts with them.
         await maija.command("kierros sulje")
         await maija.expect("suljettiin")

@@ -154,6 +154,26 @@ async def test_a_team_discussion_from_the_first_reply_to_the_next_round(
                 assert ("&lt;script&gt;" in text) and ("&lt;!here&gt;" in text)
             without_names(text)
 
+        # The organisation's report: the heatmap as a picture and the report as a PDF, to a coordinator only.
+        photos, documents = len(telegram_proxy.photos), len(telegram_proxy.documents)
+        await bertil.say("/kierros raportti")
+        await bertil.replies(expect="Kierroksia hallitsevat koordinaattorit.")
+        assert (len(telegram_proxy.photos), len(telegram_proxy.documents)) == (photos, documents)
+        await maija.say("/kierros raportti")
+        await maija.wait_until(lambda: len(telegram_proxy.documents) > documents, "the organisation's report")
+        (picture,) = telegram_proxy.photos[photos:]
+        assert picture["png"][:8] == b"\x89PNG\r\n\x1a\n" and picture["chat_id"] == maija.id
+        assert picture["caption"].startswith("Organisaation kuva")
+        (report,) = telegram_proxy.documents[documents:]
+        assert report["filename"].startswith("raportti-") and report["filename"].endswith(".pdf")
+        from pypdf import PdfReader
+        text = " ".join(" ".join((page.extract_text() or "").split())
+                        for page in PdfReader(io.BytesIO(report["png"])).pages)
+        assert "Autoala" in text and "Tavoitettavuus ja näkyvyys" in text
+        assert "Vastaamme <i>samana</i> päivänä." in text, "the team's promise, as its lead wrote it"
+        assert "Tiimivastaava: päivitetään verkkosivut, 31.1." in text, "and its agreed actions"
+        without_names(text)
+
         # The next round: the lead's digest lists the agreed actions beside the point, and part 2 starts with them.
         await maija.say("/kierros sulje")
         await maija.replies(expect="suljettiin")
