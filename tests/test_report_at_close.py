@@ -3,6 +3,7 @@ the heatmap picture(s) and the PDF, through the durable outbox (the real SQLite 
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from bot.app.digest_schedule import FINAL_DIGEST_DAYS, DigestSchedule
 from bot.app.round_desk import RoundDesk
 from bot.core.delivery import Delivery, retry
+from bot.core.events import CommandReceived
 from bot.core.identity import ChannelRef, UserRef
 from bot.core.messages import Document, Image, Outbound
 from bot.reports.organisation import OrganisationReport
@@ -31,6 +33,17 @@ class CountingDesk(RoundDesk):
 
     def report_pdf(self, report: OrganisationReport) -> bytes:
         CountingDesk.pdfs += 1
+        return super().report_pdf(report)
+
+
+class BrokenDesk(CountingDesk):
+    """A desk whose PDF cannot be made while `broken` (a renderer's bug)."""
+
+    broken = True
+
+    def report_pdf(self, report: OrganisationReport) -> bytes:
+        if BrokenDesk.broken:
+            raise RuntimeError("weasyprint fell over")
         return super().report_pdf(report)
 
 
@@ -56,7 +69,8 @@ def with_reports(world: World, *, coordinators: Sequence[UserRef] = (MAIJA,)) ->
         world.rounds, world.outbox, lambda language: CountingDesk(world.rounds, world.outbox, INSTRUMENT, world.clock,
                                                                   language), world.clock,
         min_scores=2, coordinators=[f"{person.platform}:{person.user}" for person in coordinators],
-        coordinators_granted=lambda: [name for name, role, _ in roles.grants() if role == "coordinator"])
+        coordinators_granted=lambda: [name for name, role, _ in roles.grants() if role == "coordinator"],
+        chosen_language=SqlTeams(world.engine).chosen_language)
 
 
 @pytest.fixture
@@ -179,3 +193,38 @@ async def test_a_round_closed_in_the_evening_reports_in_the_next_working_morning
     assert MAIJA.key not in await world.tick(helsinki(11, 30, 8)), "Monday before working hours"
     assert_a_whole_report((await world.tick(helsinki(11, 30, 9))).get(MAIJA.key, []))
     assert CountingDesk.pdfs == 1
+
+
+async def test_a_coordinator_who_chose_swedish_gets_it_in_swedish(world: World) -> None:
+    round_id = await a_round_answered(world)
+    await world.act(PAULA, text="hei")
+    await world.dispatcher.handle(CommandReceived(event_id="sv", user=PAULA, at=world.clock.now(), name="language",
+                                                  argument="sv"))
+    assert SqlRoles(world.engine).grant(f"telegram:{PAULA.user}", "coordinator", granted_by="telegram:900",
+                                        now=world.clock.now())
+    close(world, round_id, helsinki(11, 24, 14))
+    received = await world.tick(helsinki(11, 24, 14))
+    assert_a_whole_report(received[MAIJA.key])
+    pictures, documents = the_report(received[PAULA.key])
+    assert pictures and all(picture.caption.startswith("Organisationens bild") for picture in pictures)
+    assert documents[0].caption.startswith("Organisationens bild")
+    from pypdf import PdfReader
+    text = " ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(documents[0].data)).pages)
+    assert "Deltagande" in text and "Osallistuminen" not in text
+    assert CountingDesk.pdfs == 2, "one for each language"
+
+
+async def test_a_report_that_cannot_be_made_leaves_the_tick_going_and_comes_at_the_next(world: World) -> None:
+    round_id = await a_round_answered(world)
+    world.digests = None
+    with_reports(world)
+    assert world.digests is not None
+    world.digests.desk_for = lambda language: BrokenDesk(world.rounds, world.outbox, INSTRUMENT, world.clock,
+                                                         language)
+    close(world, round_id, helsinki(11, 24, 14))
+    BrokenDesk.broken = True
+    received = await world.tick(helsinki(11, 24, 14))
+    assert MAIJA.key not in received, "nothing half-made"
+    assert "telegram:bot1:-7" in received, "the team's final digest still went out in the same tick"
+    BrokenDesk.broken = False
+    assert_a_whole_report((await world.tick(helsinki(11, 24, 15))).get(MAIJA.key, []))

@@ -3,8 +3,8 @@ default; participation only unless KARTOITUS_DIGEST_DURING_ROUND=results) and on
 when a round closes. Each post has an outbox key, so it goes out once.
 
 At the close the coordinators (named in the settings or granted the role) get the organisation's
-report too, in a private message within working hours: the heatmap picture(s) and the PDF, once each,
-through the outbox.
+report too, in a private message within working hours and in the language each chose: the heatmap
+picture(s) and the PDF, once each, through the outbox.
 
 Never after each single answer: a schedule, not a feed, keeps anyone from inferring an answer.
 """
@@ -12,16 +12,18 @@ Never after each single answer: a schedule, not a feed, keeps anyone from inferr
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from bot.app.outbox import scheduled_document, scheduled_image, scheduled_notice
 from bot.app.round_commands import page_caption, report_filename
 from bot.app.round_desk import Reply, RoundDesk
 from bot.core.identity import UserRef
+from bot.core.language import language_or
 from bot.core.ports import Clock, Outbox, RoundStore, Team
 from bot.core.rounds import RoundInfo
 from bot.core.workdays import WorkingHours
+from bot.reports.organisation import OrganisationReport
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,8 @@ class DigestSchedule:
     def __init__(self, rounds: RoundStore, outbox: Outbox, desk_for: Callable[[str], RoundDesk], clock: Clock, *,
                  hours: WorkingHours | None = None, weekday: int | None = 0, language: str = "fi", min_scores: int = 3,
                  min_texts: int = 5, results_during_round: bool = False, coordinators: Collection[str] = (),
-                 coordinators_granted: Callable[[], Iterable[str]] | None = None) -> None:
+                 coordinators_granted: Callable[[], Iterable[str]] | None = None,
+                 chosen_language: Callable[[UserRef], str | None] | None = None) -> None:
         # KARTOITUS_DIGEST_DURING_ROUND: "participation" (False) keeps an open round's weekly digests to who has
         # answered; the results go out when the round closes. "results" (True) shows them every week as well.
         self.results_during_round = results_during_round
@@ -48,6 +51,7 @@ class DigestSchedule:
         self.coordinators = frozenset(coordinators)  # "platform:user_id", as in KARTOITUS_COORDINATORS
         # asked at every tick after a close, not once at start: one granted the role meanwhile gets the report too
         self.coordinators_granted = coordinators_granted
+        self.chosen_language = chosen_language  # a person's /kieli choice (TeamStore.chosen_language)
 
     def plan(self) -> int:
         """Queue the digests due now, and at a close the coordinators' reports; returns how many posts."""
@@ -84,39 +88,48 @@ class DigestSchedule:
         return min(self.outbox.enqueue(items, now=now), 1)
 
     def report_to_coordinators(self, info: RoundInfo, now: datetime) -> int:
-        """Queue the organisation's report of a closed round for each coordinator who has not had it yet; returns
-        for how many. Rendered once for them all, and only when one needs it: plan() runs every minute for days
-        after a close, and a PDF takes a second or two."""
-        waiting = [person for person in self.rounds.people(self.coordinator_names())
-                   if not self.outbox.known(report_key(info.id, person, "pdf"))]
-        if not waiting:
-            return 0
-        desk = self.desk_for(self.language)
-        try:
-            report = desk.organisation_report(info.id, min_scores=self.min_scores)
-            if isinstance(report, Reply):
-                return 0
-            pages = desk.heatmap_pages(report)
-            pdf, caption = desk.report_pdf(report), desk.report_caption(report)
-        except Exception as error:  # a renderer's fault must not stop the rest of the tick (the outbox drain)
-            # nothing was queued, so the next tick tries again; the type only: a message could quote an answer
-            log.error("digests: the organisation's report of round %d could not be made: %s", info.id,
-                      type(error).__name__)
-            return 0
+        """Queue the organisation's report of a closed round for each coordinator who has not had it yet, in the
+        language they chose (else the configured one); returns for how many. Rendered once a language, and only
+        when someone needs it: plan() runs every minute for days after a close, and a PDF takes a second or two."""
+        waiting: dict[str, list[UserRef]] = {}
+        for person in self.rounds.people(self.coordinator_names()):
+            if not self.outbox.known(report_key(info.id, person, "pdf")):
+                known = self.chosen_language(person) if self.chosen_language is not None else None
+                waiting.setdefault(language_or(known, self.language), []).append(person)
         # a round that closes itself does so at the first tick after its last day, at night: the report waits for
         # the coordinators' working hours, as reminders do
         due = self.hours.next_opening(now)
         queued = 0
-        for person in waiting:
-            items = [scheduled_image(report_key(info.id, person, f"picture:{n}"), person, due, png,
-                                     caption=page_caption(caption, n, len(pages)), language=self.language)
-                     for n, png in enumerate(pages, start=1)]
-            items.append(scheduled_document(report_key(info.id, person, "pdf"), person, due, pdf,
-                                            filename=report_filename(report.round_name), caption=caption,
-                                            language=self.language))
-            # one enqueue, one transaction: the "known" check above never sees half a person's report
-            queued += min(self.outbox.enqueue(items, now=now), 1)
+        for language, persons in waiting.items():
+            made = self.render(info, language)
+            if made is None:
+                continue
+            report, pages, pdf = made
+            caption = self.desk_for(language).report_caption(report)
+            for person in persons:
+                items = [scheduled_image(report_key(info.id, person, f"picture:{n}"), person, due, png,
+                                         caption=page_caption(caption, n, len(pages)), language=language)
+                         for n, png in enumerate(pages, start=1)]
+                items.append(scheduled_document(report_key(info.id, person, "pdf"), person, due, pdf,
+                                                filename=report_filename(report.round_name), caption=caption,
+                                                language=language))
+                # one enqueue, one transaction: the "known" check above never sees half a person's report
+                queued += min(self.outbox.enqueue(items, now=now), 1)
         return queued
+
+    def render(self, info: RoundInfo, language: str) -> tuple[OrganisationReport, Sequence[bytes], bytes] | None:
+        """The report of `info` in `language`, its pictures and its PDF; None when there is none to send."""
+        desk = self.desk_for(language)
+        try:
+            report = desk.organisation_report(info.id, min_scores=self.min_scores)
+            if isinstance(report, Reply):
+                return None
+            return report, desk.heatmap_pages(report), desk.report_pdf(report)
+        except Exception as error:  # a renderer's fault must not stop the rest of the tick (the outbox drain)
+            # nothing was queued, so the next tick tries again; the type only: a message could quote an answer
+            log.error("digests: the organisation's report of round %d could not be made: %s", info.id,
+                      type(error).__name__)
+            return None
 
     def coordinator_names(self) -> frozenset[str]:
         granted = self.coordinators_granted() if self.coordinators_granted is not None else ()

@@ -274,8 +274,8 @@ def digest_schedule(settings: Settings, clock: Clock) -> DigestSchedule:
                           clock, hours=hours, language=settings.language, min_scores=settings.min_scores,
                           min_texts=settings.min_texts, results_during_round=settings.digest_during_round == "results",
                           weekday=settings.digest_weekday - 1 if settings.digest_weekday else None,
-                          coordinators=settings.coordinator_ids,
-                          coordinators_granted=granted)
+                          coordinators=settings.coordinator_ids, coordinators_granted=granted,
+                          chosen_language=SqlTeams(engine).chosen_language)
 
 
 def queue_digest(settings: Settings, team_title: str, round_id: int | None, clock: Clock | None = None) -> bool:
