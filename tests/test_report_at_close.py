@@ -140,16 +140,27 @@ async def test_the_coordinator_gets_the_report_once_when_the_round_closes(world:
     assert CountingDesk.pdfs == 1, "rendered once, not again at every tick"
 
 
-async def test_a_granted_coordinator_gets_it_too_and_it_is_rendered_once_for_both(world: World) -> None:
+async def closed_with_paula(world: World, *, language: str | None = None
+                            ) -> tuple[list[Image], list[Document], bytes]:
+    """Paula (who used the bot, and chose `language`) is granted the coordinator's role, the round closes, one
+    tick: Paula's pictures and documents, and Maija's PDF (her whole report is checked)."""
     round_id = await a_round_answered(world)
     await world.act(PAULA, text="hei")
+    if language is not None:
+        await world.dispatcher.handle(CommandReceived(event_id="language", user=PAULA, at=world.clock.now(),
+                                                      name="language", argument=language))
     assert SqlRoles(world.engine).grant(f"telegram:{PAULA.user}", "coordinator", granted_by="telegram:900",
                                         now=world.clock.now())
     close(world, round_id, helsinki(11, 24, 14))
     received = await world.tick(helsinki(11, 24, 14))
     assert_a_whole_report(received[MAIJA.key])
     pictures, documents = the_report(received[PAULA.key])
-    assert pictures and len(documents) == 1 and documents[0].data == the_report(received[MAIJA.key])[1][0].data
+    return pictures, documents, the_report(received[MAIJA.key])[1][0].data
+
+
+async def test_a_granted_coordinator_gets_it_too_and_it_is_rendered_once_for_both(world: World) -> None:
+    pictures, documents, maijas = await closed_with_paula(world)
+    assert pictures and len(documents) == 1 and documents[0].data == maijas
     assert CountingDesk.pdfs == 1, "one report for all the coordinators who need it"
     assert await world.tick(helsinki(11, 24, 15)) == {}
 
@@ -196,16 +207,7 @@ async def test_a_round_closed_in_the_evening_reports_in_the_next_working_morning
 
 
 async def test_a_coordinator_who_chose_swedish_gets_it_in_swedish(world: World) -> None:
-    round_id = await a_round_answered(world)
-    await world.act(PAULA, text="hei")
-    await world.dispatcher.handle(CommandReceived(event_id="sv", user=PAULA, at=world.clock.now(), name="language",
-                                                  argument="sv"))
-    assert SqlRoles(world.engine).grant(f"telegram:{PAULA.user}", "coordinator", granted_by="telegram:900",
-                                        now=world.clock.now())
-    close(world, round_id, helsinki(11, 24, 14))
-    received = await world.tick(helsinki(11, 24, 14))
-    assert_a_whole_report(received[MAIJA.key])
-    pictures, documents = the_report(received[PAULA.key])
+    pictures, documents, _ = await closed_with_paula(world, language="sv")
     assert pictures and all(picture.caption.startswith("Organisationens bild") for picture in pictures)
     assert documents[0].caption.startswith("Organisationens bild")
     from pypdf import PdfReader
