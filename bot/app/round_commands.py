@@ -28,6 +28,8 @@ ProcessedMarker = Callable[..., bool]  # TeamStore.mark_processed(key, now=...)
 ChosenLanguage = Callable[[UserRef], str | None]  # TeamStore.chosen_language(user)
 SUBCOMMANDS = ("new", "list", "status", "close", "reopen", "workbook", "report")
 WORKBOOK_FORMATS = ("pdf", "md", "html")
+
+
 def page_caption(caption: str, number: int, pages: int) -> str:
     """A picture's caption: "(2/5)" after it when the heatmap takes several pictures."""
     return f"{caption} ({number}/{pages})" if pages > 1 else caption
