@@ -26,6 +26,7 @@ from bot.core.ports import LATEST_PROMPT, Clock, DuplicateEvent, MessageRefs, Se
 from bot.core.progress import Progress, progress_of
 
 log = logging.getLogger(__name__)
+NOTHING_NOTED = ""  # a seen prompt that names no question: read at arrival, none was delivered (not read again)
 
 MAX_ATTEMPTS = 5
 T = TypeVar("T")
@@ -61,6 +62,7 @@ class TurnService:
 
     async def handle(self, event: Event) -> Sequence[Outbound]:
         """Process one inbound event and deliver the replies; returns what was sent."""
+        event = self.screen_at_arrival(event)
         async with self._lock(event.user):
             outbox = await asyncio.to_thread(self.process_safely, event)
         if outbox:
@@ -118,13 +120,24 @@ class TurnService:
             return result.outbox
         raise TurnConflict(event_key)
 
-    def with_screen(self, event: Event) -> Event:
-        """Typed text, bound to the question on the person's screen: the latest one delivered to them. Read in the
-        person's turn, after their earlier turns, so a reply still on its way is not counted as seen."""
+    def screen_at_arrival(self, event: Event) -> Event:
+        """Typed text, bound to the question on the person's screen when it arrived: read here, on the event loop
+        before the text waits for the person's earlier turns, since a question delivered while it waited (the
+        reply to the tap before it) was not on their screen when they wrote it."""
+        try:
+            return self.with_screen(event, nothing_noted=NOTHING_NOTED)
+        except Exception as error:  # the database is away: the turn binds it, or apologises, in its own time
+            log.warning("could not read the question on screen at arrival: %s", type(error).__name__)
+            return event
+
+    def with_screen(self, event: Event, *, nothing_noted: str | None = None) -> Event:
+        """Typed text, bound to the question on the person's screen: the latest one delivered to them, as noted by
+        the platform senders when the platform confirmed it (`nothing_noted` when none is noted)."""
         if self.shown is None or not isinstance(event, TextReceived) or event.prompt_id is not None \
                 or event.seen_prompt is not None or event.channel is not None:
             return event
-        return replace(event, seen_prompt=self.shown.recall(event.user.key, LATEST_PROMPT))
+        seen = self.shown.recall(event.user.key, LATEST_PROMPT)
+        return replace(event, seen_prompt=seen if seen is not None else nothing_noted)
 
     def role_commands_for(self, event: Event) -> Collection[str]:
         """Asked only when the turn may show the help (/ohje, or a command the bot does not know)."""
