@@ -17,8 +17,10 @@ A test whose people opened the chat before it began says so with `started.update
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -28,6 +30,7 @@ NULL_MEANS_TRUE = {"editMessageText", "editMessageReplyMarkup", "answerCallbackQ
                    "deleteWebhook", "deleteMessage"}
 MENU_METHODS = {"setMyCommands", "deleteMyCommands", "getMyCommands"}
 SEND_METHODS = {"sendMessage", "sendPhoto", "sendDocument"}
+SCREEN_METHODS = SEND_METHODS | {"editMessageText", "editMessageReplyMarkup", "deleteMessage"}  # change a chat
 NOT_STARTED = {"ok": False, "error_code": 403, "description": "Forbidden: bot can't initiate conversation with a user"}
 
 
@@ -73,6 +76,10 @@ class RepairingProxy:
         self.refused: list[tuple[str, int]] = []  # (method, chat id) answered 403 "can't initiate conversation"
         self.runner: web.AppRunner | None = None
         self.url = ""
+        # Held by a test person while they look at the chat and act on it (`looking`): the bot's messages and edits
+        # land before or after, never between, as on a phone, where what you act on is what you see.
+        self.screen = asyncio.Lock()
+        self.handed = 0  # updates handed to the bot (polled or relayed), to know when an action has reached it
 
     async def start(self) -> str:
         app = web.Application()
@@ -92,6 +99,24 @@ class RepairingProxy:
         await self.client.aclose()
 
     async def bot_method(self, request: web.Request) -> web.Response:
+        if request.match_info["method"] in SCREEN_METHODS:
+            async with self.screen:
+                return await self._bot_method(request)
+        return await self._bot_method(request)
+
+    @contextlib.asynccontextmanager
+    async def looking(self, *, reaching: float = 0.1) -> AsyncIterator[None]:
+        """While a person looks at their chat and acts, nothing the bot sends lands; after the action, until it
+        has reached the bot (handed over, and `reaching` seconds for the bot to take it in)."""
+        async with self.screen:
+            handed = self.handed
+            yield
+            deadline = time.monotonic() + 5
+            while self.handed == handed and time.monotonic() < deadline:
+                await asyncio.sleep(0.005)
+            await asyncio.sleep(reaching)
+
+    async def _bot_method(self, request: web.Request) -> web.Response:
         token, method = request.match_info["token"], request.match_info["method"]
         if method in SEND_METHODS and (refused := await self._refuse(request, method)) is not None:
             return refused
@@ -184,6 +209,7 @@ class RepairingProxy:
             answer = (await self.client.post(f"{self.emulator_url}/bot{token}/getUpdates", json=params)).json()
             updates = [self.observe(repair_update(u)) for u in answer.get("result") or [] if u["update_id"] >= offset]
             if updates or time.monotonic() >= deadline:
+                self.handed += len(updates)
                 return {"ok": True, "result": updates}
             await asyncio.sleep(0.03)
 
@@ -207,5 +233,6 @@ class RepairingProxy:
         """The emulator's webhook call, delivered as Telegram would: with the secret token header."""
         update = self.observe(repair_update(await request.json()))
         headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook["secret"]} if self.webhook.get("secret") else {}
+        self.handed += 1
         answer = await self.client.post(self.webhook["url"], json=update, headers=headers)
         return web.Response(status=answer.status_code)

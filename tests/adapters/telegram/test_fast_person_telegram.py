@@ -60,15 +60,18 @@ async def test_a_fast_person_answers_every_question_they_saw_and_nothing_else(
     calls_before = len(telegram_proxy.calls)
     meant: dict[int, str] = {}  # point number → the rating the person gave while seeing that point's card
     for kind, value in ACTIONS:
-        card = await the_card(anna)
-        point = card_point(card)
-        assert point is not None
-        if kind == "tap":
-            await anna.press(LABELS[value], card)
-            meant[point] = value
-        else:
-            await anna.say(value)
-            meant[point] = rating_meant(value)
+        # The card stays as it is while the person reads it and acts, as on a phone: the bot's edit lands before
+        # or after the action, never between the look and the action (the harness has no reaction time).
+        async with telegram_proxy.looking():
+            card = await the_card(anna)
+            point = card_point(card)
+            assert point is not None
+            if kind == "tap":
+                await anna.press(LABELS[value], card)
+                meant[point] = value
+            else:
+                await anna.say(value)
+                meant[point] = rating_meant(value)
         await asyncio.sleep(GAP)
 
     async def settled() -> dict[str, str | None]:
