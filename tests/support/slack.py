@@ -9,6 +9,7 @@ and view_submission requests to the real bolt app, and reads their DM as Slack w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import socket
@@ -32,6 +33,7 @@ _ids = itertools.count(1)
 # How long a person waits for the app: polls end as soon as the message is there, so a generous deadline
 # only matters on a loaded 2-core machine (a workbook PDF took over 10 s there).
 WAIT_SECONDS = 60.0
+SCREEN_METHODS = {"chat.postMessage", "chat.update", "chat.delete", "chat.postEphemeral"}  # change what a DM shows
 
 
 def free_port() -> int:
@@ -87,6 +89,9 @@ class FakeSlackApi:
     url: str = ""
     socket_acks: list[dict[str, Any]] = field(default_factory=list)  # what the app answered over Socket Mode
     files: list[dict[str, Any]] = field(default_factory=list)  # files upload v2: channel, title, data
+    # Held by a test person while they look at their DM and act on it (`looking`): the app's posts and updates
+    # land before or after, never between, as on a phone, where what you act on is what you see.
+    screen: asyncio.Lock = field(default_factory=asyncio.Lock)
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _runner: web.AppRunner | None = None
 
@@ -130,7 +135,18 @@ class FakeSlackApi:
         handler = getattr(self, "api_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
+        if method in SCREEN_METHODS:
+            async with self.screen:
+                return web.json_response(handler(params))
         return web.json_response(handler(params))
+
+    @contextlib.asynccontextmanager
+    async def looking(self, *, reaching: float = 0.1) -> AsyncIterator[None]:
+        """While a person looks at their DM and acts, nothing the app posts lands; after the action, for `reaching`
+        seconds (the app acknowledges an event before it works on it) so that it reaches the app's handler first."""
+        async with self.screen:
+            yield
+            await asyncio.sleep(reaching)
 
     # --- the Web API methods the app uses ----------------------------------------------
 
