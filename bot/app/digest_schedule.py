@@ -104,8 +104,7 @@ class DigestSchedule:
             made = self.render(info, language)
             if made is None:
                 continue
-            report, pages, pdf = made
-            caption = self.desk_for(language).report_caption(report)
+            report, pages, pdf, caption = made
             for person in persons:
                 items = [scheduled_image(report_key(info.id, person, f"picture:{n}"), person, due, png,
                                          caption=page_caption(caption, n, len(pages)), language=language)
@@ -117,14 +116,16 @@ class DigestSchedule:
                 queued += min(self.outbox.enqueue(items, now=now), 1)
         return queued
 
-    def render(self, info: RoundInfo, language: str) -> tuple[OrganisationReport, Sequence[bytes], bytes] | None:
-        """The report of `info` in `language`, its pictures and its PDF; None when there is none to send."""
+    def render(self, info: RoundInfo, language: str
+               ) -> tuple[OrganisationReport, Sequence[bytes], bytes, str] | None:
+        """The report of `info` in `language`, its pictures, its PDF and their caption; None when there is none to
+        send."""
         desk = self.desk_for(language)
         try:
             report = desk.organisation_report(info.id, min_scores=self.min_scores)
             if isinstance(report, Reply):
                 return None
-            return report, desk.heatmap_pages(report), desk.report_pdf(report)
+            return report, desk.heatmap_pages(report), desk.report_pdf(report), desk.report_caption(report)
         except Exception as error:  # a renderer's fault must not stop the rest of the tick (the outbox drain)
             # nothing was queued, so the next tick tries again; the type only: a message could quote an answer
             log.error("digests: the organisation's report of round %d could not be made: %s", info.id,

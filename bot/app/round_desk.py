@@ -226,12 +226,17 @@ class RoundDesk:
         (every one with the organisation's row), so that each stays readable on a phone."""
         from bot.reports.heatmap import heatmap_pages
 
-        return heatmap_pages(report, self.instrument, self.language,
-                             labels={**self.heatmap_labels(), "title": self.report_caption(report)})
+        return heatmap_pages(report, self.instrument, self.language, labels=self._heatmap_labels(report))
 
-    def heatmap_labels(self) -> dict[str, str]:
+    def heatmap_png(self, report: OrganisationReport) -> bytes:
+        """Every team's row in one picture (the CLI's `--format png`)."""
+        from bot.reports.heatmap import heatmap_png
+
+        return heatmap_png(report, self.instrument, self.language, labels=self._heatmap_labels(report))
+
+    def _heatmap_labels(self, report: OrganisationReport) -> dict[str, str]:
         return {"legend": self.t("organisation.legend"), "organisation": self.t("organisation.organisation"),
-                "suppressed": self.t("organisation.suppressed")}
+                "suppressed": self.t("organisation.suppressed"), "title": self.report_caption(report)}
 
     def report_pdf(self, report: OrganisationReport) -> bytes:
         """The report as an A4 PDF in the desk's language (the heatmap on its first page)."""

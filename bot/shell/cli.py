@@ -188,8 +188,7 @@ def report(
     development targets, trends and the teams' plans."""
     from bot.app.round_desk import Reply
     from bot.reports.export import write_csv_records, write_json_records
-    from bot.reports.heatmap import heatmap_png
-    from bot.reports.organisation_text import ROW_COLUMNS, rows, to_html, to_markdown, to_pdf
+    from bot.reports.organisation_text import ROW_COLUMNS, rows, to_html, to_markdown
     from bot.shell import wiring
 
     settings = settings_or_exit()
@@ -199,14 +198,9 @@ def report(
     if isinstance(found, Reply):
         typer.echo(found.text, err=True)
         raise typer.Exit(1)
-    language, instrument = settings.language, desk.instrument
-
-    def t(key: str, **values: object) -> str:
-        return instrument.text(language, key, **values)
-
+    language, instrument, t = desk.language, desk.instrument, desk.t
     if format in (ReportFormat.pdf, ReportFormat.png):
-        data = to_pdf(found, instrument, language, t) if format is ReportFormat.pdf else heatmap_png(
-            found, instrument, language, labels={**desk.heatmap_labels(), "title": desk.report_caption(found)})
+        data = desk.report_pdf(found) if format is ReportFormat.pdf else desk.heatmap_png(found)
         if out is None:
             sys.stdout.buffer.write(data)
             return
